@@ -1,0 +1,3 @@
+module github.com/wasmbench/bench
+
+go 1.26

@@ -1,0 +1,53 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wasmbench/bench/runners"
+)
+
+// Local runs each task in a worker process on this machine: a fresh
+// process for every cold sample and for every warm process.
+type Local struct{}
+
+var _ Target = Local{}
+
+// Name implements Target.
+func (Local) Name() string { return "local" }
+
+// Available implements Target: a local process can always run.
+func (Local) Available(context.Context) error { return nil }
+
+// Run implements Target.
+func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
+	var out Outcome
+	cl, err := runners.Start(ctx, t.Worker)
+	if err != nil {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		return out, err
+	}
+	out.RuntimeVersion = cl.Hello.Version
+	jobErr := cl.Do(ctx, t.Job, func(ev runners.Event) { out.Events = append(out.Events, ev) })
+	done := time.Now()
+	if t.Job.Op == runners.OpCold {
+		out.Spawn = cl.Spawn()
+		out.Total = done.Sub(cl.Started)
+	}
+	rss, _ := cl.Close()
+	out.MaxRSS = rss
+	if jobErr != nil {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		var re *runners.Error
+		if !errors.As(jobErr, &re) {
+			re = runners.Classify(jobErr, runners.KindCrash)
+		}
+		out.Err = re
+	}
+	return out, nil
+}

@@ -1,0 +1,62 @@
+// Package target defines where a task runs — a local worker process, a
+// local Lambda Runtime API host, a container, AWS Lambda — behind one small
+// interface the orchestrator consumes, and implements the local one.
+package target
+
+import (
+	"context"
+	"time"
+
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+)
+
+// Target runs tasks somewhere. Implementations: Local (this package),
+// deploy/lambdalocal, deploy/container.
+type Target interface {
+	// Name is the target's name in results: "local", "lambda-local", ...
+	Name() string
+	// Available returns nil, or an error saying why the target cannot run
+	// on this machine and what to do about it.
+	Available(ctx context.Context) error
+	// Run executes one task. A failure of the guest, runtime or worker is
+	// reported in Outcome.Err, not as an error; an error means the target
+	// itself broke (and ctx's error when interrupted).
+	Run(ctx context.Context, t Task) (Outcome, error)
+}
+
+// Task is one unit of scheduled work for one cell.
+type Task struct {
+	Cell results.Cell
+	// Worker starts the runtime's worker binary (or, for Node.js, node
+	// with the worker script). Serverless targets package it as the
+	// bootstrap.
+	Worker runners.Command
+	// Job is what the worker is asked to do (Op cold, warm, prepare or
+	// callcost); its paths are on this machine.
+	Job runners.Job
+	// Process numbers the fresh process/environment within the cell.
+	Process int
+	// MemoryMB is the configured memory of a serverless environment.
+	MemoryMB int
+}
+
+// Outcome is what a task measured.
+type Outcome struct {
+	// RuntimeVersion is what the worker said in its hello.
+	RuntimeVersion string
+	// Events are the worker's phase, output and artifact events, in order.
+	Events []runners.Event
+	// Spawn is exec (or environment creation) to the worker's main, and
+	// Total is client-side start to result; both zero for warm tasks.
+	Spawn, Total time.Duration
+	// MaxRSS is the worker's peak resident set, bytes, when known.
+	MaxRSS int64
+	// Extra holds target-specific samples (a Lambda REPORT's Init
+	// Duration, Billed Duration, Max Memory Used; container start), with
+	// Phase, Value, Unit, Cold, Iteration set; the orchestrator fills in
+	// the cell and task.
+	Extra []results.Record
+	// Err is the task's failure, if any; events before it still count.
+	Err *runners.Error
+}

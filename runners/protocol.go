@@ -1,0 +1,153 @@
+package runners
+
+// The worker protocol: JSON lines over the worker's stdin (jobs in) and
+// stdout (events out). A worker first writes one EventHello, then answers
+// each job with zero or more events and exactly one EventDone or EventError
+// carrying the job's ID. It exits when its stdin reaches EOF. Anything the
+// worker (not the guest) wants to say to a human goes to its stderr.
+//
+// Every worker speaks it: the Go workers through Serve, the Node.js worker
+// (runners/node/worker.mjs) by hand. Change both together.
+
+// Op is what a job asks a worker to do.
+type Op string
+
+const (
+	// OpPrepare compiles the module and writes the tier's ahead-of-time
+	// artifact into Job.ArtifactDir; the worker reports EventArtifact.
+	OpPrepare Op = "prepare"
+	// OpCold is one cold sample: runtime init, compile (or load the
+	// artifact), instantiate and execute once, each phase reported.
+	OpCold Op = "cold"
+	// OpWarm compiles once, then instantiates and executes Warmup+Iterations
+	// times, a fresh instance of the same compiled module each time.
+	OpWarm Op = "warm"
+	// OpCallCost instantiates once and calls the export Job.Export
+	// (no arguments, no results) Iterations times per batch; each EventPhase
+	// "call" carries the mean nanoseconds of one call over a batch.
+	OpCallCost Op = "callcost"
+)
+
+// Phase names, shared by workers, results and reports.
+const (
+	PhaseSpawn       = "spawn"       // exec to the worker's main (orchestrator-computed)
+	PhaseInit        = "init"        // runtime/engine creation
+	PhaseCompile     = "compile"     // wasm bytes to executable module
+	PhaseLoad        = "load"        // ahead-of-time artifact to executable module
+	PhaseInstantiate = "instantiate" // imports, memory, start function
+	PhaseExecute     = "execute"     // the guest's _start (or the bench.start..bench.end region)
+	PhaseExecuteAll  = "execute_all" // the whole _start when bench.start/end narrowed PhaseExecute
+	PhaseTotal       = "total"       // client-side, process start to result (orchestrator)
+	PhaseCall        = "call"        // one host-to-guest call of a no-op export (OpCallCost)
+)
+
+// Job is one unit of work for a worker.
+type Job struct {
+	ID   string `json:"id"`
+	Op   Op     `json:"op"`
+	Tier string `json:"tier"`
+	// Module is the wasm file (for the native runtime: the native
+	// executable) the job runs.
+	Module ModuleRef `json:"module"`
+	// Args are the guest's argv[1:]; argv[0] is Module.Name.
+	Args []string          `json:"args,omitempty"`
+	Env  map[string]string `json:"env,omitempty"`
+	// StdinPath, when set, is fed to the guest as its stdin.
+	StdinPath string    `json:"stdin_path,omitempty"`
+	Dirs      []Preopen `json:"dirs,omitempty"`
+	// Warmup and Iterations count executions for OpWarm and batches for
+	// OpCallCost. Warm-up executions are reported with Warmup set.
+	Warmup     int `json:"warmup,omitempty"`
+	Iterations int `json:"iterations,omitempty"`
+	// CallsPerBatch is how many calls one OpCallCost batch makes.
+	CallsPerBatch int `json:"calls_per_batch,omitempty"`
+	// TimeoutNS bounds each execution; 0 means none.
+	TimeoutNS int64 `json:"timeout_ns,omitempty"`
+	// MaxMemoryBytes caps the guest's linear memory where the runtime can;
+	// 0 means the runtime's default.
+	MaxMemoryBytes int64 `json:"max_memory_bytes,omitempty"`
+	// ArtifactDir holds the tier's ahead-of-time artifact: written by
+	// OpPrepare, read by OpCold and OpWarm on an AOT tier.
+	ArtifactDir string `json:"artifact_dir,omitempty"`
+	// Export is the function OpCallCost calls.
+	Export string `json:"export,omitempty"`
+	// KeepStdout asks the worker to return the guest's whole stdout (base64
+	// in Output.Stdout) rather than only its hash and head.
+	KeepStdout bool `json:"keep_stdout,omitempty"`
+}
+
+// ModuleRef names a module on disk.
+type ModuleRef struct {
+	Name string `json:"name"` // human name, e.g. "fib.c.wasm"; the guest's argv[0]
+	Path string `json:"path"`
+}
+
+// Preopen maps a host directory into the guest's file system.
+type Preopen struct {
+	Host  string `json:"host"`
+	Guest string `json:"guest"`
+}
+
+// EventType says what an Event carries.
+type EventType string
+
+const (
+	EventHello    EventType = "hello"    // Runtime, Version, Tiers, StartUnixNano
+	EventPhase    EventType = "phase"    // Phase, Iteration, Warmup, NS
+	EventOutput   EventType = "output"   // Iteration, Warmup, Output
+	EventArtifact EventType = "artifact" // ArtifactBytes, ArtifactPath
+	EventDone     EventType = "done"     // the job finished
+	EventError    EventType = "error"    // the job failed: Error
+)
+
+// Event is one line a worker writes.
+type Event struct {
+	Type EventType `json:"type"`
+	Job  string    `json:"job,omitempty"`
+
+	// EventHello
+	Runtime       string     `json:"runtime,omitempty"`
+	Version       string     `json:"version,omitempty"`
+	Tiers         []TierInfo `json:"tiers,omitempty"`
+	StartUnixNano int64      `json:"start_unix_nano,omitempty"`
+	PID           int        `json:"pid,omitempty"`
+
+	// EventPhase and EventOutput
+	Phase     string  `json:"phase,omitempty"`
+	Iteration int     `json:"iteration,omitempty"`
+	Warmup    bool    `json:"warmup,omitempty"`
+	NS        float64 `json:"ns,omitempty"`
+	Output    *Output `json:"output,omitempty"`
+
+	// EventArtifact
+	ArtifactBytes int64  `json:"artifact_bytes,omitempty"`
+	ArtifactPath  string `json:"artifact_path,omitempty"`
+
+	// EventError
+	Error *Error `json:"error,omitempty"`
+}
+
+// Output is what one execution of the guest produced.
+type Output struct {
+	ExitCode     int    `json:"exit_code"`
+	StdoutSHA256 string `json:"stdout_sha256"`
+	StdoutBytes  int64  `json:"stdout_bytes"`
+	// StdoutHead is the first bytes of stdout, for messages.
+	StdoutHead string `json:"stdout_head,omitempty"`
+	// Stdout is the whole stdout when Job.KeepStdout was set.
+	Stdout []byte `json:"stdout,omitempty"`
+	// Stderr is the guest's stderr, truncated to a few KiB.
+	Stderr string `json:"stderr,omitempty"`
+}
+
+// TierInfo describes one tier a runtime offers, or why it cannot.
+type TierInfo struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Unavailable, when set, says why the tier cannot run here.
+	Unavailable string `json:"unavailable,omitempty"`
+	// Limits lists what the tier cannot enforce, e.g. "no memory cap".
+	Limits []string `json:"limits,omitempty"`
+	// Prepared is true when the tier needs OpPrepare first.
+	Prepared bool `json:"prepared,omitempty"`
+}
