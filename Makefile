@@ -1,0 +1,53 @@
+# bench: build, rebuild workloads, test, check.
+#
+#   make build       bin/bench and every worker this machine can build
+#   make test        every Go module's tests (installs nothing; see scripts/setup.sh)
+#   make workloads   rebuild the committed .wasm files with Debian's toolchains
+#   make check       gofmt, go vet, staticcheck, go mod tidy in every module
+#
+# Each part of the project adds its own rules in mk/<part>.mk: it appends
+# to BUILD (files `make build` makes) and MODULES (folders with a go.mod).
+
+GO       ?= go
+BIN      := bin
+# Worker binaries are built with the commit stamped in; GOFLAGS on some
+# machines turns VCS stamping off.
+GOBUILD  := $(GO) build -buildvcs=auto -trimpath
+BUILD    := $(BIN)/bench $(BIN)/bench-wazero $(BIN)/bench-native
+MODULES  := .
+
+.PHONY: all build test check workloads native clean
+all: build
+
+include $(sort $(wildcard mk/*.mk))
+
+build: $(BUILD)
+
+$(BIN)/bench: FORCE
+	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench
+
+$(BIN)/bench-wazero: FORCE
+	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench-wazero
+
+$(BIN)/bench-native: FORCE
+	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench-native
+
+# Tests run against the binaries `make build` made (BENCH_BIN_DIR).
+test: build
+	@set -e; for m in $(MODULES); do \
+		echo "== go test $$m"; \
+		(cd $$m && BENCH_BIN_DIR=$(CURDIR)/$(BIN) AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...); \
+	done
+
+check:
+	@set -e; for m in $(MODULES); do \
+		echo "== check $$m"; \
+		(cd $$m && test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }; \
+		 $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./... && \
+		 $(GO) mod tidy -diff); \
+	done
+
+clean:
+	rm -rf $(BIN)
+
+FORCE:
