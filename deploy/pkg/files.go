@@ -1,0 +1,243 @@
+package pkg
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/wasmbench/bench/runners"
+)
+
+// Names inside a function package that the bootstraps rely on.
+const (
+	// ModuleDir holds the function's wasm module (and NativeName's native
+	// executable) inside the task root.
+	ModuleDir = "task"
+	// ArtifactDir holds an ahead-of-time tier's prepared artifact.
+	ArtifactDir = "task/artifact"
+	// NodeHandler is the Node.js function's handler file (lambda.mjs): the
+	// managed Node.js runtime calls its export "handler" (_HANDLER
+	// "lambda.handler"); the bootstrap script runs its own Runtime API loop.
+	NodeHandler = "lambda.mjs"
+)
+
+// nodeBootstrap runs the Node.js function under a custom runtime (and under
+// the local host, where no managed Node.js runtime exists): node comes
+// from PATH — the image puts it in /usr/bin.
+const nodeBootstrap = `#!/bin/sh
+# bench: the Node.js-hosted wasm function, custom-runtime bootstrap.
+exec node --no-warnings "${LAMBDA_TASK_ROOT:-/var/task}/lambda.mjs"
+`
+
+// IsNode reports whether the worker command runs the Node.js worker script.
+func IsNode(worker runners.Command) bool {
+	return nodeScript(worker) != ""
+}
+
+func nodeScript(worker runners.Command) string {
+	for _, a := range worker.Args {
+		if strings.HasSuffix(a, ".mjs") || strings.HasSuffix(a, ".js") {
+			return a
+		}
+	}
+	return ""
+}
+
+// Files lists what a runtime's function package holds: for a Go worker,
+// the worker binary as "bootstrap" plus the libraries its $ORIGIN/lib
+// run path finds beside it (libwasmer.so for wasmer); for the Node.js
+// worker, a bootstrap shell script, lambda.mjs and the worker script beside
+// it (the managed Node.js runtime provides node; an image needs
+// NodeFiles); then the module as task/<its base name>, then extra (an
+// artifact directory from Dir, say).
+func Files(worker runners.Command, module string, extra ...File) ([]File, error) {
+	var files []File
+	if script := nodeScript(worker); script != "" {
+		dir := filepath.Dir(script)
+		handler := filepath.Join(dir, NodeHandler)
+		if _, err := os.Stat(handler); err != nil {
+			return nil, fmt.Errorf("package: node function: %w", err)
+		}
+		files = append(files,
+			File{Name: "bootstrap", Data: []byte(nodeBootstrap), Mode: 0o755},
+			File{Name: NodeHandler, Src: handler})
+		if filepath.Base(script) != NodeHandler {
+			files = append(files, File{Name: filepath.Base(script), Src: script})
+		}
+	} else {
+		if worker.Path == "" {
+			return nil, errors.New("package: no worker binary")
+		}
+		files = append(files, File{Name: "bootstrap", Src: worker.Path, Mode: 0o755})
+		libs, err := originLibs(worker.Path)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, libs...)
+	}
+	if module != "" {
+		files = append(files, File{Name: path.Join(ModuleDir, filepath.Base(module)), Src: module})
+	}
+	return append(files, extra...), nil
+}
+
+// originLibs finds the shared libraries an executable loads from
+// $ORIGIN/lib (its DT_NEEDED entries present there) as "lib/<name>".
+func originLibs(exe string) ([]File, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return nil, fmt.Errorf("package: worker %s: %w", exe, err)
+	}
+	defer f.Close()
+	var runpath []string
+	for _, tag := range []elf.DynTag{elf.DT_RUNPATH, elf.DT_RPATH} {
+		vals, _ := f.DynString(tag)
+		for _, v := range vals {
+			runpath = append(runpath, strings.Split(v, ":")...)
+		}
+	}
+	origin := false
+	for _, p := range runpath {
+		if p == "$ORIGIN/lib" || p == "${ORIGIN}/lib" {
+			origin = true
+		}
+	}
+	if !origin {
+		return nil, nil
+	}
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		return nil, fmt.Errorf("package: worker %s: %w", exe, err)
+	}
+	var out []File
+	for _, n := range needed {
+		src := filepath.Join(filepath.Dir(exe), "lib", n)
+		if _, err := os.Stat(src); err == nil {
+			out = append(out, File{Name: "lib/" + n, Src: src, Mode: 0o755})
+		}
+	}
+	return out, nil
+}
+
+// Dir lists every regular file under src as name/<relative path>, for an
+// artifact directory.
+func Dir(src, name string) ([]File, error) {
+	var out []File
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, File{Name: path.Join(name, filepath.ToSlash(rel)), Src: p})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("package: directory %s: %w", src, err)
+	}
+	return out, nil
+}
+
+// NodeFiles is what an image needs to run the Node.js function: this
+// machine's node as /usr/bin/node and the system libraries it loads.
+func NodeFiles() ([]File, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("package: node function image: %w", err)
+	}
+	node, err = filepath.EvalSymlinks(node)
+	if err != nil {
+		return nil, fmt.Errorf("package: node function image: %w", err)
+	}
+	files := []File{{Name: "/usr/bin/node", Src: node, Mode: 0o755}}
+	return SystemLibraries(files)
+}
+
+// SystemLibraries returns files plus, for each dynamically linked ELF
+// executable among them, the system shared libraries and program
+// interpreter it loads on this machine (found by ldd), under their
+// absolute paths, for an image built from scratch. Libraries the package
+// already carries (an $ORIGIN/lib next to the worker) are not repeated.
+// Statically linked executables need nothing.
+func SystemLibraries(files []File) ([]File, error) {
+	have := map[string]bool{}
+	for _, f := range files {
+		have[f.Name] = true
+	}
+	out := append([]File(nil), files...)
+	for _, f := range files {
+		if f.Src == "" || f.Data != nil {
+			continue
+		}
+		libs, err := ldd(f.Src)
+		if err != nil {
+			return nil, fmt.Errorf("package: libraries of %s: %w", f.Name, err)
+		}
+		for _, l := range libs {
+			if strings.HasPrefix(l, filepath.Dir(f.Src)+"/") {
+				continue // shipped beside it
+			}
+			if have[l] {
+				continue
+			}
+			have[l] = true
+			out = append(out, File{Name: l, Src: l, Mode: 0o755})
+		}
+	}
+	return out, nil
+}
+
+// ldd lists the absolute paths of the shared objects a dynamically linked
+// ELF file loads, interpreter included; nothing for static or non-ELF files.
+func ldd(p string) ([]string, error) {
+	f, err := elf.Open(p)
+	if err != nil {
+		return nil, nil // not ELF: a script or data
+	}
+	dynamic := false
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			dynamic = true
+		}
+	}
+	f.Close()
+	if !dynamic {
+		return nil, nil
+	}
+	out, err := exec.Command("ldd", p).Output()
+	if err != nil {
+		return nil, fmt.Errorf("ldd %s: %w", p, err)
+	}
+	var libs []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.Contains(line, "not found") {
+			return nil, fmt.Errorf("ldd %s: %s", p, line)
+		}
+		// "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
+		// "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file.
+		if i := strings.Index(line, "=> "); i >= 0 {
+			line = line[i+3:]
+		}
+		if j := strings.Index(line, " ("); j >= 0 {
+			line = line[:j]
+		}
+		if strings.HasPrefix(line, "/") {
+			libs = append(libs, line)
+		}
+	}
+	return libs, nil
+}
