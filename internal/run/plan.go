@@ -1,0 +1,255 @@
+package run
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/workloads"
+)
+
+// Options is a run's configuration. It is saved as run.json in the output
+// folder, so --resume continues with the same one.
+type Options struct {
+	Runtimes  []string           `json:"runtimes,omitempty"`
+	Tiers     []string           `json:"tiers,omitempty"`
+	Workloads []string           `json:"workloads,omitempty"`
+	Langs     []string           `json:"langs,omitempty"`
+	Targets   []string           `json:"targets,omitempty"`
+	Params    map[string][]int64 `json:"params,omitempty"`
+	Quick     bool               `json:"quick,omitempty"`
+
+	// Cold samples per cell: at least MinCold (unless one sample alone
+	// exceeds the budget), at most MaxCold.
+	MinCold int `json:"min_cold"`
+	MaxCold int `json:"max_cold"`
+	// Warm processes per cell, each with Warmup recorded warm-up
+	// executions and up to Iterations measured ones.
+	MinWarm    int `json:"min_warm"`
+	MaxWarm    int `json:"max_warm"`
+	Warmup     int `json:"warmup"`
+	Iterations int `json:"iterations"`
+	// Budget is the time a cell may take once its minimums are met;
+	// minimums stop at HardCapFactor times the budget.
+	Budget    time.Duration `json:"budget"`
+	Timeout   time.Duration `json:"timeout"`
+	MaxMemory int64         `json:"max_memory,omitempty"`
+	CallCost  bool          `json:"call_cost"`
+	Seed      int64         `json:"seed"`
+	// Custom modules (--wasm) replace the built-in workloads when set.
+	Custom []CustomModule `json:"custom,omitempty"`
+}
+
+// HardCapFactor bounds how long minimum sample counts may stretch a cell.
+const HardCapFactor = 4
+
+// Defaults returns the default options (or the --quick ones).
+func Defaults(quick bool) Options {
+	o := Options{MinCold: 3, MaxCold: 10, MinWarm: 1, MaxWarm: 2, Warmup: 1, Iterations: 5,
+		Budget: 3 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
+	if quick {
+		o.Quick = true
+		o.MinCold, o.MaxCold, o.MaxWarm, o.Iterations = 2, 3, 1, 3
+		o.Budget, o.Timeout = 500*time.Millisecond, time.Minute
+	}
+	return o
+}
+
+// Cell is one planned combination, with what it needs to run.
+type Cell struct {
+	results.Cell
+	Runtime *Runtime
+	// Workload is nil for a custom module.
+	Workload *workloads.Workload
+	Custom   *CustomModule
+	N        int64
+	// Prepared is true when the tier needs a prepare step.
+	Prepared bool
+}
+
+// Plan expands options into cells, checking every name. It returns the
+// cells that can run and notes for combinations that cannot (unavailable
+// runtime or tier, a missing native build).
+func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*Cell, notes []results.Record, err error) {
+	byName := map[string]*Runtime{}
+	for _, r := range rts {
+		byName[r.Name] = r
+	}
+	if err := checkNames("runtime", o.Runtimes, SpecNames()); err != nil {
+		return nil, nil, err
+	}
+	var allTiers []string
+	for _, r := range rts {
+		allTiers = append(allTiers, r.TierNames()...)
+	}
+	allTiers = uniq(allTiers)
+	if err := checkNames("tier", o.Tiers, allTiers); err != nil {
+		return nil, nil, err
+	}
+	if len(o.Custom) == 0 {
+		if err := checkNames("workload", o.Workloads, workloads.Names()); err != nil {
+			return nil, nil, err
+		}
+		if err := checkNames("language", o.Langs, workloads.Langs()); err != nil {
+			return nil, nil, err
+		}
+		for name := range o.Params {
+			w, err := workloads.Get(name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--param %s: %w", name, err)
+			}
+			for _, n := range o.Params[name] {
+				if err := w.CheckParam(n); err != nil {
+					return nil, nil, fmt.Errorf("--param: %w", err)
+				}
+			}
+		}
+	}
+
+	type wl struct {
+		w      *workloads.Workload
+		c      *CustomModule
+		lang   string
+		params []int64
+	}
+	var wls []wl
+	if len(o.Custom) > 0 {
+		for i := range o.Custom {
+			wls = append(wls, wl{c: &o.Custom[i], lang: "wasm", params: []int64{0}})
+		}
+	} else {
+		for _, w := range workloads.All() {
+			if len(o.Workloads) > 0 && !contains(o.Workloads, w.Name) {
+				continue
+			}
+			ps := o.Params[w.Name]
+			if len(ps) == 0 {
+				if o.Quick {
+					ps = []int64{w.Param.Quick}
+				} else {
+					ps = []int64{w.Param.Default}
+				}
+			}
+			for _, l := range w.Langs {
+				if len(o.Langs) > 0 && !contains(o.Langs, l) {
+					continue
+				}
+				wls = append(wls, wl{w: w, lang: l, params: ps})
+			}
+		}
+	}
+
+	for _, r := range rts {
+		if len(o.Runtimes) > 0 && !contains(o.Runtimes, r.Name) {
+			continue
+		}
+		if r.Unavailable != "" {
+			notes = append(notes, note(results.Cell{Runtime: r.Name}, "runtime unavailable: "+r.Unavailable))
+			continue
+		}
+		for _, t := range r.Tiers {
+			if len(o.Tiers) > 0 && !contains(o.Tiers, t.Name) {
+				continue
+			}
+			if t.Unavailable != "" {
+				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, "tier unavailable: "+t.Unavailable))
+				continue
+			}
+			for _, x := range wls {
+				if r.Native && x.c != nil {
+					continue // a custom wasm module has no native build
+				}
+				for _, n := range x.params {
+					for _, tg := range targets {
+						c := &Cell{Runtime: r, Workload: x.w, Custom: x.c, N: n, Prepared: t.Prepared}
+						c.Cell = results.Cell{Runtime: r.Name, Tier: t.Name, Lang: x.lang, Target: tg}
+						if x.w != nil {
+							c.Cell.Workload = x.w.Name
+							c.Cell.Param = strconv.FormatInt(n, 10)
+						} else {
+							c.Cell.Workload = x.c.Name
+						}
+						if r.Native {
+							exe := filepath.Join(binDir, "native", x.w.NativeName(x.lang))
+							if _, err := os.Stat(exe); err != nil {
+								notes = append(notes, note(c.Cell, "no native build "+exe+": run make build on a machine with the "+x.lang+" toolchain"))
+								continue
+							}
+						}
+						cells = append(cells, c)
+					}
+				}
+			}
+		}
+	}
+	if len(cells) == 0 {
+		var why []string
+		for _, n := range notes {
+			why = append(why, n.Note)
+		}
+		if len(why) == 0 {
+			why = []string{"the filters select nothing"}
+		}
+		return nil, notes, fmt.Errorf("nothing to run: %s", strings.Join(why, "; "))
+	}
+	return cells, notes, nil
+}
+
+func note(c results.Cell, msg string) results.Record {
+	return results.Record{Kind: results.KindNote, Cell: c, Note: msg}
+}
+
+func checkNames(what string, got, valid []string) error {
+	for _, g := range got {
+		if !contains(valid, g) {
+			return fmt.Errorf("unknown %s %q (valid: %s)", what, g, strings.Join(valid, ", "))
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func uniq(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseParams parses repeated NAME=V1,V2 flags.
+func ParseParams(flags []string) (map[string][]int64, error) {
+	out := map[string][]int64{}
+	for _, f := range flags {
+		name, vals, ok := strings.Cut(f, "=")
+		if !ok || name == "" || vals == "" {
+			return nil, fmt.Errorf("--param %q: want NAME=VALUE or NAME=V1,V2,... (e.g. fib=30)", f)
+		}
+		for _, v := range strings.Split(vals, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("--param %s: %q is not an integer", name, v)
+			}
+			out[name] = append(out[name], n)
+		}
+	}
+	return out, nil
+}
