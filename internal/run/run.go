@@ -32,6 +32,11 @@ type Config struct {
 	Progress io.Writer
 	Terminal bool
 	Argv     []string
+	// Runtimes, when set, replaces discovering the workers in BinDir.
+	Runtimes []*Runtime
+	// Preparer runs prepare steps (default: a local process; artifacts
+	// are made on this machine whatever the target).
+	Preparer target.Target
 }
 
 // Result is what a finished (or interrupted) run leaves.
@@ -94,7 +99,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("no target can run here")
 	}
 
-	rts := Discover(ctx, cfg.BinDir)
+	rts := cfg.Runtimes
+	if rts == nil {
+		rts = Discover(ctx, cfg.BinDir)
+	}
 	cells, notes, err := Plan(o, rts, targets, cfg.BinDir)
 	if err != nil {
 		return nil, err

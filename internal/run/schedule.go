@@ -265,7 +265,11 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 			return false, r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 		}
 		t0 := time.Now()
-		out, err := target.Local{}.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare)})
+		prep := r.cfg.Preparer
+		if prep == nil {
+			prep = target.Local{}
+		}
+		out, err := prep.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare)})
 		if err != nil {
 			return false, err
 		}
