@@ -1,7 +1,9 @@
 # bench: build, rebuild workloads, test, check.
 #
+#   make run         set up, build, and run the default matrix (bin/bench run)
+#   make test        set up, build, and run every Go module's tests
+#   make setup       install missing Debian packages and Go modules (scripts/setup.sh)
 #   make build       bin/bench and every worker this machine can build
-#   make test        every Go module's tests (installs nothing; see scripts/setup.sh)
 #   make workloads   rebuild the committed .wasm files with Debian's toolchains
 #   make check       gofmt, go vet, staticcheck, go mod tidy in every module
 #
@@ -16,7 +18,7 @@ GOBUILD  := $(GO) build -buildvcs=auto -trimpath
 BUILD    := $(BIN)/bench $(BIN)/bench-wazero $(BIN)/bench-native
 MODULES  := .
 
-.PHONY: all build test check workloads native clean
+.PHONY: all setup build run test check workloads native clean
 all: build
 
 include $(sort $(wildcard mk/*.mk))
@@ -32,8 +34,17 @@ $(BIN)/bench-wazero: FORCE
 $(BIN)/bench-native: FORCE
 	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench-native
 
+setup:
+	bash scripts/setup.sh
+
+# The main job: the built-in default matrix on this machine; results,
+# summary and report land in a new folder under results/.
+run: setup build
+	$(BIN)/bench run $(RUNFLAGS)
+
 # Tests run against the binaries `make build` made (BENCH_BIN_DIR).
-test: build
+test: setup
+	$(MAKE) build
 	@set -e; for m in $(MODULES); do \
 		echo "== go test $$m"; \
 		(cd $$m && BENCH_BIN_DIR=$(CURDIR)/$(BIN) AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...); \
