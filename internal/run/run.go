@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-	} else if err := newRunDir(cfg.Out); err != nil {
+	} else if err := checkRunDir(cfg.Out); err != nil {
 		return nil, err
 	}
 	if o.Seed == 0 {
@@ -108,6 +108,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	notes = append(tnotes, notes...)
+	if !cfg.Resume {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("output folder: %w", err)
+		}
+	}
 
 	w, err := results.Create(filepath.Join(cfg.Out, results.FileName))
 	if err != nil {
@@ -164,13 +169,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, rerr
 }
 
-// newRunDir creates an empty run folder, refusing to touch one that holds
-// anything.
-func newRunDir(dir string) error {
+// checkRunDir refuses an output folder that holds anything; the folder is
+// created only once the plan is valid.
+func checkRunDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
+		return nil
 	case err != nil:
 		return fmt.Errorf("output folder %s: %w", dir, err)
 	case len(entries) == 0:

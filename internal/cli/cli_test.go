@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testState(t *testing.T) (*State, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	return &State{Ctx: context.Background(), Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" }, BinDir: t.TempDir(), Argv: []string{"bench"}}, &out, &errb
+}
+
+func TestArgumentErrors(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "Usage: bench <command>"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate" (commands: compare, deploy, list, report, run, version)`},
+		{[]string{"run", "--runtime", "wasm3", "--out", out}, 1, `unknown runtime "wasm3" (valid: native, wazero, wasmtime, wasmer, node)`},
+		{[]string{"run", "--workload", "sort", "--out", out}, 1, `unknown workload "sort" (valid: fib, primes, image)`},
+		{[]string{"run", "--lang", "cobol", "--out", out}, 1, `unknown language "cobol" (valid: c, go, rust)`},
+		{[]string{"run", "--param", "fib=x", "--out", out}, 2, `--param fib: "x" is not an integer`},
+		{[]string{"run", "--param", "fib", "--out", out}, 2, `want NAME=VALUE`},
+		{[]string{"run", "--param", "fib=51", "--out", out}, 1, `fib=51 is out of range: n must be from 1 to 50`},
+		{[]string{"run", "--max-memory", "lots", "--out", out}, 2, `--max-memory: "lots" is not a size`},
+		{[]string{"run", "--target", "mars", "--out", out}, 1, `unknown target "mars" (valid: `},
+		{[]string{"run", "--wasm", "/nonexistent.wasm", "--out", out}, 2, `--wasm /nonexistent.wasm`},
+		{[]string{"run", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"run", "extra"}, 2, `unexpected argument "extra"`},
+	} {
+		s, _, errb := testState(t)
+		code := Run(s, tc.args)
+		if code != tc.code || !strings.Contains(errb.String()+s.Stdout.(*bytes.Buffer).String(), tc.want) {
+			t.Errorf("bench %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), code, errb.String(), tc.code, tc.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a rejected run created its output folder")
+	}
+}
+
+func TestRunRefusesForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _, errb := testState(t)
+	if code := Run(s, []string{"run", "--out", dir}); code == 0 || !strings.Contains(errb.String(), "is not a bench run") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	if code := Run(s, []string{"run", "--resume", dir}); code == 0 || !strings.Contains(errb.String(), "not a bench run folder") {
+		t.Fatalf("resume of a foreign folder: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"256MiB": 256 << 20, "1GiB": 1 << 30, "64M": 64 << 20, "4096": 4096, "1.5GB": 1.5e9} {
+		got, err := parseBytes(in)
+		if err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1M", "lots", "0"} {
+		if _, err := parseBytes(bad); err == nil {
+			t.Errorf("parseBytes(%q) accepted", bad)
+		}
+	}
+}
