@@ -1,0 +1,44 @@
+// Package wasmer adapts Wasmer 2.x, through github.com/wasmerio/wasmer-go
+// v1.0.4 and the libwasmer.so it ships, to the bench worker interfaces.
+//
+// Tiers: "baseline" is the Singlepass compiler, "jit" is Cranelift, and
+// "aot" loads a Cranelift artifact that the prepare step wrote with
+// Module.Serialize (Compile then deserializes it: the "load" phase). All
+// run on Wasmer's Universal engine; the Dylib engine shells out to gcc at
+// run time and leaves files in TMPDIR, so it is not offered. The shipped
+// library has no LLVM compiler, so the "llvm" tier is listed as unavailable.
+//
+// This package is a cgo package and lives in its own Go module: wasmtime-go
+// exports the same C wasm_* symbols, and a binary linking both silently
+// runs one runtime's calls on the other. Never import it next to wasmtime.
+//
+// What Wasmer 2.x through wasmer-go cannot do, and how this package copes:
+//
+//   - No interruption: a running guest cannot be stopped. Run ignores its
+//     context once the guest is running; runners.Serve's watchdog reports
+//     KindTimeout and ends the worker process.
+//   - No memory cap: EngineConfig.MaxMemoryBytes is ignored, and every tier
+//     says "no memory cap" in its Limits.
+//   - WASI exit codes, 0 included, come back as a *wasmer.TrapError whose
+//     text is "WASI exited with code: N"; Run turns that into an exit code.
+//     Go-compiled guests always exit that way.
+//   - Stdin can only be inherited from the worker process, whose stdin is
+//     the job pipe. Run points file descriptor 0 at IO.StdinPath (or
+//     /dev/null) for the duration of _start and puts the pipe back after,
+//     so a guest never reads jobs. Wasmer reads it through Rust's buffered
+//     process stdin: a guest that stops reading before EOF could leave
+//     bytes in that buffer for the next instance in the same process. The
+//     built-in workloads read their stdin to the end.
+//   - Stdout and stderr are captured in memory by Wasmer and written to
+//     IO.StdoutPath and IO.StderrPath after _start returns (or traps).
+//   - A Go-compiled (wasip1) guest that sleeps (time.Sleep, or a runtime
+//     that goes idle waiting on a timer) makes Wasmer's poll_oneoff panic
+//     across the C boundary, which aborts the whole worker process. The
+//     orchestrator records the crash with the worker's stderr; the built-in
+//     workloads never sleep.
+//   - A Go-compiled guest cannot open files in a preopened directory
+//     (Wasmer answers "Bad file number"); C and Rust guests can.
+//   - Every compile goes through wasmer.NewModule, which first passes the
+//     bytes through Wat2Wasm (a copy for binary input): part of the
+//     compile figure, small next to compiling.
+package wasmer

@@ -1,0 +1,278 @@
+package wasmer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/wasmerio/wasmer-go/wasmer"
+
+	"github.com/wasmbench/bench/runners"
+)
+
+// Tier names.
+const (
+	TierBaseline = "baseline"
+	TierJIT      = "jit"
+	TierAOT      = "aot"
+	TierLLVM     = "llvm"
+)
+
+// goModule is the Go binding this package is written against, and the
+// version go.mod requires (TestGoModVersion keeps the two in step). Build
+// info names the version linked when it is there (not in test binaries).
+const (
+	goModule        = "github.com/wasmerio/wasmer-go"
+	goModuleVersion = "v1.0.4"
+)
+
+// limits are what no tier of Wasmer can enforce through wasmer-go.
+var limits = []string{"no memory cap", "no interruption: a timeout ends the worker process"}
+
+// Runner is the wasmer runners.Runner. The zero value is ready to use.
+type Runner struct{}
+
+var _ runners.Runner = Runner{}
+
+// Name implements runners.Runner.
+func (Runner) Name() string { return "wasmer" }
+
+// Version is the wasmer-go module version and the version of the
+// libwasmer.so actually loaded: "v1.0.4 (libwasmer 2.0.0-rc2)".
+func (Runner) Version() string {
+	v := goModuleVersion
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == goModule && d.Version != "" {
+				v = d.Version
+				if d.Replace != nil && d.Replace.Version != "" {
+					v = d.Replace.Version
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("%s (libwasmer %s)", v, libraryVersion())
+}
+
+// tierSpec is how a tier configures Wasmer.
+type tierSpec struct {
+	info     runners.TierInfo
+	compiler wasmer.CompilerKind
+	aot      bool
+}
+
+func tierSpecs() []tierSpec {
+	specs := []tierSpec{
+		{info: runners.TierInfo{Name: TierBaseline,
+			Description: "Singlepass: Wasmer's one-pass baseline compiler, compiling at load (Universal engine)"},
+			compiler: wasmer.SINGLEPASS},
+		{info: runners.TierInfo{Name: TierJIT,
+			Description: "Cranelift: Wasmer's optimizing compiler, compiling at load (Universal engine)"},
+			compiler: wasmer.CRANELIFT},
+		{info: runners.TierInfo{Name: TierAOT, Prepared: true,
+			Description: "Cranelift artifact written by the prepare step (Module.Serialize), loaded with DeserializeModule"},
+			compiler: wasmer.CRANELIFT, aot: true},
+		{info: runners.TierInfo{Name: TierLLVM,
+			Description: "LLVM: Wasmer's most optimizing compiler, compiling at load (Universal engine)"},
+			compiler: wasmer.LLVM},
+	}
+	universal := wasmer.IsEngineAvailable(wasmer.UNIVERSAL)
+	for i := range specs {
+		s := &specs[i]
+		s.info.Limits = limits
+		switch {
+		case !universal:
+			s.info.Unavailable = "this libwasmer.so has no Universal engine"
+		case !wasmer.IsCompilerAvailable(s.compiler):
+			s.info.Unavailable = fmt.Sprintf("the libwasmer.so shipped with wasmer-go is built without the %s compiler", s.compiler)
+		}
+	}
+	return specs
+}
+
+func findTier(name string) (tierSpec, error) {
+	var names []string
+	for _, s := range tierSpecs() {
+		if s.info.Name == name {
+			if s.info.Unavailable != "" {
+				return s, runners.Errorf(runners.KindUnsupported, "wasmer tier %q is unavailable: %s", name, s.info.Unavailable)
+			}
+			return s, nil
+		}
+		names = append(names, s.info.Name)
+	}
+	return tierSpec{}, runners.Errorf(runners.KindBadJob, "wasmer has no tier %q (tiers: %s)", name, strings.Join(names, ", "))
+}
+
+// Tiers implements runners.Runner.
+func (Runner) Tiers() []runners.TierInfo {
+	var out []runners.TierInfo
+	for _, s := range tierSpecs() {
+		out = append(out, s.info)
+	}
+	return out
+}
+
+// NewEngine creates a Wasmer engine and store for a tier.
+// cfg.MaxMemoryBytes is ignored: Wasmer offers no memory cap here.
+func (Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.Engine, error) {
+	spec, err := findTier(cfg.Tier)
+	if err != nil {
+		return nil, err
+	}
+	conf := wasmer.NewConfig().UseUniversalEngine()
+	switch spec.compiler {
+	case wasmer.SINGLEPASS:
+		conf.UseSinglepassCompiler()
+	case wasmer.CRANELIFT:
+		conf.UseCraneliftCompiler()
+	case wasmer.LLVM:
+		conf.UseLLVMCompiler()
+	}
+	eng := wasmer.NewEngineWithConfig(conf)
+	e := &engine{tier: spec, store: wasmer.NewStore(eng), artifactDir: cfg.ArtifactDir}
+	if spec.aot {
+		return &aotEngine{e}, nil
+	}
+	return e, nil
+}
+
+// engine is a Wasmer store configured for one tier.
+type engine struct {
+	tier        tierSpec
+	store       *wasmer.Store
+	artifactDir string
+	closed      bool
+}
+
+var _ runners.Engine = (*engine)(nil)
+
+// aotEngine is the engine of the aot tier: it prepares artifacts and loads
+// them.
+type aotEngine struct{ *engine }
+
+var _ runners.Preparer = (*aotEngine)(nil)
+
+func (e *engine) Loads() bool { return e.tier.aot }
+
+func (e *engine) Close(context.Context) error {
+	if !e.closed {
+		e.closed = true
+		e.store.Close()
+	}
+	return nil
+}
+
+var (
+	wasmMagic  = []byte("\x00asm")
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+)
+
+// compile compiles wasm bytes with the tier's compiler.
+func (e *engine) compile(src runners.Source) (*wasmer.Module, error) {
+	// wasmer.NewModule takes text too; a module is binary here, and
+	// anything else must not be parsed as WAT into a confusing message.
+	if !bytes.HasPrefix(src.Wasm, wasmMagic) {
+		return nil, runners.Errorf(runners.KindCompile, "%s is not a wasm binary (no \\0asm header)", src.Name)
+	}
+	m, err := wasmer.NewModule(e.store, src.Wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%s compiler: %w", e.tier.compiler, err)
+	}
+	return m, nil
+}
+
+// Compile compiles src, or on the aot tier loads its prepared artifact.
+func (e *engine) Compile(ctx context.Context, src runners.Source) (runners.Module, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var m *wasmer.Module
+	if e.tier.aot {
+		path, err := e.artifactPath(src)
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", path, runners.ErrNotPrepared)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read artifact: %w", err)
+		}
+		m, err = wasmer.DeserializeModule(e.store, b)
+		if err != nil {
+			return nil, fmt.Errorf("deserialize %s: %w", path, err)
+		}
+	} else {
+		var err error
+		if m, err = e.compile(src); err != nil {
+			return nil, err
+		}
+	}
+	return newModule(e, src.Name, m), nil
+}
+
+// artifactPath names the artifact of src in the artifact folder. The name
+// carries a CRC-32C of the wasm bytes, cheap next to deserializing, so an
+// artifact of another module (or an older build of it) is never loaded.
+func (e *engine) artifactPath(src runners.Source) (string, error) {
+	if e.artifactDir == "" {
+		return "", runners.Errorf(runners.KindBadJob, "the aot tier needs an artifact folder (EngineConfig.ArtifactDir)")
+	}
+	sum := crc32.Checksum(src.Wasm, castagnoli)
+	base := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, src.Name)
+	name := fmt.Sprintf("%s.%08x.%s.wasmer", base, sum, e.tier.compiler)
+	return filepath.Join(e.artifactDir, name), nil
+}
+
+// Prepare compiles src with Cranelift and writes the serialized module into
+// the artifact folder.
+func (e *aotEngine) Prepare(ctx context.Context, src runners.Source) (string, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return "", 0, err
+	}
+	path, err := e.artifactPath(src)
+	if err != nil {
+		return "", 0, err
+	}
+	m, err := e.compile(src)
+	if err != nil {
+		return "", 0, err
+	}
+	defer m.Close()
+	b, err := m.Serialize()
+	if err != nil {
+		return "", 0, fmt.Errorf("serialize: %w", err)
+	}
+	if err := os.MkdirAll(e.artifactDir, 0o755); err != nil {
+		return "", 0, fmt.Errorf("artifact folder: %w", err)
+	}
+	tmp, err := os.CreateTemp(e.artifactDir, ".tmp-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("write artifact: %w", err)
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return "", 0, fmt.Errorf("write artifact %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return "", 0, fmt.Errorf("write artifact: %w", err)
+	}
+	return path, int64(len(b)), nil
+}
