@@ -2,6 +2,9 @@
 # libwasmtime.a must never be linked into bin/bench, nor next to wasmer's).
 #
 #   bin/bench-wasmtime     wasmtime-go v25 (runners/wasmtime): tiers jit, aot
+#   bin/bench-wasmtime39   wasmtime-go v39 (runners/wasmtime/wasmtime39): tiers
+#                          jit, aot and interpreter (Pulley), which v25 lacks;
+#                          two wasmtime versions cannot share one binary
 #
 # Linked fully static (glibc's libc.a, from libc6-dev) and stripped, so the
 # one binary is also the Lambda bootstrap on provided.al2023 and the
@@ -12,10 +15,15 @@
 
 WASMTIME_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-BUILD   += $(BIN)/bench-wasmtime
-MODULES += runners/wasmtime
+BUILD   += $(BIN)/bench-wasmtime $(BIN)/bench-wasmtime39
+MODULES += runners/wasmtime runners/wasmtime/wasmtime39
 
 $(BIN)/bench-wasmtime: FORCE
 	@mkdir -p $(BIN)
 	cd runners/wasmtime && CGO_ENABLED=1 $(GOBUILD) -tags netgo,osusergo \
 		-ldflags '$(WASMTIME_LDFLAGS)' -o $(CURDIR)/$@ ./cmd/bench-wasmtime
+
+$(BIN)/bench-wasmtime39: FORCE
+	@mkdir -p $(BIN)
+	cd runners/wasmtime/wasmtime39 && CGO_ENABLED=1 $(GOBUILD) -tags netgo,osusergo \
+		-ldflags '$(WASMTIME_LDFLAGS)' -o $(CURDIR)/$@ ./cmd/bench-wasmtime39

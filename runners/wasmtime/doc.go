@@ -3,7 +3,9 @@
 //
 // Tiers: jit (Cranelift at load) and aot (a serialized Cranelift artifact
 // written by prepare and mapped from its file at load). Winch and Pulley
-// are listed with the reason they cannot run; Pulley runs in the sibling
-// module runners/wasmtime/v39 (runtime wasmtime39), whose runner.go is a
-// generated copy of this package's (go generate; see gen.go).
+// are listed with the reason they cannot run; Pulley runs in the nested
+// module runners/wasmtime/wasmtime39 (runtime wasmtime39, wasmtime-go v39),
+// whose runner.go and runner_test.go are generated copies of this package's:
+// after editing them, run go generate in runners/wasmtime/wasmtime39.
+// flavor.go holds what differs between the two.
 package wasmtime

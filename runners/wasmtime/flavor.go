@@ -7,7 +7,7 @@ import (
 )
 
 // This file is what the wasmtime-go v25 flavour of the runner does not
-// share with the wasmtime39 one (runners/wasmtime/v39).
+// share with the wasmtime39 one (runners/wasmtime/wasmtime39).
 
 const (
 	runtimeName     = "wasmtime"
@@ -40,4 +40,10 @@ func tiers() []runners.TierInfo {
 func configure(c *wasmtime.Config, tier string) error {
 	c.SetStrategy(wasmtime.StrategyCranelift)
 	return nil
+}
+
+// preopen maps a host directory into the guest, read-write (v25's
+// PreopenDir has no permissions).
+func preopen(w *wasmtime.WasiConfig, d runners.Preopen) error {
+	return w.PreopenDir(d.Host, d.Guest)
 }

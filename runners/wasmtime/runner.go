@@ -310,7 +310,7 @@ func wasiConfig(io runners.IO) (*wasmtime.WasiConfig, error) {
 		}
 	}
 	for _, d := range io.Dirs {
-		if err := w.PreopenDir(d.Host, d.Guest); err != nil {
+		if err := preopen(w, d); err != nil {
 			w.Close()
 			return nil, runners.Errorf(runners.KindBadJob, "preopen %s as %s: %v", d.Host, d.Guest, err)
 		}

@@ -181,6 +181,12 @@ func testHello(t *testing.T, tier string) {
 }
 
 func TestErrorKinds(t *testing.T) {
+	for _, tier := range compilingTiers() {
+		t.Run(tier, func(t *testing.T) { testErrorKinds(t, tier) })
+	}
+}
+
+func testErrorKinds(t *testing.T, tier string) {
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.wasm")
 	if err := os.WriteFile(corrupt, []byte("\x00asm\x01\x00\x00\x00garbage"), 0o644); err != nil {
@@ -191,12 +197,12 @@ func TestErrorKinds(t *testing.T) {
 		kind runners.ErrorKind
 		want string // in the message
 	}{
-		{runners.Job{Tier: TierJIT, Module: wat(t, dir, "trap.wasm", watTrap)}, runners.KindTrap, "unreachable"},
-		{runners.Job{Tier: TierJIT, Module: runners.ModuleRef{Name: "corrupt.wasm", Path: corrupt}}, runners.KindCompile, "corrupt.wasm"},
-		{runners.Job{Tier: TierJIT, Module: wat(t, dir, "missing.wasm", watMissing)}, runners.KindUnsupported, "env.mystery, other.thing"},
-		{runners.Job{Tier: TierJIT, Module: wat(t, dir, "loop.wasm", watLoop), TimeoutNS: int64(200 * time.Millisecond)}, runners.KindTimeout, "time limit"},
-		{runners.Job{Tier: TierJIT, Module: wat(t, dir, "grow.wasm", watGrow), MaxMemoryBytes: 4 << 20}, runners.KindMemory, "cap"},
-		{runners.Job{Tier: TierJIT, Module: wat(t, dir, "big.wasm", watBigMemory), MaxMemoryBytes: 4 << 20}, runners.KindMemory, "cap"},
+		{runners.Job{Tier: tier, Module: wat(t, dir, "trap.wasm", watTrap)}, runners.KindTrap, "unreachable"},
+		{runners.Job{Tier: tier, Module: runners.ModuleRef{Name: "corrupt.wasm", Path: corrupt}}, runners.KindCompile, "corrupt.wasm"},
+		{runners.Job{Tier: tier, Module: wat(t, dir, "missing.wasm", watMissing)}, runners.KindUnsupported, "env.mystery, other.thing"},
+		{runners.Job{Tier: tier, Module: wat(t, dir, "loop.wasm", watLoop), TimeoutNS: int64(200 * time.Millisecond)}, runners.KindTimeout, "time limit"},
+		{runners.Job{Tier: tier, Module: wat(t, dir, "grow.wasm", watGrow), MaxMemoryBytes: 4 << 20}, runners.KindMemory, "cap"},
+		{runners.Job{Tier: tier, Module: wat(t, dir, "big.wasm", watBigMemory), MaxMemoryBytes: 4 << 20}, runners.KindMemory, "cap"},
 		{runners.Job{Tier: "lightbeam", Module: wat(t, dir, "t4.wasm", watTrap)}, runners.KindBadJob, "no tier"},
 		{runners.Job{Tier: TierAOT, Module: wat(t, dir, "t5.wasm", watTrap), ArtifactDir: filepath.Join(dir, "none")}, runners.KindNotPrepared, "prepare"},
 	}
