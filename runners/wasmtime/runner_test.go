@@ -358,12 +358,20 @@ func testWASI(t *testing.T, tier string) {
 }
 
 func TestAOT(t *testing.T) {
+	for _, ti := range tiers() {
+		if ti.Prepared && ti.Unavailable == "" {
+			t.Run(ti.Name, func(t *testing.T) { testAOT(t, ti.Name) })
+		}
+	}
+}
+
+func testAOT(t *testing.T, tier string) {
 	dir := t.TempDir()
 	m := wat(t, dir, "hello.wasm", watHello)
 	art := filepath.Join(dir, "art")
 	evs := serve(t,
-		runners.Job{ID: "prep", Op: runners.OpPrepare, Tier: TierAOT, Module: m, ArtifactDir: art},
-		runners.Job{ID: "run", Op: runners.OpCold, Tier: TierAOT, Module: m, ArtifactDir: art, KeepStdout: true},
+		runners.Job{ID: "prep", Op: runners.OpPrepare, Tier: tier, Module: m, ArtifactDir: art},
+		runners.Job{ID: "run", Op: runners.OpCold, Tier: tier, Module: m, ArtifactDir: art, KeepStdout: true},
 		runners.Job{ID: "jitprep", Op: runners.OpPrepare, Tier: TierJIT, Module: m, ArtifactDir: art},
 	)
 	p := collect(evs, "prep")
@@ -384,7 +392,7 @@ func TestAOT(t *testing.T) {
 
 	// A changed module must not load the old artifact.
 	m2 := wat(t, dir, "hello.wasm", watTrap)
-	evs = serve(t, runners.Job{ID: "stale", Op: runners.OpCold, Tier: TierAOT, Module: m2, ArtifactDir: art})
+	evs = serve(t, runners.Job{ID: "stale", Op: runners.OpCold, Tier: tier, Module: m2, ArtifactDir: art})
 	if s := collect(evs, "stale"); s.err == nil || s.err.Kind != runners.KindNotPrepared {
 		t.Errorf("changed module: %v, want not_prepared", s.err)
 	}
@@ -408,7 +416,7 @@ func TestAOT(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	eng, err := New().NewEngine(ctx, runners.EngineConfig{Tier: TierAOT, ArtifactDir: art})
+	eng, err := New().NewEngine(ctx, runners.EngineConfig{Tier: tier, ArtifactDir: art})
 	if err != nil {
 		t.Fatal(err)
 	}

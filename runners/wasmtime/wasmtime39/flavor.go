@@ -22,6 +22,10 @@ const (
 // libwasmtime.a is built with it (WASMTIME_FEATURE_PULLEY).
 const pulleyTarget = "pulley64"
 
+// TierInterpreterAOT is Pulley bytecode prepared ahead of time: the
+// interpreter without its load-time translation.
+const TierInterpreterAOT = "interpreter-aot"
+
 const noWinch = "Winch, wasmtime's baseline compiler, is built into wasmtime-go's libwasmtime.a (WASMTIME_FEATURE_WINCH) " +
 	"but wasmtime 39's C API accepts only the Auto and Cranelift strategies (wasmtime/config.h, wasmtime_strategy_enum); " +
 	"Winch became selectable from C only after wasmtime PR #13155 (2026), newer than any wasmtime-go major the module proxy serves here (v25, v37, v39)"
@@ -30,7 +34,8 @@ func tiers() []runners.TierInfo {
 	return []runners.TierInfo{
 		{Name: TierJIT, Description: "Cranelift (optimizing), compiled when the module is loaded"},
 		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Prepared: true},
-		{Name: TierInterpreter, Description: "Pulley (interpreter; wasm is translated to Pulley bytecode by Cranelift when the module is loaded)"},
+		{Name: TierInterpreter, Description: "Pulley (interpreter); Cranelift translates the wasm to Pulley bytecode when the module is loaded, which costs about what a Cranelift compile costs"},
+		{Name: TierInterpreterAOT, Description: "Pulley (interpreter) bytecode made by prepare (Module.Serialize), mapped from its file at load", Prepared: true},
 		{Name: TierBaseline, Description: "Winch (baseline compiler)", Unavailable: noWinch},
 	}
 }
@@ -38,7 +43,7 @@ func tiers() []runners.TierInfo {
 // configure sets what a tier changes in an engine's configuration.
 func configure(c *wasmtime.Config, tier string) error {
 	c.SetStrategy(wasmtime.StrategyCranelift)
-	if tier == TierInterpreter {
+	if tier == TierInterpreter || tier == TierInterpreterAOT {
 		return c.SetTarget(pulleyTarget)
 	}
 	return nil
