@@ -1,4 +1,4 @@
-// Command fib prints fibonacci(n) + "\n", computed by naive recursion on
+// fib: prints fibonacci(n) + "\n", computed by naive recursion on
 // uint64, for n = os.Args[1] (decimal). A WASI command; the same source is
 // the native build.
 //
@@ -6,6 +6,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -trimpath -buildvcs=false -o fib.wasm .
 //	go build -trimpath -buildvcs=false -o ../../../bin/native/fib-go .
+
 package main
 
 import (

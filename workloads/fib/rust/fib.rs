@@ -5,7 +5,7 @@
 // Debian's rustc (a rustup rustc may come first on PATH):
 //
 //	/usr/bin/rustc --target wasm32-wasi -C opt-level=2 -o fib.wasm fib.rs && wasm-strip fib.wasm
-//	/usr/bin/rustc -C opt-level=2 -o ../../../bin/native/fib-rust fib.rs
+//	/usr/bin/rustc -C opt-level=2 -C strip=debuginfo -o ../../../bin/native/fib-rust fib.rs
 
 use std::process::exit;
 

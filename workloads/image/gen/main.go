@@ -1,4 +1,4 @@
-// Command gen writes the image workload's input: a deterministic,
+// gen: writes the image workload's input: a deterministic,
 // photo-like 3000x2000 JPEG (sky with clouds, a hilly horizon, textured
 // ground, sensor noise), so the codec in the guest does realistic work.
 //
@@ -10,6 +10,7 @@
 // the pixels are the same on every architecture; the bytes then depend only
 // on Go's image/jpeg encoder. gen_test.go checks that the committed file is
 // reproduced byte for byte.
+
 package main
 
 import (

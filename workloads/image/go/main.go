@@ -1,4 +1,4 @@
-// Command image reads a JPEG on stdin, resizes it to fit 1920x1080 keeping
+// image: reads a JPEG on stdin, resizes it to fit 1920x1080 keeping
 // its aspect ratio (3000x2000 -> 1620x1080) with a Catmull-Rom filter, and
 // writes it to stdout as a JPEG of quality 85. A WASI command; the same
 // source is the native build, and the two must write the same bytes.
@@ -7,6 +7,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -trimpath -buildvcs=false -o image.wasm .
 //	go build -trimpath -buildvcs=false -o ../../../bin/native/image-go .
+
 package main
 
 import (

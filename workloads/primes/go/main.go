@@ -1,4 +1,4 @@
-// Command primes prints the count of primes <= N + "\n" for N = os.Args[1]
+// primes: prints the count of primes <= N + "\n" for N = os.Args[1]
 // (decimal), testing each odd candidate by trial division with odd divisors
 // up to its square root (uint32 arithmetic). A WASI command; the same source
 // is the native build.
@@ -7,6 +7,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -trimpath -buildvcs=false -o primes.wasm .
 //	go build -trimpath -buildvcs=false -o ../../../bin/native/primes-go .
+
 package main
 
 import (

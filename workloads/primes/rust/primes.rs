@@ -7,7 +7,7 @@
 // Debian's rustc (a rustup rustc may come first on PATH):
 //
 //	/usr/bin/rustc --target wasm32-wasi -C opt-level=2 -o primes.wasm primes.rs && wasm-strip primes.wasm
-//	/usr/bin/rustc -C opt-level=2 -o ../../../bin/native/primes-rust primes.rs
+//	/usr/bin/rustc -C opt-level=2 -C strip=debuginfo -o ../../../bin/native/primes-rust primes.rs
 
 use std::process::exit;
 

@@ -1,0 +1,3 @@
+// Command primes is the primes workload in Go: it prints the count of
+// primes up to argv[1], by trial division.
+package main
