@@ -28,6 +28,15 @@ import { WASI } from 'node:wasi';
 
 export const RUNTIME = 'node';
 
+// Node.js 20's WASI functions are V8 "fast API" calls from wasm, and
+// uvwasi's allocator reports memory to V8 inside them, which can start a
+// garbage collection where none is allowed: the Go image workload then
+// aborts the process (uv_mutex_destroy in ~WASI, during fd_write) or
+// corrupts the heap. Without fast calls the WASI functions take V8's
+// ordinary API path. Set here, before any wasm is compiled, so that a host
+// importing this module (lambda.mjs) is covered too.
+v8.setFlagsFromString('--no-turbo-fast-api-calls');
+
 // Error kinds, as in runners/runner.go.
 export const Kind = Object.freeze({
   compile: 'compile',
@@ -111,7 +120,7 @@ export function tierInfos() {
 // tierFlags picks from command-line arguments those that change how V8
 // compiles wasm.
 function tierFlags(args) {
-  return args.filter((a) => /^--(no-)?(liftoff|wasm|turbo|opt\b|max-opt)/.test(a.replace(/_/g, '-'))).sort();
+  return args.filter((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-'))).sort();
 }
 
 // tierOf returns the tier that the V8 flags in args (process.execArgv and
