@@ -32,9 +32,12 @@
 //   - Stdout and stderr are captured in memory by Wasmer and written to
 //     IO.StdoutPath and IO.StderrPath after _start returns (or traps).
 //   - A Go-compiled (wasip1) guest that sleeps (time.Sleep, or a runtime
-//     that goes idle waiting on a timer) makes Wasmer's poll_oneoff panic
-//     across the C boundary, which aborts the whole worker process. The
-//     orchestrator records the crash with the worker's stderr; the built-in
+//     that goes idle waiting on a timer) calls poll_oneoff with a clock,
+//     which Wasmer 2.0 does not implement: it panics ("Polling not
+//     implemented for clocks yet") across the C boundary and the worker
+//     process aborts. The orchestrator records the crash with the worker's
+//     stderr; NewEngine catches SIGABRT so that Wasmer's message, not a
+//     Go goroutine dump, is what that stderr ends with. The built-in
 //     workloads never sleep.
 //   - A Go-compiled guest cannot open files in a preopened directory
 //     (Wasmer answers "Bad file number"); C and Rust guests can.

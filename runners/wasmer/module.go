@@ -25,12 +25,14 @@ const benchNamespace = "bench"
 
 // module is a compiled module and what instantiating it needs.
 type module struct {
-	e      *engine
-	name   string
-	m      *wasmer.Module
-	wasi   bool // imports a WASI namespace
-	bench  map[string]bool
-	closed bool
+	e     *engine
+	name  string
+	m     *wasmer.Module
+	wasi  bool // imports a WASI namespace
+	bench map[string]bool
+	// importErr names the imports nothing here provides (see checkImports).
+	importErr error
+	closed    bool
 
 	// hooks are the bench.start/bench.end callbacks of the instance being
 	// instantiated or run. The host functions are made once per module:
@@ -52,6 +54,7 @@ func newModule(e *engine, name string, m *wasmer.Module) *module {
 			mod.bench[imp.Name()] = true
 		}
 	}
+	mod.importErr = mod.checkImports()
 	return mod
 }
 
@@ -118,8 +121,8 @@ func (m *module) Instantiate(ctx context.Context, io runners.IO) (runners.Instan
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := m.checkImports(); err != nil {
-		return nil, err
+	if m.importErr != nil {
+		return nil, m.importErr
 	}
 	inst := &instance{m: m, io: io}
 	imports := wasmer.NewImportObject()

@@ -8,9 +8,12 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/wasmerio/wasmer-go/wasmer"
 
@@ -60,6 +63,15 @@ func (Runner) Version() string {
 	}
 	return fmt.Sprintf("%s (libwasmer %s)", v, libraryVersion())
 }
+
+// quietAbort makes an abort() inside libwasmer (a Rust panic across the C
+// boundary, e.g. a Go guest that sleeps) end the worker with Wasmer's own
+// message last on its stderr. Go's default SIGABRT handling would print
+// every goroutine after it (8 KiB and more), pushing the one line that says
+// what happened out of the stderr tail the orchestrator keeps. With the
+// signal caught, glibc's abort() restores the default action and raises it
+// again: the process still dies of SIGABRT, without the dump.
+var quietAbort sync.Once
 
 // tierSpec is how a tier configures Wasmer.
 type tierSpec struct {
@@ -123,6 +135,7 @@ func (Runner) Tiers() []runners.TierInfo {
 // NewEngine creates a Wasmer engine and store for a tier.
 // cfg.MaxMemoryBytes is ignored: Wasmer offers no memory cap here.
 func (Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.Engine, error) {
+	quietAbort.Do(func() { signal.Notify(make(chan os.Signal, 1), syscall.SIGABRT) })
 	spec, err := findTier(cfg.Tier)
 	if err != nil {
 		return nil, err
