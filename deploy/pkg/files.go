@@ -28,13 +28,27 @@ const (
 	NodeHandler = "lambda.mjs"
 )
 
-// nodeBootstrap runs the Node.js function under a custom runtime (and under
-// the local host, where no managed Node.js runtime exists): node comes
-// from PATH — the image puts it in /usr/bin.
-const nodeBootstrap = `#!/bin/sh
-# bench: the Node.js-hosted wasm function, custom-runtime bootstrap.
-exec node --no-warnings "${LAMBDA_TASK_ROOT:-/var/task}/lambda.mjs"
-`
+// nodeBootstrap is the custom-runtime bootstrap of the Node.js function
+// (and how the local host runs it, where no managed Node.js runtime
+// exists): node from PATH (an image puts it in /usr/bin) with the worker
+// command's flags, which select the V8 tier, running lambda.mjs.
+func nodeBootstrap(flags []string) []byte {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n# bench: the Node.js-hosted wasm function, custom-runtime bootstrap.\nexec node")
+	for _, f := range flags {
+		b.WriteString(" '" + strings.ReplaceAll(f, "'", `'\''`) + "'")
+	}
+	b.WriteString(` "${LAMBDA_TASK_ROOT:-/var/task}/` + NodeHandler + "\"\n")
+	return []byte(b.String())
+}
+
+// nodeHandlerNames are the names lambda.mjs has beside the worker script:
+// in the source tree (runners/node) and in bin/ (make build).
+var nodeHandlerNames = []string{NodeHandler, "bench-node-lambda.mjs"}
+
+// NodeWorker is the worker script's name in a Node.js function package:
+// lambda.mjs imports it as ./worker.mjs.
+const NodeWorker = "worker.mjs"
 
 // IsNode reports whether the worker command runs the Node.js worker script.
 func IsNode(worker runners.Command) bool {
@@ -53,24 +67,36 @@ func nodeScript(worker runners.Command) string {
 // Files lists what a runtime's function package holds: for a Go worker,
 // the worker binary as "bootstrap" plus the libraries its $ORIGIN/lib
 // run path finds beside it (libwasmer.so for wasmer); for the Node.js
-// worker, a bootstrap shell script, lambda.mjs and the worker script beside
-// it (the managed Node.js runtime provides node; an image needs
+// worker, a bootstrap shell script running node with the worker command's
+// flags, lambda.mjs (found beside the worker script) and the worker script
+// as worker.mjs (the managed Node.js runtime provides node; an image needs
 // NodeFiles); then the module as task/<its base name>, then extra (an
 // artifact directory from Dir, say).
 func Files(worker runners.Command, module string, extra ...File) ([]File, error) {
 	var files []File
 	if script := nodeScript(worker); script != "" {
-		dir := filepath.Dir(script)
-		handler := filepath.Join(dir, NodeHandler)
-		if _, err := os.Stat(handler); err != nil {
-			return nil, fmt.Errorf("package: node function: %w", err)
+		handler := ""
+		for _, n := range nodeHandlerNames {
+			p := filepath.Join(filepath.Dir(script), n)
+			if _, err := os.Stat(p); err == nil {
+				handler = p
+				break
+			}
+		}
+		if handler == "" {
+			return nil, fmt.Errorf("package: node function: no %s beside the worker script %s",
+				strings.Join(nodeHandlerNames, " or "), script)
+		}
+		var flags []string
+		for _, a := range worker.Args {
+			if a != script {
+				flags = append(flags, a)
+			}
 		}
 		files = append(files,
-			File{Name: "bootstrap", Data: []byte(nodeBootstrap), Mode: 0o755},
-			File{Name: NodeHandler, Src: handler})
-		if filepath.Base(script) != NodeHandler {
-			files = append(files, File{Name: filepath.Base(script), Src: script})
-		}
+			File{Name: "bootstrap", Data: nodeBootstrap(flags), Mode: 0o755},
+			File{Name: NodeHandler, Src: handler},
+			File{Name: NodeWorker, Src: script})
 	} else {
 		if worker.Path == "" {
 			return nil, errors.New("package: no worker binary")

@@ -244,7 +244,7 @@ func TestFilesNode(t *testing.T) {
 	for _, n := range []string{"worker.mjs", "lambda.mjs"} {
 		os.WriteFile(filepath.Join(dir, n), []byte("//"), 0o644)
 	}
-	w := runners.Command{Path: "node", Args: []string{"--no-warnings", filepath.Join(dir, "worker.mjs")}}
+	w := runners.Command{Path: "node", Args: []string{"--no-warnings", "--liftoff-only", filepath.Join(dir, "worker.mjs")}}
 	if !IsNode(w) {
 		t.Fatal("IsNode false for a node command")
 	}
@@ -259,8 +259,8 @@ func TestFilesNode(t *testing.T) {
 	if got := strings.Join(names, ","); got != "bootstrap,lambda.mjs,worker.mjs" {
 		t.Errorf("files %s", got)
 	}
-	if !strings.Contains(string(files[0].Data), "lambda.mjs") {
-		t.Errorf("bootstrap script %q does not run lambda.mjs", files[0].Data)
+	if !strings.Contains(string(files[0].Data), `exec node '--no-warnings' '--liftoff-only' "${LAMBDA_TASK_ROOT:-/var/task}/lambda.mjs"`) {
+		t.Errorf("bootstrap script %q does not run lambda.mjs with the tier's flags", files[0].Data)
 	}
 }
 

@@ -1,0 +1,394 @@
+package lambdalocal
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	awsreport "github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/pkg"
+)
+
+// build compiles a command of this module once per test run.
+var (
+	buildMu  sync.Mutex
+	built    = map[string]string{}
+	buildDir string
+)
+
+func build(t *testing.T, pkgPath, name string) string {
+	t.Helper()
+	if d := os.Getenv("BENCH_BIN_DIR"); d != "" && name != "fakefn" {
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[name]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "lambdalocal-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkgPath)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkgPath, err, b)
+	}
+	built[name] = out
+	return out
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// fakeHost is a host for the fakefn bootstrap.
+func fakeHost(t *testing.T, mode string, cfg Config) (*Host, *bytes.Buffer) {
+	t.Helper()
+	exe := build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")
+	dir := t.TempDir()
+	files := []pkg.File{{Name: "bootstrap", Src: exe}}
+	zipPath := filepath.Join(dir, "fn.zip")
+	if _, err := pkg.ZipFile(zipPath, files); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	cfg.Log = &syncWriter{w: &log}
+	if cfg.Env == nil {
+		cfg.Env = map[string]string{}
+	}
+	cfg.Env["FAKEFN_MODE"] = mode
+	h, err := FromZip(zipPath, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h, &log
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+type fakeReply struct {
+	OK    bool              `json:"ok"`
+	PID   int               `json:"pid"`
+	Env   map[string]string `json:"env"`
+	Count int               `json:"count"`
+}
+
+func invokeFake(t *testing.T, h *Host, event string) (Response, Report, fakeReply) {
+	t.Helper()
+	resp, rep, err := h.Invoke(context.Background(), []byte(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r fakeReply
+	if resp.FunctionError == "" {
+		if err := json.Unmarshal(resp.Payload, &r); err != nil {
+			t.Fatalf("payload %s: %v", resp.Payload, err)
+		}
+	}
+	return resp, rep, r
+}
+
+func TestHostColdThenWarm(t *testing.T) {
+	h, log := fakeHost(t, "ok", Config{FunctionName: "fib-fn", MemoryMB: 256, Handler: "fn.handler"})
+	resp1, rep1, r1 := invokeFake(t, h, `{}`)
+	if !resp1.Cold || !rep1.Cold || !r1.OK || r1.Count != 1 {
+		t.Fatalf("first invocation: cold %v/%v reply %+v", resp1.Cold, rep1.Cold, r1)
+	}
+	if rep1.InitDuration <= 0 || rep1.Duration <= 0 || rep1.MaxMemoryUsed < 1<<20 {
+		t.Errorf("first report not measured: %+v", rep1)
+	}
+	if !resp1.Launched.Before(resp1.Ready) || resp1.Ready.After(resp1.Delivered) || !resp1.Delivered.Before(resp1.Done) {
+		t.Errorf("times out of order: %v %v %v %v", resp1.Launched, resp1.Ready, resp1.Delivered, resp1.Done)
+	}
+	if rep1.InitDuration != resp1.Ready.Sub(resp1.Launched) || rep1.Duration != resp1.Done.Sub(resp1.Delivered) {
+		t.Errorf("report durations do not match the times")
+	}
+	// Billed: INIT included on a cold start, rounded up to the ms.
+	if rep1.BilledDuration%time.Millisecond != 0 || rep1.BilledDuration < rep1.Duration+rep1.InitDuration ||
+		rep1.BilledDuration >= rep1.Duration+rep1.InitDuration+time.Millisecond {
+		t.Errorf("billed %v for init %v + duration %v", rep1.BilledDuration, rep1.InitDuration, rep1.Duration)
+	}
+	want := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME": "fib-fn", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "_HANDLER": "fn.handler", "LAMBDA_TASK_ROOT": h.Config().TaskRoot,
+		"LAMBDA_RUNTIME_DIR": "/var/runtime", "AWS_REGION": "us-east-1", "TZ": ":UTC", "FAKEFN_MODE": "ok",
+		"HOME": "", "tmp_writable": "yes",
+	}
+	for k, v := range want {
+		if r1.Env[k] != v {
+			t.Errorf("environment %s=%q, want %q", k, r1.Env[k], v)
+		}
+	}
+	if r1.Env["TMPDIR"] == "" || r1.Env["TMPDIR"] == os.TempDir() {
+		t.Errorf("TMPDIR %q is not the environment's own folder", r1.Env["TMPDIR"])
+	}
+	if !strings.Contains(resp1.Logs, "fakefn: invocation 1") {
+		t.Errorf("logs %q lack the function's output", resp1.Logs)
+	}
+
+	resp2, rep2, r2 := invokeFake(t, h, `{}`)
+	t.Logf("%s\n%s\nmemory: %s", rep1, rep2, h.MemoryEnforcement())
+	if resp2.Cold || rep2.Cold || rep2.InitDuration != 0 || r2.PID != r1.PID || r2.Count != 2 {
+		t.Errorf("second invocation not warm: cold %v init %v pid %d/%d count %d", resp2.Cold, rep2.InitDuration, r2.PID, r1.PID, r2.Count)
+	}
+	if rep2.BilledDuration < rep2.Duration || rep2.BilledDuration >= rep2.Duration+time.Millisecond {
+		t.Errorf("warm billed %v for %v", rep2.BilledDuration, rep2.Duration)
+	}
+	if strings.Contains(resp2.Logs, "invocation 1") {
+		t.Errorf("second invocation's logs %q hold the first's", resp2.Logs)
+	}
+	if rep1.RequestID == rep2.RequestID || len(rep1.RequestID) != 36 {
+		t.Errorf("request ids %q %q", rep1.RequestID, rep2.RequestID)
+	}
+
+	// The log holds START, END and REPORT per invocation, REPORT as parsed.
+	text := log.String()
+	for _, rep := range []Report{rep1, rep2} {
+		for _, l := range []string{"START RequestId: " + rep.RequestID + " Version: $LATEST", "END RequestId: " + rep.RequestID, rep.String()} {
+			if !strings.Contains(text, l+"\n") {
+				t.Errorf("log lacks %q:\n%s", l, text)
+			}
+		}
+	}
+
+	h.Recycle()
+	resp3, rep3, r3 := invokeFake(t, h, `{}`)
+	if !resp3.Cold || !rep3.Cold || r3.PID == r1.PID || r3.Count != 1 {
+		t.Errorf("after Recycle: cold %v pid %d count %d", resp3.Cold, r3.PID, r3.Count)
+	}
+}
+
+func TestHostFunctionErrorKeepsEnvironment(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{})
+	invokeFake(t, h, `{}`)
+	resp, rep, _ := invokeFake(t, h, `{"fail":true}`)
+	if resp.FunctionError != "Unhandled" || resp.ErrorType != "errorString" || resp.InitError ||
+		!strings.Contains(string(resp.Payload), "failed on purpose") {
+		t.Errorf("function error: %+v %s", resp, resp.Payload)
+	}
+	if rep.Status != "" {
+		t.Errorf("a handled function error has status %q", rep.Status)
+	}
+	_, _, r := invokeFake(t, h, `{}`)
+	if r.Count != 3 {
+		t.Errorf("environment did not survive a function error: count %d", r.Count)
+	}
+}
+
+func TestHostInitCrash(t *testing.T) {
+	h, _ := fakeHost(t, "exit-init", Config{})
+	resp, rep, _ := invokeFake(t, h, `{}`)
+	if resp.FunctionError == "" || !resp.InitError || resp.ErrorType != "Runtime.ExitError" ||
+		!strings.Contains(string(resp.Payload), "exit status 3") {
+		t.Errorf("init crash: %+v %s", resp, resp.Payload)
+	}
+	if !strings.Contains(resp.Logs, "cannot initialise") {
+		t.Errorf("init crash logs %q", resp.Logs)
+	}
+	if rep.Status != "error" || rep.ErrorType != "Runtime.ExitError" || !rep.Cold {
+		t.Errorf("init crash report %s", rep)
+	}
+}
+
+func TestHostCrashDuringInvocation(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{})
+	_, _, r1 := invokeFake(t, h, `{}`)
+	resp, rep, _ := invokeFake(t, h, `{"exit":true}`)
+	if resp.InitError || resp.ErrorType != "Runtime.ExitError" || !strings.Contains(string(resp.Payload), "exit status 7") ||
+		!strings.Contains(resp.Logs, "exiting mid-invocation") {
+		t.Errorf("crash: %+v %s", resp, resp.Payload)
+	}
+	if rep.Status != "error" {
+		t.Errorf("crash report %s", rep)
+	}
+	_, rep2, r2 := invokeFake(t, h, `{}`)
+	if !rep2.Cold || r2.PID == r1.PID {
+		t.Errorf("no fresh environment after a crash")
+	}
+}
+
+func TestHostTimeout(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{Timeout: 300 * time.Millisecond})
+	_, _, r1 := invokeFake(t, h, `{}`)
+	resp, rep, _ := invokeFake(t, h, `{"sleep":true}`)
+	if resp.ErrorType != "Sandbox.Timedout" || !strings.Contains(string(resp.Payload), "Task timed out after 0.30 seconds") {
+		t.Errorf("timeout: %+v %s", resp, resp.Payload)
+	}
+	if rep.Status != "timeout" || rep.Duration < 300*time.Millisecond {
+		t.Errorf("timeout report %s", rep)
+	}
+	if err := findProcess(r1.PID); err == nil {
+		t.Errorf("the timed-out environment's process %d is still alive", r1.PID)
+	}
+	_, rep2, r2 := invokeFake(t, h, `{}`)
+	if !rep2.Cold || r2.PID == r1.PID {
+		t.Errorf("no fresh environment after a timeout")
+	}
+}
+
+// findProcess fails when no live process has that pid.
+func findProcess(pid int) error {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return err
+	}
+	// A zombie is dead: "pid (comm) Z ...".
+	if i := bytes.LastIndexByte(b, ')'); i > 0 && bytes.HasPrefix(b[i+1:], []byte(" Z")) {
+		return os.ErrNotExist
+	}
+	return nil
+}
+
+func TestHostInitTimeout(t *testing.T) {
+	h, _ := fakeHost(t, "slow-init", Config{InitTimeout: 200 * time.Millisecond, Env: map[string]string{"FAKEFN_SLEEP_MS": "60000"}})
+	resp, rep, _ := invokeFake(t, h, `{}`)
+	if !resp.InitError || resp.ErrorType != "Sandbox.Timedout" || rep.Status != "timeout" {
+		t.Errorf("init timeout: %+v %s, report %s", resp, resp.Payload, rep)
+	}
+}
+
+func TestHostOutOfMemory(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{MemoryMB: 64, Timeout: time.Minute})
+	t.Logf("memory: %s", h.MemoryEnforcement())
+	_, rep1, _ := invokeFake(t, h, `{}`)
+	resp, rep, _ := invokeFake(t, h, `{"alloc_mb":256}`)
+	if resp.ErrorType != "Runtime.OutOfMemory" || rep.Status != "error" || rep.ErrorType != "Runtime.OutOfMemory" {
+		t.Fatalf("256 MB in a 64 MB function: %+v %s, report %s\nlogs: %s", resp, resp.Payload, rep, resp.Logs)
+	}
+	if h.memMode != "" && (rep.MaxMemoryUsed < 60<<20 || rep.MaxMemoryUsed > 64<<20+64<<10) {
+		t.Errorf("peak %d bytes: want the 64 MB limit reached, not passed", rep.MaxMemoryUsed)
+	}
+	// Within the limit, the same function is fine and its peak shows it.
+	resp2, rep2, _ := invokeFake(t, h, `{"alloc_mb":16}`)
+	if resp2.FunctionError != "" || rep2.MaxMemoryUsed < rep1.MaxMemoryUsed+16<<20 {
+		t.Errorf("16 MB in a 64 MB function: %+v, peak %d (idle %d)", resp2, rep2.MaxMemoryUsed, rep1.MaxMemoryUsed)
+	}
+}
+
+func TestHostRuntimeAPIRejectsUnknownRequestID(t *testing.T) {
+	// The bootstrap is a shell script that plays the runtime by hand.
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	dir := t.TempDir()
+	script := `#!/bin/sh
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+id=$(curl -sS -D - -o /dev/null "$api/invocation/next" | tr -d '\r' | sed -n 's/^Lambda-Runtime-Aws-Request-Id: //ip')
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -d '{}' "$api/invocation/not-$id/response")
+curl -sS -X POST -d "{\"bad_id_status\":$code,\"id\":\"$id\"}" "$api/invocation/$id/response"
+sleep 60
+`
+	os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(script), 0o755)
+	h, err := NewHost(Config{TaskRoot: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	resp, rep, err := h.Invoke(context.Background(), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		BadIDStatus int    `json:"bad_id_status"`
+		ID          string `json:"id"`
+	}
+	if err := json.Unmarshal(resp.Payload, &got); err != nil {
+		t.Fatalf("%s: %v (logs %s)", resp.Payload, err, resp.Logs)
+	}
+	if got.BadIDStatus != 400 || got.ID != rep.RequestID {
+		t.Errorf("got %+v, request id %s", got, rep.RequestID)
+	}
+}
+
+func TestReportLine(t *testing.T) {
+	r := Report{RequestID: "3604209a-e9a3-11e6-939a-754dd98c7be3", Duration: 12345678 * time.Nanosecond,
+		BilledDuration: 16 * time.Millisecond, MemorySizeMB: 128, MaxMemoryUsed: 19<<20 + 1,
+		InitDuration: 3454321 * time.Nanosecond, Cold: true}
+	want := "REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 12.35 ms\tBilled Duration: 16 ms\t" +
+		"Memory Size: 128 MB\tMax Memory Used: 20 MB\tInit Duration: 3.45 ms\t"
+	if got := r.String(); got != want {
+		t.Fatalf("REPORT line\n got %q\nwant %q", got, want)
+	}
+	back, err := ParseReport(r.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.RequestID != r.RequestID || back.Duration != 12350*time.Microsecond || back.BilledDuration != r.BilledDuration ||
+		back.MemorySizeMB != 128 || back.MaxMemoryUsed != 20<<20 || back.InitDuration != 3450*time.Microsecond || !back.Cold {
+		t.Errorf("parsed back %+v", back)
+	}
+	// The AWS side's parser reads the same line the same way.
+	aws, err := awsreport.ParseText(r.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.RequestID != r.RequestID || aws.DurationMS != 12.35 || aws.BilledDurationMS != 16 || aws.MemorySizeMB != 128 ||
+		aws.MaxMemoryUsedMB != 20 || !aws.HasInit || aws.InitDurationMS != 3.45 {
+		t.Errorf("deploy/aws/report parsed %+v", aws)
+	}
+
+	warm := Report{RequestID: "x", Duration: time.Millisecond, BilledDuration: time.Millisecond, MemorySizeMB: 64,
+		Status: "timeout"}
+	if s := warm.String(); strings.Contains(s, "Init Duration") || !strings.HasSuffix(s, "Status: timeout\t") {
+		t.Errorf("warm timeout line %q", s)
+	}
+	oom := Report{RequestID: "y", MemorySizeMB: 64, Status: "error", ErrorType: "Runtime.OutOfMemory"}
+	back, err = ParseReport(oom.String())
+	if err != nil || back.Status != "error" || back.ErrorType != "Runtime.OutOfMemory" {
+		t.Errorf("status fields: %+v %v", back, err)
+	}
+	for _, bad := range []string{"", "START RequestId: x", "REPORT RequestId: x\tDuration: 1 ms",
+		"REPORT RequestId: x\tDuration: -1 ms\tBilled Duration: 1 ms\tMemory Size: 1 MB\tMax Memory Used: 1 MB",
+		"REPORT RequestId: x\tDuration: 1 s\tBilled Duration: 1 ms\tMemory Size: 1 MB\tMax Memory Used: 1 MB"} {
+		if _, err := ParseReport(bad); err == nil {
+			t.Errorf("ParseReport(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestUnzipRefusesEscapes(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	// pkg.Zip refuses such names, so write one by hand.
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("../evil")
+	w.Write([]byte("x"))
+	zw.Close()
+	p := filepath.Join(dir, "evil.zip")
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	if err := Unzip(p, filepath.Join(dir, "out")); err == nil {
+		t.Fatal("Unzip extracted ../evil")
+	}
+}

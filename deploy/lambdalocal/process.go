@@ -1,0 +1,165 @@
+package lambdalocal
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Process launches each environment as a local process: the package's
+// bootstrap, started in the unpacked package with Lambda's environment,
+// in its own process group and memory cgroup, TMPDIR its own /tmp folder.
+type Process struct{}
+
+var _ Launcher = Process{}
+
+// Name implements Launcher.
+func (Process) Name() string { return "process" }
+
+// TaskRoot implements Launcher: the package folder itself.
+func (Process) TaskRoot(dir string) string { return dir }
+
+// MemoryLimit implements Launcher.
+func (Process) MemoryLimit() string {
+	return "RLIMIT_DATA (private writable memory; wasm runtimes' PROT_NONE reservations do not count), " +
+		"peak from the process's VmHWM"
+}
+
+// Launch implements Launcher.
+func (Process) Launch(_ context.Context, s LaunchSpec) (Proc, error) {
+	cmd := exec.Command(filepath.Join(s.Dir, "bootstrap"))
+	cmd.Dir = s.Dir
+	cmd.Env = append(append([]string(nil), s.Env...), "TMPDIR="+s.Tmp)
+	cmd.Stdout, cmd.Stderr = s.Output, s.Output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var cgFD *os.File
+	if s.Memory != nil && s.Memory.V2() {
+		// Start inside the cgroup (clone3 CLONE_INTO_CGROUP): every byte counts.
+		f, err := os.Open(s.Memory.Dir())
+		if err == nil {
+			cgFD = f
+			cmd.SysProcAttr.UseCgroupFD = true
+			cmd.SysProcAttr.CgroupFD = int(f.Fd())
+		}
+	}
+	var err error
+	if s.Memory != nil && cgFD == nil {
+		// cgroup v1: fork from a thread moved into the group, so the
+		// bootstrap is charged from its first page.
+		err = s.Memory.startInside(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if cgFD != nil {
+		cgFD.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	p := &process{cmd: cmd}
+	if s.Memory == nil {
+		lim := uint64(s.MemoryMB) << 20
+		if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_DATA, &unix.Rlimit{Cur: lim, Max: lim}, nil); err != nil {
+			p.Kill()
+			_ = p.Wait()
+			return nil, fmt.Errorf("limit memory of %s: %w", cmd.Path, err)
+		}
+	}
+	return p, nil
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	once sync.Once
+	err  error
+	peak int64
+}
+
+func (p *process) Wait() error {
+	p.once.Do(func() {
+		p.err = p.cmd.Wait()
+		if ps := p.cmd.ProcessState; ps != nil {
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+				p.peak = ru.Maxrss * 1024
+			}
+		}
+	})
+	return p.err
+}
+
+func (p *process) Kill() {
+	if p.cmd.Process != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		_ = p.cmd.Process.Kill()
+	}
+}
+
+func (p *process) Peak() int64 {
+	if p.cmd.ProcessState != nil {
+		return p.peak
+	}
+	return processPeak(p.cmd.Process.Pid)
+}
+
+func (p *process) OOMKilled() bool { return false }
+
+// Unzip extracts a deployment zip into dir, keeping the files' modes and
+// refusing names that leave dir.
+func Unzip(zipPath, dir string) error {
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return fmt.Errorf("lambda-local: open %s: %w", zipPath, err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		name := filepath.FromSlash(f.Name)
+		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) ||
+			strings.Contains(name, string(filepath.Separator)+".."+string(filepath.Separator)) {
+			return fmt.Errorf("lambda-local: %s: entry %q leaves the task root", zipPath, f.Name)
+		}
+		dst := filepath.Join(dir, name)
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return fmt.Errorf("lambda-local: unzip: %w", err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("lambda-local: unzip: %w", err)
+		}
+		mode := f.Mode().Perm()
+		if mode == 0 {
+			mode = 0o644
+		}
+		if err := extract(f, dst, mode); err != nil {
+			return fmt.Errorf("lambda-local: unzip %s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+func extract(f *zip.File, dst string, mode os.FileMode) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, rc); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

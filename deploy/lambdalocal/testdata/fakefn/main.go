@@ -1,0 +1,80 @@
+// Command fakefn is a Lambda bootstrap for the host's tests, built by
+// them: FAKEFN_MODE picks its behaviour, so that the host's handling of
+// each way a function can end is tested against aws-lambda-go's real
+// runtime loop. Mode "ok" (the default) answers every event at once and is
+// also the "native bootstrap that does nothing" of the overhead figures.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type event struct {
+	AllocMB int  `json:"alloc_mb"`
+	Sleep   bool `json:"sleep"`
+	Fail    bool `json:"fail"`
+	Exit    bool `json:"exit"`
+}
+
+type reply struct {
+	OK    bool              `json:"ok"`
+	PID   int               `json:"pid"`
+	Env   map[string]string `json:"env"`
+	Count int               `json:"count"`
+}
+
+var count int
+
+var keep [][]byte
+
+func handle(_ context.Context, ev event) (reply, error) {
+	count++
+	fmt.Fprintf(os.Stderr, "fakefn: invocation %d\n", count)
+	switch {
+	case ev.Sleep:
+		time.Sleep(time.Hour)
+	case ev.Fail:
+		return reply{}, errors.New("the function failed on purpose")
+	case ev.Exit:
+		fmt.Fprintln(os.Stderr, "fakefn: exiting mid-invocation")
+		os.Exit(7)
+	case ev.AllocMB > 0:
+		for i := 0; i < ev.AllocMB; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = byte(j)
+			}
+			keep = append(keep, b)
+		}
+	}
+	env := map[string]string{}
+	for _, k := range []string{"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+		"_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_REGION", "TZ", "TMPDIR", "FAKEFN_MODE", "HOME"} {
+		env[k] = os.Getenv(k)
+	}
+	if f, err := os.CreateTemp("", "probe-"); err == nil {
+		env["tmp_writable"] = "yes"
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count}, nil
+}
+
+func main() {
+	switch os.Getenv("FAKEFN_MODE") {
+	case "exit-init":
+		fmt.Fprintln(os.Stderr, "fakefn: cannot initialise, exiting")
+		os.Exit(3)
+	case "slow-init":
+		d, _ := strconv.Atoi(os.Getenv("FAKEFN_SLEEP_MS"))
+		time.Sleep(time.Duration(d) * time.Millisecond)
+	}
+	lambda.Start(handle)
+}
