@@ -392,3 +392,19 @@ func TestUnzipRefusesEscapes(t *testing.T) {
 		t.Fatal("Unzip extracted ../evil")
 	}
 }
+
+func TestHostOutOfMemoryWithoutCgroup(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{MemoryMB: 64, Timeout: time.Minute})
+	h.memMode, h.memWhy = "", "disabled by the test" // as on a machine without a writable memory cgroup
+	if !strings.HasPrefix(h.MemoryEnforcement(), "RLIMIT_DATA") {
+		t.Fatalf("enforcement %q", h.MemoryEnforcement())
+	}
+	_, rep1, _ := invokeFake(t, h, `{}`)
+	if rep1.MaxMemoryUsed <= 0 {
+		t.Errorf("no peak without a cgroup: %s", rep1)
+	}
+	resp, rep, _ := invokeFake(t, h, `{"alloc_mb":256}`)
+	if resp.ErrorType != "Runtime.OutOfMemory" || rep.ErrorType != "Runtime.OutOfMemory" {
+		t.Fatalf("256 MB under a 64 MB RLIMIT_DATA: %+v %s\nlogs: %s", resp, resp.Payload, resp.Logs)
+	}
+}

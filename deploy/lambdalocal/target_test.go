@@ -1,0 +1,286 @@
+package lambdalocal
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads"
+)
+
+// fibTask is a task running the C fib workload on bench-wazero.
+func fibTask(t *testing.T, op runners.Op, tier string, n int64) target.Task {
+	t.Helper()
+	w, err := workloads.Get("fib")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := w.Wasm("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := filepath.Join(t.TempDir(), "fib.c.wasm")
+	if err := os.WriteFile(mod, wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return target.Task{
+		Cell:   results.Cell{Runtime: "wazero", Tier: tier, Workload: "fib", Lang: "c", Param: "20", Target: "lambda-local"},
+		Worker: runners.Command{Path: build(t, "github.com/wasmbench/bench/cmd/bench-wazero", "bench-wazero")},
+		Job: runners.Job{ID: "j", Op: op, Tier: tier, Module: runners.ModuleRef{Name: "fib.c.wasm", Path: mod},
+			Args: w.Args(n)},
+		MemoryMB: 512,
+	}
+}
+
+func checkFib(t *testing.T, out target.Outcome, n int64, outputs int) {
+	t.Helper()
+	w, _ := workloads.Get("fib")
+	exp, err := w.Expect("c", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, ev := range out.Events {
+		if ev.Type == runners.EventOutput {
+			got++
+			if err := exp.Check(ev.Output); err != nil {
+				t.Errorf("output %d: %v", got, err)
+			}
+		}
+	}
+	if got != outputs {
+		t.Errorf("%d outputs, want %d", got, outputs)
+	}
+}
+
+func extras(out target.Outcome) map[string][]results.Record {
+	m := map[string][]results.Record{}
+	for _, r := range out.Extra {
+		m[r.Phase] = append(m[r.Phase], r)
+	}
+	return m
+}
+
+func phaseList(evs []runners.Event) string {
+	var s []string
+	for _, e := range evs {
+		if e.Type == runners.EventPhase {
+			s = append(s, e.Phase)
+		} else {
+			s = append(s, string(e.Type))
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+func TestTargetColdAndWarmWazero(t *testing.T) {
+	tg := New(Options{})
+	defer tg.Close()
+	ctx := context.Background()
+
+	out, err := tg.Run(ctx, fibTask(t, runners.OpCold, "jit", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err != nil {
+		t.Fatalf("cold: %v\n%s", out.Err, out.Err.Stderr)
+	}
+	checkFib(t, out, 20, 1)
+	if got := phaseList(out.Events); got != "init,compile,instantiate,execute,output" {
+		t.Errorf("cold events %s", got)
+	}
+	if out.RuntimeVersion == "" || out.Spawn <= 0 || out.Total <= out.Spawn || out.MaxRSS <= 0 {
+		t.Errorf("cold outcome: version %q spawn %v total %v maxrss %d", out.RuntimeVersion, out.Spawn, out.Total, out.MaxRSS)
+	}
+	ex := extras(out)
+	for _, p := range []string{PhaseInitDuration, PhaseDuration, PhaseBilledDuration, PhaseMaxMemoryUsed, results.PhasePackageBytes} {
+		if len(ex[p]) != 1 || ex[p][0].Value <= 0 || !ex[p][0].Cold || ex[p][0].MemoryMB != 512 || ex[p][0].Package != "zip" {
+			t.Errorf("extra %s: %+v", p, ex[p])
+		}
+	}
+	// The client's total holds the environment's init and the invocation.
+	if init, dur := ex[PhaseInitDuration][0].Value, ex[PhaseDuration][0].Value; float64(out.Total) < init+dur {
+		t.Errorf("client total %v < init %v + duration %v", out.Total, init, dur)
+	}
+
+	task := fibTask(t, runners.OpWarm, "jit", 20)
+	task.Job.Warmup, task.Job.Iterations = 1, 2
+	out, err = tg.Run(ctx, task)
+	if err != nil || out.Err != nil {
+		t.Fatalf("warm: %v %v", err, out.Err)
+	}
+	checkFib(t, out, 20, 3)
+	want := "init,compile,instantiate,execute,output,instantiate,execute,output,instantiate,execute,output"
+	if got := phaseList(out.Events); got != want {
+		t.Errorf("warm events %s", got)
+	}
+	for _, ev := range out.Events {
+		setup := ev.Phase == runners.PhaseInit || ev.Phase == runners.PhaseCompile
+		if (setup || ev.Iteration == 0) != ev.Warmup {
+			t.Errorf("warm event %+v: warmup flag wrong", ev)
+		}
+	}
+	ex = extras(out)
+	if len(ex[PhaseDuration]) != 3 || len(ex[PhaseInitDuration]) != 1 || !ex[PhaseInitDuration][0].Warmup {
+		t.Errorf("warm extras: %+v", out.Extra)
+	}
+	for i, r := range ex[PhaseDuration] {
+		if r.Iteration != i || r.Warmup != (i == 0) || r.Cold {
+			t.Errorf("warm duration %d: %+v", i, r)
+		}
+	}
+	if out.Total != 0 || out.Spawn != 0 {
+		t.Errorf("a warm task has a client total %v / spawn %v", out.Total, out.Spawn)
+	}
+}
+
+func TestTargetAOTArtifactIsPackaged(t *testing.T) {
+	tg := New(Options{})
+	defer tg.Close()
+	ctx := context.Background()
+	prep := fibTask(t, runners.OpPrepare, "aot", 20)
+	prep.Job.ArtifactDir = t.TempDir()
+	out, err := tg.Run(ctx, prep)
+	if err != nil || out.Err != nil {
+		t.Fatalf("prepare: %v %v", err, out.Err)
+	}
+	cold := fibTask(t, runners.OpCold, "aot", 20)
+	cold.Job.ArtifactDir = prep.Job.ArtifactDir
+	out, err = tg.Run(ctx, cold)
+	if err != nil || out.Err != nil {
+		t.Fatalf("aot cold: %v %v", err, out.Err)
+	}
+	checkFib(t, out, 20, 1)
+	if got := phaseList(out.Events); got != "init,load,instantiate,execute,output" {
+		t.Errorf("aot cold events %s", got)
+	}
+}
+
+func TestTargetFailures(t *testing.T) {
+	tg := New(Options{})
+	defer tg.Close()
+	ctx := context.Background()
+
+	// A module that does not compile fails the environment's init.
+	bad := fibTask(t, runners.OpCold, "jit", 20)
+	os.WriteFile(bad.Job.Module.Path, []byte("\x00asm\x01\x00\x00\x00garbage"), 0o644)
+	out, err := tg.Run(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err == nil || out.Err.Kind != runners.KindCompile || !strings.Contains(out.Err.Message, "init") ||
+		!strings.Contains(out.Err.Stderr, "init failed") {
+		t.Errorf("bad module: %+v", out.Err)
+	}
+	if len(extras(out)[PhaseInitDuration]) != 1 {
+		t.Errorf("an init failure still has its REPORT: %+v", out.Extra)
+	}
+
+	// An AOT tier whose artifact was never prepared.
+	np := fibTask(t, runners.OpCold, "aot", 20)
+	np.Job.ArtifactDir = t.TempDir()
+	out, _ = tg.Run(ctx, np)
+	if out.Err == nil || out.Err.Kind != runners.KindNotPrepared {
+		t.Errorf("aot without artifact: %+v", out.Err)
+	}
+
+	// The guest's timeout, enforced inside the function (wazero stops it).
+	slow := fibTask(t, runners.OpCold, "interp", 45)
+	slow.Job.TimeoutNS = 200e6
+	out, _ = tg.Run(ctx, slow)
+	if out.Err == nil || out.Err.Kind != runners.KindTimeout {
+		t.Errorf("fib(45) in 200 ms: %+v", out.Err)
+	}
+
+	// A guest that exits non-zero.
+	ex := fibTask(t, runners.OpCold, "jit", 20)
+	ex.Job.Args = []string{"not-a-number"}
+	out, _ = tg.Run(ctx, ex)
+	if out.Err == nil || (out.Err.Kind != runners.KindExit && out.Err.Kind != runners.KindTrap) {
+		t.Errorf("bad argument: %+v", out.Err)
+	}
+
+	cc := fibTask(t, runners.OpCallCost, "jit", 20)
+	out, _ = tg.Run(ctx, cc)
+	if out.Err == nil || out.Err.Kind != runners.KindUnsupported {
+		t.Errorf("callcost: %+v", out.Err)
+	}
+}
+
+func TestTargetMemoryExceeded(t *testing.T) {
+	tg := New(Options{})
+	defer tg.Close()
+	task := fibTask(t, runners.OpCold, "jit", 20)
+	// wazero's compiler and runtime do not fit in 8 MB.
+	task.MemoryMB = 8
+	out, err := tg.Run(context.Background(), task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("memory: %s", tg.MemoryEnforcement())
+	if out.Err == nil || out.Err.Kind != runners.KindMemory {
+		t.Fatalf("8 MB function: %+v", out.Err)
+	}
+}
+
+// nodeWorker is the Node.js worker command from the source tree.
+func nodeWorker(t *testing.T, tier string) runners.Command {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is not installed")
+		}
+		t.Skip("node is not installed")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "..", "..", "runners", "node", "worker.mjs")
+	flags := map[string][]string{"baseline": {"--liftoff-only"}, "jit": {"--no-liftoff"}, "tiered": nil}[tier]
+	return runners.Command{Path: node, Args: append(append([]string{"--no-warnings"}, flags...), script)}
+}
+
+func TestTargetNodeHostedFunction(t *testing.T) {
+	tg := New(Options{})
+	defer tg.Close()
+	ctx := context.Background()
+	task := fibTask(t, runners.OpWarm, "baseline", 20)
+	task.Worker = nodeWorker(t, "baseline")
+	task.Cell.Runtime = "node"
+	task.Job.Iterations = 2
+	out, err := tg.Run(ctx, task)
+	if err != nil || out.Err != nil {
+		t.Fatalf("node warm: %v %+v", err, out.Err)
+	}
+	checkFib(t, out, 20, 2)
+	if got := phaseList(out.Events); got != "init,compile,instantiate,execute,output,instantiate,execute,output" {
+		t.Errorf("node events %s", got)
+	}
+	if !strings.HasPrefix(out.RuntimeVersion, "v") {
+		t.Errorf("node version %q", out.RuntimeVersion)
+	}
+
+	// The bootstrap picks node's flags for the tier: a jit function whose
+	// worker runs baseline would fail its init; this one must not.
+	jit := fibTask(t, runners.OpCold, "jit", 20)
+	jit.Worker = nodeWorker(t, "jit")
+	out, err = tg.Run(ctx, jit)
+	if err != nil || out.Err != nil {
+		t.Fatalf("node jit cold: %v %+v", err, out.Err)
+	}
+	checkFib(t, out, 20, 1)
+
+	bad := fibTask(t, runners.OpCold, "tiered", 20)
+	bad.Worker = nodeWorker(t, "tiered")
+	os.WriteFile(bad.Job.Module.Path, []byte("garbage"), 0o644)
+	out, _ = tg.Run(ctx, bad)
+	if out.Err == nil || out.Err.Kind != runners.KindCompile || !strings.Contains(out.Err.Message, "init") {
+		t.Errorf("node bad module: %+v", out.Err)
+	}
+}
