@@ -1,0 +1,574 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/wasmbench/bench/deploy/pkg"
+	"github.com/wasmbench/bench/internal/run"
+	"github.com/wasmbench/bench/runners"
+)
+
+// Lambda runtimes and handlers bench deploys with.
+const (
+	// ProvidedRuntime runs a custom runtime's bootstrap (every Go worker).
+	ProvidedRuntime = "provided.al2023"
+	// NodeRuntime runs the Node.js-hosted function's handler.
+	NodeRuntime = "nodejs22.x"
+	NodeHandler = "lambda.handler"
+	// nodeDefaultTier is the only V8 tier the managed Node.js runtime can
+	// run: NODE_OPTIONS refuses V8's tiering flags.
+	nodeDefaultTier = "tiered"
+	// al2023Glibc is the glibc of provided.al2023: a dynamically linked
+	// bootstrap may need no newer symbol version.
+	al2023Glibc = 34
+	// StdinFile is where a workload's input goes in the package.
+	StdinFile = "task/input"
+)
+
+// Artifact is one deployment package: a runtime's worker for one tier and
+// architecture with one workload module, as a zip or an image. Functions
+// that differ only in memory size share it.
+type Artifact struct {
+	Key                                          string
+	Runtime, Tier, Workload, Lang, Arch, Package string
+	Files                                        []pkg.File
+	// Env is the function's environment (runners.EnvTier, EnvModule, ...).
+	Env map[string]string
+	// LambdaRuntime and Handler are set for zip packages.
+	LambdaRuntime, Handler string
+	// Zip is the zip's bytes (zip packages); Bytes the package's size
+	// (zip, or the image's compressed size) and UnzippedBytes the sum of
+	// its files.
+	Zip           []byte
+	ZipPath       string
+	Bytes         int64
+	UnzippedBytes int64
+	Image         v1.Image
+	ImageDigest   string
+	// StdinPath is the workload input inside the package, if any.
+	StdinPath string
+	// Unavailable says why the artifact cannot be built or deployed.
+	Unavailable string
+}
+
+// lambdaArch maps a Go architecture to Lambda's name.
+func lambdaArch(goarch string) string {
+	if goarch == "arm64" {
+		return ArchARM
+	}
+	return ArchX86
+}
+
+func goArch(arch string) string {
+	if arch == ArchARM {
+		return "arm64"
+	}
+	return "amd64"
+}
+
+// HostArch is this machine's architecture, in Lambda's words.
+var HostArch = lambdaArch(goruntime.GOARCH)
+
+// builder builds artifacts into <out>/build, each once.
+type builder struct {
+	o        *Options
+	dir      string
+	workers  map[string]workerResult
+	modules  map[string]string
+	prepared map[string]prepResult
+}
+
+type workerResult struct {
+	cmd         runners.Command
+	unavailable string
+}
+
+type prepResult struct {
+	dir   string
+	bytes int64
+	err   error
+}
+
+func newBuilder(o *Options) *builder {
+	return &builder{o: o, dir: filepath.Join(o.Out, "build"), workers: map[string]workerResult{},
+		modules: map[string]string{}, prepared: map[string]prepResult{}}
+}
+
+// artifact builds the package a function needs (or says why it cannot).
+func (b *builder) artifact(ctx context.Context, c *run.Cell, arch, kind string) *Artifact {
+	a := &Artifact{Runtime: c.Runtime.Name, Tier: c.Tier, Workload: c.Cell.Workload, Lang: c.Lang, Arch: arch, Package: kind}
+	a.Key = strings.Join([]string{a.Runtime, a.Tier, a.Workload, a.Lang, a.Arch, a.Package}, "-")
+	if err := b.build(ctx, c, a); err != nil {
+		a.Unavailable = err.Error()
+	}
+	return a
+}
+
+func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
+	node := c.Runtime.Name == "node"
+	if node && a.Package == PackageZip && a.Tier != nodeDefaultTier {
+		return fmt.Errorf("node tier %s needs V8 flags the managed Node.js runtime cannot take (NODE_OPTIONS refuses them); use --package image or tier %s", a.Tier, nodeDefaultTier)
+	}
+	if node && a.Package == PackageImage && a.Arch != HostArch {
+		return fmt.Errorf("a Node.js image carries this machine's node binary (%s); there is none for %s here", HostArch, a.Arch)
+	}
+	if c.Runtime.Native && a.Arch != HostArch {
+		return fmt.Errorf("the native builds of the workloads exist for this machine's architecture (%s) only", HostArch)
+	}
+	if c.Prepared && a.Arch != HostArch {
+		return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a %s worker, which cannot run on this %s machine", a.Tier, a.Arch, HostArch)
+	}
+	if c.Workload == nil {
+		return fmt.Errorf("only the built-in workloads can be deployed")
+	}
+	worker, err := b.worker(ctx, c.Runtime, a.Tier, a.Arch)
+	if err != nil {
+		return err
+	}
+	module, err := b.module(c)
+	if err != nil {
+		return err
+	}
+	var extra []pkg.File
+	a.Env = map[string]string{
+		runners.EnvTier:       a.Tier,
+		runners.EnvModule:     path.Join(pkg.ModuleDir, filepath.Base(module)),
+		runners.EnvModuleName: moduleName(c),
+	}
+	if c.Prepared {
+		p := b.prepare(ctx, c, worker, module)
+		if p.err != nil {
+			return p.err
+		}
+		files, err := pkg.Dir(p.dir, pkg.ArtifactDir)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, files...)
+		a.Env[runners.EnvArtifactDir] = pkg.ArtifactDir
+	}
+	if c.Workload.HasStdin {
+		a.StdinPath = StdinFile
+		extra = append(extra, pkg.File{Name: StdinFile, Data: c.Workload.Stdin(), Mode: 0o644})
+	}
+	files, err := pkg.Files(worker, module, extra...)
+	if err != nil {
+		return err
+	}
+	a.Files = files
+	for _, f := range files {
+		a.UnzippedBytes += fileSize(f)
+	}
+	if err := os.MkdirAll(filepath.Join(b.dir, "packages"), 0o755); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	switch a.Package {
+	case PackageZip:
+		if node {
+			a.LambdaRuntime, a.Handler = NodeRuntime, NodeHandler
+		} else {
+			a.LambdaRuntime, a.Handler = ProvidedRuntime, "bootstrap"
+			for _, f := range files {
+				if f.Name == "bootstrap" || (c.Runtime.Native && strings.HasPrefix(f.Name, pkg.ModuleDir+"/")) {
+					if err := checkELF(f.Src, a.Arch, files); err != nil {
+						return fmt.Errorf("%s cannot run on %s: %w", f.Name, ProvidedRuntime, err)
+					}
+				}
+			}
+		}
+		if a.UnzippedBytes > MaxUnzippedBytes {
+			return fmt.Errorf("package unzipped is %d MB, over Lambda's %d MB", a.UnzippedBytes>>20, MaxUnzippedBytes>>20)
+		}
+		var buf bytes.Buffer
+		if err := pkg.Zip(&buf, files); err != nil {
+			return err
+		}
+		a.Zip = buf.Bytes()
+		a.Bytes = int64(buf.Len())
+		a.ZipPath = filepath.Join(b.dir, "packages", a.Key+".zip")
+		if err := os.WriteFile(a.ZipPath, a.Zip, 0o644); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	case PackageImage:
+		imgFiles := files
+		opts := pkg.ImageOptions{Arch: goArch(a.Arch)}
+		if node {
+			nf, err := pkg.NodeFiles()
+			if err != nil {
+				return err
+			}
+			imgFiles = append(append([]pkg.File(nil), files...), nf...)
+			// No shell in a from-scratch image: run node directly, with
+			// the tier's V8 flags.
+			opts.Entrypoint = append(append([]string{"/usr/bin/node"}, nodeFlags(worker)...), pkg.TaskRoot+"/"+pkg.NodeHandler)
+		} else if a.Arch == HostArch {
+			imgFiles, err = pkg.SystemLibraries(files)
+			if err != nil {
+				return err
+			}
+		} else {
+			for _, f := range files {
+				if f.Name == "bootstrap" {
+					if err := checkStatic(f.Src); err != nil {
+						return fmt.Errorf("image for %s: %w", a.Arch, err)
+					}
+				}
+			}
+		}
+		img, err := pkg.Image(imgFiles, opts)
+		if err != nil {
+			return err
+		}
+		a.Image = img
+		if a.Bytes, err = pkg.ImageSize(img); err != nil {
+			return err
+		}
+		d, err := img.Digest()
+		if err != nil {
+			return fmt.Errorf("build: image digest: %w", err)
+		}
+		a.ImageDigest = d.String()
+		if a.Bytes > MaxImageBytes {
+			return fmt.Errorf("image is %d MB, over Lambda's 10 GB", a.Bytes>>20)
+		}
+	}
+	return nil
+}
+
+func fileSize(f pkg.File) int64 {
+	if f.Data != nil {
+		return int64(len(f.Data))
+	}
+	if st, err := os.Stat(f.Src); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
+// nodeFlags are the V8 flags of a node worker command (its arguments
+// before the script).
+func nodeFlags(c runners.Command) []string {
+	var out []string
+	for _, a := range c.Args {
+		if strings.HasSuffix(a, ".mjs") || strings.HasSuffix(a, ".js") {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func moduleName(c *run.Cell) string {
+	if c.Runtime.Native {
+		return c.Workload.NativeName(c.Lang)
+	}
+	return c.Workload.ModuleName(c.Lang)
+}
+
+// module is the file the function runs: the wasm module written out of
+// the workloads package, or the native build.
+func (b *builder) module(c *run.Cell) (string, error) {
+	if c.Runtime.Native {
+		p := filepath.Join(b.o.BinDir, "native", c.Workload.NativeName(c.Lang))
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("no native build: %w (make build on a machine with the %s toolchain)", err, c.Lang)
+		}
+		return p, nil
+	}
+	name := c.Workload.ModuleName(c.Lang)
+	if p, ok := b.modules[name]; ok {
+		return p, nil
+	}
+	wasm, err := c.Workload.Wasm(c.Lang)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(b.dir, "modules")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, wasm, 0o644); err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	b.modules[name] = p
+	return p, nil
+}
+
+// prepare runs the worker's prepare step for an AOT tier, once per
+// runtime, tier and module.
+func (b *builder) prepare(ctx context.Context, c *run.Cell, worker runners.Command, module string) prepResult {
+	key := c.Runtime.Name + "-" + c.Tier + "-" + filepath.Base(module)
+	if p, ok := b.prepared[key]; ok {
+		return p
+	}
+	dir := filepath.Join(b.dir, "artifacts", key)
+	p := prepResult{dir: dir}
+	p.err = func() error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		cl, err := runners.Start(ctx, worker)
+		if err != nil {
+			return fmt.Errorf("%s: prepare %s: %w", c.Runtime.Name, filepath.Base(module), err)
+		}
+		defer cl.Close()
+		job := runners.Job{ID: "prepare", Op: runners.OpPrepare, Tier: c.Tier,
+			Module: runners.ModuleRef{Name: moduleName(c), Path: module}, ArtifactDir: dir}
+		err = cl.Do(ctx, job, func(ev runners.Event) {
+			if ev.Type == runners.EventArtifact {
+				p.bytes = ev.ArtifactBytes
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("%s: prepare %s for tier %s: %w", c.Runtime.Name, filepath.Base(module), c.Tier, err)
+		}
+		return nil
+	}()
+	b.prepared[key] = p
+	return p
+}
+
+// worker finds (this machine's architecture) or cross-compiles (the
+// other) a runtime's worker.
+func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string) (runners.Command, error) {
+	if arch == HostArch || rt.Name == "node" {
+		cmd, err := rt.Command(tier)
+		if err != nil {
+			return runners.Command{}, err
+		}
+		return cmd, nil
+	}
+	key := rt.Name + "/" + arch
+	r, ok := b.workers[key]
+	if !ok {
+		r = b.crossCompile(ctx, rt, arch)
+		b.workers[key] = r
+	}
+	if r.unavailable != "" {
+		return runners.Command{}, fmt.Errorf("%s", r.unavailable)
+	}
+	return r.cmd, nil
+}
+
+// crossRecipe is how one runtime's worker is built for another
+// architecture: the package to build, the folder (Go module) to build it
+// in, and the environment and flags. The recipes mirror mk/*.mk.
+type crossRecipe struct {
+	module string // folder under SrcDir holding the go.mod
+	pkg    string
+	cgo    bool
+	tags   string
+	ldflag string
+	// setup adds environment (CGO flags) and files beside the binary.
+	setup func(ctx context.Context, moduleDir, outDir, arch string) ([]string, error)
+}
+
+var crossRecipes = map[string]crossRecipe{
+	"wazero": {module: ".", pkg: "./cmd/bench-wazero"},
+	"wasmtime": {module: "runners/wasmtime", pkg: "./cmd/bench-wasmtime", cgo: true, tags: "netgo,osusergo",
+		ldflag: `-s -w -linkmode external -extldflags "-static"`},
+	"wasmer": {module: "runners/wasmer", pkg: "./cmd/bench-wasmer", cgo: true, tags: "custom_wasmer_runtime",
+		ldflag: "-s -w", setup: wasmerCross},
+}
+
+// crossCC is the Debian cross compiler for an architecture.
+func crossCC(arch string) string {
+	if arch == ArchARM {
+		return "aarch64-linux-gnu-gcc"
+	}
+	return "x86_64-linux-gnu-gcc"
+}
+
+func crossPackage(arch string) string {
+	if arch == ArchARM {
+		return "gcc-aarch64-linux-gnu"
+	}
+	return "gcc-x86-64-linux-gnu"
+}
+
+func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string) workerResult {
+	rec, ok := crossRecipes[rt.Name]
+	if !ok {
+		return workerResult{unavailable: fmt.Sprintf("no way to build the %s worker for %s here", rt.Name, arch)}
+	}
+	if b.o.SrcDir == "" {
+		return workerResult{unavailable: fmt.Sprintf("building the %s worker for %s needs bench's source tree (run from it)", rt.Name, arch)}
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return workerResult{unavailable: fmt.Sprintf("building the %s worker for %s needs the go command", rt.Name, arch)}
+	}
+	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goArch(arch), "GOFLAGS=-mod=mod")
+	if rec.cgo {
+		cc := crossCC(arch)
+		if _, err := exec.LookPath(cc); err != nil {
+			return workerResult{unavailable: fmt.Sprintf("the %s worker is cgo: building it for %s needs the C cross compiler %s (Debian: apt-get install %s)",
+				rt.Name, arch, cc, crossPackage(arch))}
+		}
+		env = append(env, "CGO_ENABLED=1", "CC="+cc)
+	} else {
+		env = append(env, "CGO_ENABLED=0")
+	}
+	outDir := filepath.Join(b.dir, "workers", arch)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return workerResult{unavailable: err.Error()}
+	}
+	moduleDir := filepath.Join(b.o.SrcDir, rec.module)
+	if rec.setup != nil {
+		more, err := rec.setup(ctx, moduleDir, outDir, arch)
+		if err != nil {
+			return workerResult{unavailable: fmt.Sprintf("%s worker for %s: %v", rt.Name, arch, err)}
+		}
+		env = append(env, more...)
+	}
+	out := filepath.Join(outDir, rt.Binary)
+	args := []string{"build", "-trimpath", "-o", out}
+	if rec.tags != "" {
+		args = append(args, "-tags", rec.tags)
+	}
+	if rec.ldflag != "" {
+		args = append(args, "-ldflags", rec.ldflag)
+	}
+	args = append(args, rec.pkg)
+	fmt.Fprintf(b.o.Log, "building the %s worker for %s (GOARCH=%s)...\n", rt.Name, arch, goArch(arch))
+	cmd := exec.CommandContext(ctx, goBin, args...)
+	cmd.Dir = moduleDir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Run(); err != nil {
+		return workerResult{unavailable: fmt.Sprintf("building the %s worker for %s failed: %v: %s", rt.Name, arch, err, lastLines(stderr.String(), 3))}
+	}
+	return workerResult{cmd: runners.Command{Path: out}}
+}
+
+// wasmerCross points cgo at wasmer-go's packaged library for the
+// architecture and copies it beside the worker (lib/, the $ORIGIN/lib run
+// path), as mk/wasmer.mk does for this machine.
+func wasmerCross(ctx context.Context, moduleDir, outDir, arch string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/wasmerio/wasmer-go")
+	cmd.Dir = moduleDir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("find wasmer-go: %w", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "wasmer", "packaged")
+	libArch := "linux-amd64"
+	if arch == ArchARM {
+		libArch = "linux-aarch64"
+	}
+	lib := filepath.Join(dir, "lib", libArch, "libwasmer.so")
+	data, err := os.ReadFile(lib)
+	if err != nil {
+		return nil, fmt.Errorf("wasmer-go ships no library for %s: %w", arch, err)
+	}
+	if err := os.MkdirAll(filepath.Join(outDir, "lib"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "lib", "libwasmer.so"), data, 0o755); err != nil {
+		return nil, err
+	}
+	return []string{"CGO_CFLAGS=-I" + filepath.Join(dir, "include"),
+		"CGO_LDFLAGS=-L" + filepath.Dir(lib) + " -lwasmer -Wl,-rpath,$ORIGIN/lib"}, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// Libraries a provided.al2023 environment has, besides those a package
+// ships in lib/.
+var al2023Libs = map[string]bool{
+	"libc.so.6": true, "libm.so.6": true, "libpthread.so.0": true, "libdl.so.2": true, "librt.so.1": true,
+	"libgcc_s.so.1": true, "libstdc++.so.6": true, "libresolv.so.2": true, "libutil.so.1": true,
+	"ld-linux-x86-64.so.2": true, "ld-linux-aarch64.so.1": true,
+}
+
+// checkELF says whether an executable can run in a provided.al2023
+// environment of an architecture: the right machine, and either static or
+// linked only against libraries it has (or the package ships) with glibc
+// symbol versions no newer than 2.34.
+func checkELF(p, arch string, files []pkg.File) error {
+	f, err := elf.Open(p)
+	if err != nil {
+		return nil // not ELF: a script
+	}
+	defer f.Close()
+	want := elf.EM_X86_64
+	if arch == ArchARM {
+		want = elf.EM_AARCH64
+	}
+	if f.Machine != want {
+		return fmt.Errorf("it is built for %s, not %s", f.Machine, arch)
+	}
+	dynamic := false
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			dynamic = true
+		}
+	}
+	if !dynamic {
+		return nil
+	}
+	shipped := map[string]bool{}
+	for _, pf := range files {
+		if strings.HasPrefix(pf.Name, "lib/") {
+			shipped[path.Base(pf.Name)] = true
+		}
+	}
+	libs, _ := f.ImportedLibraries()
+	for _, l := range libs {
+		if !al2023Libs[l] && !shipped[l] {
+			return fmt.Errorf("it needs %s, which %s does not have and the package does not ship", l, ProvidedRuntime)
+		}
+	}
+	syms, _ := f.ImportedSymbols()
+	maxMinor, maxSym := 0, ""
+	for _, s := range syms {
+		v, ok := strings.CutPrefix(s.Version, "GLIBC_2.")
+		if !ok {
+			continue
+		}
+		minor, err := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+		if err == nil && minor > maxMinor {
+			maxMinor, maxSym = minor, s.Name
+		}
+	}
+	if maxMinor > al2023Glibc {
+		return fmt.Errorf("it needs glibc 2.%d (symbol %s) and %s has glibc 2.%d: link it statically", maxMinor, maxSym, ProvidedRuntime, al2023Glibc)
+	}
+	return nil
+}
+
+// checkStatic refuses a dynamically linked executable where its libraries
+// cannot be collected (an image for another architecture).
+func checkStatic(p string) error {
+	f, err := elf.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is dynamically linked and its %s libraries are not on this machine", filepath.Base(p), f.Machine)
+		}
+	}
+	return nil
+}

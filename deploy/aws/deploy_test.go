@@ -1,0 +1,259 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wasmbench/bench/deploy/aws/awstest"
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+)
+
+// TestDeployEndToEnd deploys the wazero worker as a zip (through S3: the
+// inline limit is set below its size) and as an image (pushed to the
+// registry with the ECR token), forces cold starts, invokes warm and in a
+// burst — every invocation running the real bootstrap — and checks the
+// records and that nothing is left.
+func TestDeployEndToEnd(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.Packages = []string{PackageZip, PackageImage}
+	e.o.DirectUploadLimit = 1 // every zip goes through S3
+	e.o.Burst = 2
+	res, err := Run(context.Background(), e.o)
+	if err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	if res.Failed != 0 {
+		t.Errorf("%d configurations failed\n%s", res.Failed, e.log)
+	}
+	if e.cloud.S3.Puts != 1 || e.cloud.ECR.Pushes != 1 {
+		t.Errorf("S3 puts %d, registry pushes %d: want 1 each", e.cloud.S3.Puts, e.cloud.ECR.Pushes)
+	}
+	recs := e.records(t)
+	if len(kinds(recs, results.KindFailure)) > 0 {
+		t.Fatalf("failures: %+v", kinds(recs, results.KindFailure))
+	}
+	for _, pkgType := range []string{PackageZip, PackageImage} {
+		var inits, totals, executes, prices, billed int
+		for _, r := range recs {
+			if r.Kind != results.KindSample || r.Package != pkgType {
+				continue
+			}
+			if r.Target != Target || r.Arch != ArchX86 || r.MemoryMB != 512 || r.Runtime != "wazero" || r.Param != "20" {
+				t.Errorf("record has the wrong cell: %+v", r)
+			}
+			switch r.Phase {
+			case PhaseInitDuration:
+				inits++
+				if !r.Cold || r.Value <= 0 || r.Unit != results.UnitNS {
+					t.Errorf("init_duration %+v", r)
+				}
+			case runners.PhaseTotal:
+				totals++
+			case runners.PhaseExecute:
+				executes++
+				if !r.Verified {
+					t.Errorf("execute not verified: %+v", r)
+				}
+			case PhasePrice:
+				prices++
+				if r.PriceUSD <= 0 || r.Value != r.PriceUSD || r.Unit != results.UnitUSD {
+					t.Errorf("price %+v", r)
+				}
+			case PhaseBilledDuration:
+				billed++
+			}
+		}
+		// 2 cold + 2 warm + 2 burst invocations.
+		if executes != 6 || prices != 6 || billed != 6 || totals != 6 {
+			t.Errorf("%s: %d execute, %d price, %d billed, %d total samples; want 6 each", pkgType, executes, prices, billed, totals)
+		}
+		// Every forced cold start and both burst invokes (concurrent,
+		// after a forced cold start) started an environment.
+		if inits != 4 {
+			t.Errorf("%s: %d init_duration samples, want 4 (2 cold + 2 burst)", pkgType, inits)
+		}
+	}
+	bursts := samples(recs, PhaseBurstColdStarts)
+	if len(bursts) != 2 || bursts[0].Value != 2 {
+		t.Errorf("burst cold starts %+v", bursts)
+	}
+	if got := len(samples(recs, results.PhasePackageBytes)); got != 2 {
+		t.Errorf("%d package_bytes samples, want 2", got)
+	}
+	// Cold samples carry the bootstrap's init and compile phases.
+	var compiles int
+	for _, r := range samples(recs, runners.PhaseCompile) {
+		if r.Cold {
+			compiles++
+		}
+	}
+	if compiles != 8 {
+		t.Errorf("%d cold compile samples, want 8", compiles)
+	}
+	if !strings.Contains(e.log.String(), "summary") {
+		t.Errorf("no summary in the log:\n%s", e.log)
+	}
+	if recs[0].Kind != results.KindEnv || !strings.Contains(recs[0].Note, "us-east-1") {
+		t.Errorf("first record %+v", recs[0])
+	}
+	// The role bench created was tagged and is gone.
+	if ok, _, _ := e.cloud.IAM.Role(roleName(e.o.RunID)); ok {
+		t.Errorf("role still exists")
+	}
+	t.Logf("log:\n%s", e.log)
+}
+
+// TestRetriesThrottlingConflictsAndRolePropagation injects throttled
+// invokes, conflicting configuration updates and a role that takes a
+// while to become assumable, with the REPORT in the JSON log format: the
+// run must succeed, the retried invoke's client time must not count.
+func TestRetriesThrottlingConflictsAndRolePropagation(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.Cold, e.o.Warm = 2, 1
+	e.cloud.Lambda.RoleNotReady = 2
+	e.cloud.Lambda.LogFormat = "JSON"
+	e.cloud.Lambda.PendingPolls = 2
+	throttle := e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "Invoke", Skip: 1, Times: 2, Status: 429,
+		Code: "TooManyRequestsException", Message: "Rate Exceeded."})
+	conflict := e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "UpdateFunctionConfiguration", Times: 2, Status: 409,
+		Code: "ResourceConflictException", Message: "The operation cannot be performed at this time. An update is in progress for resource: x"})
+	if _, err := Run(context.Background(), e.o); err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	if throttle.Hit != 2 || conflict.Hit != 2 || e.cloud.Lambda.RoleNotReady != 0 {
+		t.Errorf("faults hit: throttle %d, conflict %d, role not ready left %d", throttle.Hit, conflict.Hit, e.cloud.Lambda.RoleNotReady)
+	}
+	recs := e.records(t)
+	if f := kinds(recs, results.KindFailure); len(f) > 0 {
+		t.Fatalf("failures: %+v", f)
+	}
+	if got := len(samples(recs, runners.PhaseExecute)); got != 3 {
+		t.Errorf("%d execute samples, want 3", got)
+	}
+	// The throttled invoke has no client time, and a note says why.
+	if got := len(samples(recs, runners.PhaseTotal)); got != 2 {
+		t.Errorf("%d total samples, want 2 (one invoke was retried)", got)
+	}
+	var retried bool
+	for _, n := range kinds(recs, results.KindNote) {
+		retried = retried || strings.Contains(n.Note, "retried 2 times")
+	}
+	if !retried {
+		t.Errorf("no note about the retried invoke")
+	}
+	if got := len(samples(recs, PhaseInitDuration)); got != 2 {
+		t.Errorf("%d init_duration samples from JSON-format REPORTs, want 2", got)
+	}
+}
+
+// TestFailedConfigurationGoesOn: the second function cannot be created;
+// it becomes a failure record, the others are measured, nothing is left.
+func TestFailedConfigurationGoesOn(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.MemoryMB = []int{128, 256, 512}
+	e.o.Cold, e.o.Warm = 1, 0
+	e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "CreateFunction", Skip: 1, Times: 1, Status: 400,
+		Code: "InvalidParameterValueException", Message: "injected: bad configuration"})
+	res, err := Run(context.Background(), e.o)
+	if err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	recs := e.records(t)
+	fails := kinds(recs, results.KindFailure)
+	if len(fails) != 1 || fails[0].MemoryMB != 256 || !strings.Contains(fails[0].Error, "injected") || res.Failed != 1 {
+		t.Fatalf("failures %+v (res.Failed %d)", fails, res.Failed)
+	}
+	mems := map[int]bool{}
+	for _, r := range samples(recs, runners.PhaseExecute) {
+		mems[r.MemoryMB] = true
+	}
+	if !mems[128] || !mems[512] || mems[256] {
+		t.Errorf("measured memory sizes %v, want 128 and 512", mems)
+	}
+}
+
+// TestFatalFailureHalfwayLeavesNothing: the role is created but its
+// policy cannot be attached — the run stops, and teardown still deletes
+// the half-made role.
+func TestFatalFailureHalfwayLeavesNothing(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.cloud.Faults.Add(awstest.Rule{Service: "iam", Op: "AttachRolePolicy", Times: 100, Status: 403,
+		Code: "AccessDenied", Message: "injected: not allowed"})
+	_, err := Run(context.Background(), e.o)
+	if err == nil || !strings.Contains(err.Error(), "injected") {
+		t.Fatalf("Run: err = %v, want the injected failure", err)
+	}
+	e.assertNothingLeft(t)
+	if e.cloud.Lambda.Creates != 0 {
+		t.Errorf("%d functions created after the role failed", e.cloud.Lambda.Creates)
+	}
+}
+
+// TestInterruptDuringMeasurement cancels the context (Ctrl-C) during the
+// second invocation: Run returns the cancellation, teardown still runs,
+// and the first invocation's samples are on disk.
+func TestInterruptDuringMeasurement(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.Cold, e.o.Warm = 2, 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.cloud.Lambda.OnInvoke = func(_ string, n int) {
+		if n == 2 {
+			cancel()
+		}
+	}
+	_, err := Run(ctx, e.o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: err = %v, want context.Canceled\nlog:\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	recs := e.records(t)
+	if got := len(samples(recs, runners.PhaseExecute)); got != 1 {
+		t.Errorf("%d execute samples, want the first invocation's 1", got)
+	}
+	if !strings.Contains(e.log.String(), "deleted function") || !strings.Contains(e.log.String(), "deleted iam role") {
+		t.Errorf("the function and role were not reported deleted:\n%s", e.log)
+	}
+	if f := kinds(recs, results.KindFailure); len(f) > 0 {
+		t.Errorf("an interruption is not a failure: %+v", f)
+	}
+}
+
+// TestLeftoversReportedThenCleanedUp: the function cannot be deleted; Run
+// says so and fails, and --cleanup later finds it by tag and removes it
+// (and only it: an untagged function stays).
+func TestLeftoversReportedThenCleanedUp(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.Cold, e.o.Warm = 1, 0
+	e.o.RoleARN = e.cloud.IAM.PutRole("my-own-role", nil) // --role: bench creates none
+	e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "DeleteFunction", Times: 100, Status: 400,
+		Code: "InvalidParameterValueException", Message: "injected: cannot delete"})
+	res, err := Run(context.Background(), e.o)
+	if !errors.Is(err, ErrLeftovers) || len(res.Leftovers) != 1 {
+		t.Fatalf("Run: err = %v, leftovers %v; want one leftover", err, res.Leftovers)
+	}
+	if !strings.Contains(e.log.String(), "could NOT delete") || !strings.Contains(e.log.String(), "--cleanup") {
+		t.Errorf("the log does not say what was left and how to clean up:\n%s", e.log)
+	}
+	left := e.cloud.Leftovers()
+	if len(left) != 2 { // the function and the user's own role
+		t.Fatalf("left %v", left)
+	}
+	e.cloud.Faults = &awstest.Faults{} // deletes work again
+	cres, err := Cleanup(context.Background(), CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log})
+	if err != nil {
+		t.Fatalf("Cleanup: %v\n%s", err, e.log)
+	}
+	if len(cres.Deleted) != 1 || !strings.HasPrefix(cres.Deleted[0], "function bench-"+e.o.RunID) {
+		t.Errorf("cleanup deleted %v", cres.Deleted)
+	}
+	if got := e.cloud.Leftovers(); len(got) != 1 || got[0] != "iam role my-own-role" {
+		t.Errorf("after cleanup: %v (the user's untagged role must stay)", got)
+	}
+}

@@ -1,0 +1,308 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads"
+)
+
+// Phases of the samples this package writes (beyond the bootstrap's own
+// runners.Phase* events, recorded as they come).
+const (
+	// From the REPORT line.
+	PhaseInitDuration   = "init_duration"
+	PhaseDuration       = "duration"
+	PhaseBilledDuration = "billed_duration" // including INIT
+	PhaseMaxMemoryUsed  = "max_memory_used"
+	// PhasePrice is the invocation's cost in USD.
+	PhasePrice = "price"
+	// runners.PhaseTotal ("total") is the client's Invoke round trip.
+	// PhaseBurstColdStarts counts the cold starts among a burst's invokes.
+	PhaseBurstColdStarts = "burst_cold_starts"
+)
+
+// envColdKey is the environment variable changed to force a cold start.
+const envColdKey = "BENCH_COLD_START"
+
+// mib is Lambda's "MB".
+const mib = 1 << 20
+
+// invocation is one Invoke and what came back.
+type invocation struct {
+	kind      string // cold, warm, burst
+	process   int
+	iteration int
+	client    time.Duration
+	attempts  int
+	report    report.Report
+	resp      runners.LambdaResponse
+	err       error  // the invocation failed at the AWS level
+	funcError string // X-Amz-Function-Error and payload
+	version   string
+}
+
+// measurer measures one deployed function.
+type measurer struct {
+	o   *Options
+	c   *clients
+	f   *Function
+	env map[string]string
+	exp workloads.Expectation
+	out func(...results.Record) error
+}
+
+// run forces Cold cold starts, then Warm warm invokes, then one burst of
+// Burst concurrent invokes, writing records as it goes. It returns the
+// first error that stops the function's measurement (ctx's included).
+func (m *measurer) run(ctx context.Context) error {
+	for i := 0; i < m.o.Cold; i++ {
+		if err := m.forceCold(ctx, fmt.Sprintf("cold-%d", i)); err != nil {
+			return err
+		}
+		inv := m.invoke(ctx, "cold", i, 0)
+		if ctx.Err() != nil {
+			return ctx.Err() // an interrupted invocation is no sample
+		}
+		if err := m.record(inv); err != nil {
+			return err
+		}
+	}
+	for j := 0; j < m.o.Warm; j++ {
+		inv := m.invoke(ctx, "warm", m.o.Cold, j)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := m.record(inv); err != nil {
+			return err
+		}
+	}
+	if m.o.Burst > 0 {
+		if err := m.forceCold(ctx, "burst"); err != nil {
+			return err
+		}
+		invs := make([]invocation, m.o.Burst)
+		var wg sync.WaitGroup
+		for k := range invs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				invs[k] = m.invoke(ctx, "burst", m.o.Cold+1+k, 0)
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		colds := 0
+		for _, inv := range invs {
+			if err := m.record(inv); err != nil {
+				return err
+			}
+			if inv.err == nil && inv.report.HasInit {
+				colds++
+			}
+		}
+		rec := m.base("burst", m.o.Cold+1, 0)
+		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
+		rec.Note = fmt.Sprintf("%d concurrent invokes after a forced cold start: %d started a new environment", m.o.Burst, colds)
+		if err := m.out(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forceCold changes an environment variable, which makes Lambda retire
+// every environment of the function, and waits for the update: the next
+// invoke starts a new environment (the public benchmarks' method).
+func (m *measurer) forceCold(ctx context.Context, tag string) error {
+	env := make(map[string]string, len(m.env)+1)
+	for k, v := range m.env {
+		env[k] = v
+	}
+	env[envColdKey] = tag + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	_, err := m.c.lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: sdk.String(m.f.Name),
+		Environment:  &ltypes.Environment{Variables: env},
+	})
+	if err != nil {
+		return fmt.Errorf("force a cold start of %s (update configuration): %w", m.f.Name, err)
+	}
+	w := lambda.NewFunctionUpdatedV2Waiter(m.c.lambda, func(wo *lambda.FunctionUpdatedV2WaiterOptions) {
+		wo.MinDelay, wo.MaxDelay = m.o.WaitDelay, 10*m.o.WaitDelay
+	})
+	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: sdk.String(m.f.Name)}, 5*time.Minute); err != nil {
+		return fmt.Errorf("wait for %s to update: %w", m.f.Name, err)
+	}
+	return nil
+}
+
+// request is the invocation event.
+func (m *measurer) request(iteration int) runners.LambdaRequest {
+	req := runners.LambdaRequest{Args: m.f.Workload.Args(m.f.N), Iteration: iteration, TimeoutNS: int64(m.o.Timeout)}
+	if m.f.Artifact.StdinPath != "" {
+		req.StdinPath = m.f.Artifact.StdinPath
+	}
+	return req
+}
+
+func (m *measurer) invoke(ctx context.Context, kind string, process, iteration int) invocation {
+	inv := invocation{kind: kind, process: process, iteration: iteration}
+	payload, err := json.Marshal(m.request(iteration))
+	if err != nil {
+		inv.err = err
+		return inv
+	}
+	t0 := time.Now()
+	out, err := m.c.lambda.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName:   sdk.String(m.f.Name),
+		InvocationType: ltypes.InvocationTypeRequestResponse,
+		LogType:        ltypes.LogTypeTail,
+		Payload:        payload,
+	})
+	inv.client = time.Since(t0)
+	if err != nil {
+		inv.err = fmt.Errorf("invoke %s: %w", m.f.Name, err)
+		return inv
+	}
+	inv.attempts = 1
+	if ar, ok := retry.GetAttemptResults(out.ResultMetadata); ok {
+		inv.attempts = len(ar.Results)
+	}
+	inv.version = sdk.ToString(out.ExecutedVersion)
+	inv.report, err = report.ParseLogResult(sdk.ToString(out.LogResult))
+	if err != nil {
+		inv.err = fmt.Errorf("invoke %s: %w", m.f.Name, err)
+	}
+	if fe := sdk.ToString(out.FunctionError); fe != "" {
+		inv.funcError = fe + ": " + clip(string(out.Payload), 600)
+		return inv
+	}
+	if jerr := json.Unmarshal(out.Payload, &inv.resp); jerr != nil && inv.err == nil {
+		inv.err = fmt.Errorf("invoke %s: the response is not a bench response: %v: %q", m.f.Name, jerr, clip(string(out.Payload), 200))
+	}
+	return inv
+}
+
+// base is a record of this function.
+func (m *measurer) base(kind string, process, iteration int) results.Record {
+	return results.Record{Kind: results.KindSample, Cell: m.f.Cell, Process: process, Iteration: iteration,
+		Arch: m.f.Arch, MemoryMB: m.f.MemoryMB, Package: m.f.Package, WarmMode: "live-instance",
+		Task: fmt.Sprintf("%s/%s/%d", m.f.Key(), kind, process)}
+}
+
+// record turns an invocation into samples (or a failure) and writes them.
+func (m *measurer) record(inv invocation) error {
+	base := m.base(inv.kind, inv.process, inv.iteration)
+	base.RuntimeVersion = inv.resp.Version
+	if m.f.Artifact.Env[runners.EnvArtifactDir] != "" {
+		base.Cache = "disk"
+	}
+	fail := func(kind, msg, stderr string) error {
+		r := base
+		r.Kind, r.ErrorKind, r.Error, r.Stderr = results.KindFailure, kind, msg, stderr
+		return m.out(r)
+	}
+	if inv.err != nil && inv.report.RequestID == "" && inv.report.DurationMS == 0 {
+		return fail(string(runners.KindCrash), inv.err.Error(), "")
+	}
+	// What the bootstrap said and whether its output is right.
+	verified := false
+	var verr error
+	for _, ev := range inv.resp.Events {
+		if ev.Type == runners.EventOutput {
+			if err := m.exp.Check(ev.Output); err != nil {
+				verr = err
+			} else {
+				verified = true
+			}
+		}
+	}
+	if inv.resp.Error != nil || inv.funcError != "" || inv.err != nil || verr != nil {
+		verified = false
+	}
+	rep := inv.report
+	cold := rep.HasInit
+	var recs []results.Record
+	sample := func(phase string, v float64, unit string) {
+		r := base
+		r.Phase, r.Value, r.Unit, r.Cold, r.Verified = phase, v, unit, cold, verified
+		recs = append(recs, r)
+	}
+	if inv.err == nil {
+		if rep.HasInit {
+			sample(PhaseInitDuration, rep.InitDurationMS*1e6, results.UnitNS)
+		}
+		billed := BilledMS(rep.DurationMS, rep.BilledDurationMS, rep.InitDurationMS)
+		sample(PhaseDuration, rep.DurationMS*1e6, results.UnitNS)
+		sample(PhaseBilledDuration, billed*1e6, results.UnitNS)
+		sample(PhaseMaxMemoryUsed, rep.MaxMemoryUsedMB*mib, results.UnitBytes)
+		if price, err := m.o.Prices.Invocation(m.f.Arch, m.f.MemoryMB, billed); err == nil {
+			sample(PhasePrice, price, results.UnitUSD)
+			recs[len(recs)-1].PriceUSD = price
+		}
+		if inv.attempts <= 1 {
+			sample(runners.PhaseTotal, float64(inv.client.Nanoseconds()), results.UnitNS)
+		} else {
+			// Throttled and retried by the SDK: the round trip includes
+			// the backoff, so it is not a latency sample.
+			r := base
+			r.Kind, r.Note = results.KindNote, fmt.Sprintf("invoke retried %d times (throttled or conflicting): client time %s not recorded", inv.attempts-1, inv.client)
+			recs = append(recs, r)
+		}
+		for _, ev := range inv.resp.Events {
+			if ev.Type != runners.EventPhase {
+				continue
+			}
+			r := base
+			r.Phase, r.Value, r.Unit, r.Cold, r.Verified = ev.Phase, ev.NS, results.UnitNS, cold, verified
+			recs = append(recs, r)
+		}
+		if inv.kind == "cold" && !rep.HasInit {
+			r := base
+			r.Kind, r.Note = results.KindNote, "forced cold start, but the REPORT line has no Init Duration: Lambda reused an environment"
+			recs = append(recs, r)
+		}
+	}
+	if err := m.out(recs...); err != nil {
+		return err
+	}
+	switch {
+	case inv.err != nil:
+		return fail(string(runners.KindInternal), inv.err.Error(), "")
+	case inv.funcError != "":
+		kind := string(runners.KindCrash)
+		if rep.Status == "timeout" {
+			kind = string(runners.KindTimeout)
+		} else if strings.Contains(inv.funcError, "OutOfMemory") || strings.Contains(rep.ErrorType, "OutOfMemory") {
+			kind = string(runners.KindMemory)
+		}
+		return fail(kind, "function error: "+inv.funcError, "")
+	case inv.resp.Error != nil:
+		return fail(string(inv.resp.Error.Kind), inv.resp.Error.Message, inv.resp.Error.Stderr)
+	case verr != nil:
+		return fail(string(runners.KindExit), fmt.Sprintf("output not verified: %s invoke %d: %v", inv.kind, inv.iteration, verr), "")
+	}
+	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package aws
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Architectures, as Lambda names them.
+const (
+	ArchX86 = "x86_64"
+	ArchARM = "arm64"
+)
+
+// Packages.
+const (
+	PackageZip   = "zip"
+	PackageImage = "image"
+)
+
+// Tag keys bench puts on everything it creates; Cleanup finds resources
+// by TagRunID.
+const (
+	TagRunID   = "bench:run-id"
+	TagCreator = "bench:created-by"
+	TagConfig  = "bench:configuration"
+	creatorVal = "bench deploy aws"
+	namePrefix = "bench-"
+)
+
+// Target is the results target of every record this package writes.
+const Target = "aws-lambda"
+
+// NewRunID returns a short, sortable, lowercase id: the UTC time to the
+// second and 3 random hex digits, e.g. "260910-120304-f3a". It is valid in
+// function, role, repository and bucket names.
+func NewRunID(now time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("060102-150405") + "-" + hex.EncodeToString(b[:])[:3]
+}
+
+var runIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{2,30}$`)
+
+// CheckRunID rejects a run id that cannot name every kind of resource.
+func CheckRunID(id string) error {
+	if !runIDRe.MatchString(id) {
+		return fmt.Errorf("run id %q: want 3-31 lowercase letters, digits and dashes", id)
+	}
+	return nil
+}
+
+// Lambda function names: at most 64 of [A-Za-z0-9_-].
+const maxFunctionName = 64
+
+// functionName is "bench-<run>-<runtime>-<tier>-<workload>-<lang>-<arch>-<mem>-<pkg>",
+// shortened with a hash of the whole when it does not fit.
+func functionName(runID string, parts ...string) string {
+	clean := make([]string, len(parts))
+	for i, p := range parts {
+		clean[i] = sanitize(p)
+	}
+	full := namePrefix + runID + "-" + strings.Join(clean, "-")
+	if len(full) <= maxFunctionName {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	h := hex.EncodeToString(sum[:])[:8]
+	keep := maxFunctionName - len(h) - 1
+	return strings.TrimRight(full[:keep], "-") + "-" + h
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		case r == '_':
+			return '-'
+		}
+		return -1
+	}, s)
+}
+
+// roleName is the execution role bench creates for a run.
+func roleName(runID string) string { return namePrefix + runID + "-lambda" }
+
+// repoName is the run's ECR repository.
+func repoName(runID string) string { return namePrefix + runID }
+
+// bucketName is the bucket bench creates or reuses for large zips: one per
+// account and region, so runs share it.
+func bucketName(account, region string) string {
+	return namePrefix + "artifacts-" + account + "-" + region
+}
+
+// baseTags are on every resource of a run.
+func baseTags(runID string) map[string]string {
+	return map[string]string{TagRunID: runID, TagCreator: creatorVal}
+}

@@ -1,0 +1,386 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+)
+
+// Result is what a run did.
+type Result struct {
+	RunID     string
+	Identity  Identity
+	Functions []*Function
+	// Stats per function key, for the summary.
+	Stats map[string]*Stats
+	// Failed counts configurations that failed (or could not be built).
+	Failed int
+	// Leftovers are the resources teardown could not delete; Kept those
+	// --keep left on purpose.
+	Leftovers []error
+	Kept      []string
+}
+
+// Stats are one function's figures, for the end-of-run summary.
+type Stats struct {
+	ColdInitMS, ColdTotalMS, WarmDurationMS, WarmTotalMS []float64
+	ColdPriceUSD, WarmPriceUSD                           []float64
+	BurstColdStarts                                      int
+	Failures                                             int
+}
+
+// ErrLeftovers means teardown could not delete everything.
+var ErrLeftovers = errors.New("some resources could not be deleted")
+
+// Run deploys, measures and tears down (see the package doc). With
+// DryRun it builds and prints the plan and makes no AWS call. The
+// returned error is ctx's when interrupted; teardown has run either way.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	o.defaults()
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	if len(o.Cells) == 0 {
+		return nil, errors.New("nothing to deploy: no runtime/tier/workload/language combination selected")
+	}
+	res := &Result{RunID: o.RunID, Stats: map[string]*Stats{}}
+	var c *clients
+	if !o.DryRun {
+		// Credentials first: nothing is built or created without them.
+		cfg, err := LoadConfig(ctx, o.Region, o.Getenv, o.Client)
+		if err != nil {
+			return nil, err
+		}
+		res.Identity, err = CheckCredentials(ctx, cfg, o.Client)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Log, "AWS account %s as %s, region %s, run %s\n", res.Identity.Account, res.Identity.ARN, o.Region, o.RunID)
+		c = newClients(cfg, o.Client)
+	}
+
+	fns := o.functions()
+	res.Functions = fns
+	b := newBuilder(&o)
+	arts := map[string]*Artifact{}
+	for _, f := range fns {
+		key := strings.Join([]string{f.cell.Runtime.Name, f.cell.Tier, f.Cell.Workload, f.Cell.Lang, f.Arch, f.Package}, "-")
+		a, ok := arts[key]
+		if !ok {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			a = b.artifact(ctx, f.cell, f.Arch, f.Package)
+			arts[key] = a
+		}
+		f.Artifact = a
+	}
+	if o.DryRun {
+		printPlan(o.Log, &o, fns)
+		return res, nil
+	}
+
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	w, err := results.Create(filepath.Join(o.Out, results.FileName))
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	env := results.Fingerprint()
+	env.Command = o.Argv
+	if err := w.Write(results.Record{Kind: results.KindEnv, Env: &env,
+		Note: fmt.Sprintf("aws-lambda region %s, run %s; prices: %s", o.Region, o.RunID, o.Prices)}); err != nil {
+		return nil, err
+	}
+	for _, n := range o.Notes {
+		n.Target = Target
+		if err := w.Write(n); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range fns {
+		if f.Artifact.Unavailable != "" {
+			res.Failed++
+			if err := w.Write(results.Record{Kind: results.KindNote, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
+				Package: f.Package, Note: "unavailable: " + f.Artifact.Unavailable}); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(o.Log, "%s: unavailable: %s\n", f.Key(), f.Artifact.Unavailable)
+		}
+	}
+
+	d := newDeployer(&o, c, res.Identity)
+	runErr := deployAll(ctx, &o, d, fns, w, res)
+	if o.Keep {
+		for _, r := range d.Created() {
+			res.Kept = append(res.Kept, r.String())
+		}
+		if len(res.Kept) > 0 {
+			fmt.Fprintf(o.Log, "--keep: left in place (delete later with bench deploy aws --cleanup --region %s):\n  %s\n",
+				o.Region, strings.Join(res.Kept, "\n  "))
+		}
+	} else {
+		res.Leftovers = d.teardown(ctx)
+		if len(res.Leftovers) > 0 {
+			var msgs []string
+			for _, e := range res.Leftovers {
+				msgs = append(msgs, e.Error())
+			}
+			fmt.Fprintf(o.Log, "could NOT delete (retry with bench deploy aws --cleanup --region %s):\n  %s\n",
+				o.Region, strings.Join(msgs, "\n  "))
+		}
+	}
+	printSummary(o.Log, fns, res)
+	if runErr != nil {
+		return res, runErr
+	}
+	if len(res.Leftovers) > 0 {
+		return res, fmt.Errorf("%w: %d left (see above)", ErrLeftovers, len(res.Leftovers))
+	}
+	return res, nil
+}
+
+// fatal marks an error that stops the whole run (the shared role could
+// not be created), as opposed to one configuration failing.
+type fatal struct{ error }
+
+func (f fatal) Unwrap() error { return f.error }
+
+// deployAll deploys and measures each function in turn, deleting it
+// right after (unless Keep). A failed configuration becomes a failure
+// record and the next one goes on.
+func deployAll(ctx context.Context, o *Options, d *deployer, fns []*Function, w *results.Writer, res *Result) error {
+	for i, f := range fns {
+		if f.Artifact.Unavailable != "" {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fmt.Fprintf(o.Log, "[%d/%d] %s (%s, %d KB)\n", i+1, len(fns), f.Name, f.Package, f.Artifact.Bytes>>10)
+		st := &Stats{}
+		res.Stats[f.Key()] = st
+		out := func(recs ...results.Record) error {
+			st.add(recs)
+			return w.Write(recs...)
+		}
+		pkgRec := results.Record{Kind: results.KindSample, Cell: f.Cell, Phase: results.PhasePackageBytes,
+			Value: float64(f.Artifact.Bytes), Unit: results.UnitBytes, Verified: true, Arch: f.Arch,
+			MemoryMB: f.MemoryMB, Package: f.Package, Task: f.Key() + "/package/0"}
+		if err := out(pkgRec); err != nil {
+			return err
+		}
+		err := deployOne(ctx, o, d, f, out)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.Failed++
+			fmt.Fprintf(o.Log, "%s: FAILED: %v\n", f.Name, err)
+			if werr := out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
+				Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()}); werr != nil {
+				return werr
+			}
+			var fe fatal
+			if errors.As(err, &fe) {
+				return fe.error
+			}
+		}
+	}
+	return nil
+}
+
+func deployOne(ctx context.Context, o *Options, d *deployer, f *Function, out func(...results.Record) error) error {
+	if o.RoleARN == "" {
+		if _, err := d.role(ctx); err != nil {
+			return fatal{err}
+		}
+	}
+	env := map[string]string{}
+	for k, v := range f.Artifact.Env {
+		env[k] = v
+	}
+	env[envColdKey] = "created"
+	err := d.createFunction(ctx, f, env)
+	if err == nil {
+		exp, eerr := f.Workload.Expect(f.Cell.Lang, f.N)
+		if eerr != nil {
+			err = eerr
+		} else {
+			m := &measurer{o: o, c: d.c, f: f, env: env, exp: exp, out: out}
+			err = m.run(ctx)
+		}
+	}
+	if !o.Keep {
+		if derr := d.deleteFunction(context.WithoutCancel(ctx), f.Name); derr != nil {
+			fmt.Fprintf(o.Log, "%v (teardown will retry)\n", derr)
+		}
+	}
+	return err
+}
+
+// add folds written records into the summary figures.
+func (s *Stats) add(recs []results.Record) {
+	for _, r := range recs {
+		switch {
+		case r.Kind == results.KindFailure:
+			s.Failures++
+		case r.Kind != results.KindSample:
+		case r.Phase == PhaseBurstColdStarts:
+			s.BurstColdStarts += int(r.Value)
+		case strings.Contains(r.Task, "/burst/"):
+			// burst invocations are not in the cold/warm figures
+		case r.Phase == PhaseInitDuration:
+			s.ColdInitMS = append(s.ColdInitMS, r.Value/1e6)
+		case r.Phase == runners.PhaseTotal && r.Cold:
+			s.ColdTotalMS = append(s.ColdTotalMS, r.Value/1e6)
+		case r.Phase == runners.PhaseTotal:
+			s.WarmTotalMS = append(s.WarmTotalMS, r.Value/1e6)
+		case r.Phase == PhaseDuration && !r.Cold:
+			s.WarmDurationMS = append(s.WarmDurationMS, r.Value/1e6)
+		case r.Phase == PhasePrice && r.Cold:
+			s.ColdPriceUSD = append(s.ColdPriceUSD, r.Value)
+		case r.Phase == PhasePrice:
+			s.WarmPriceUSD = append(s.WarmPriceUSD, r.Value)
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	t := 0.0
+	for _, x := range v {
+		t += x
+	}
+	return t / float64(len(v))
+}
+
+func fmtMS(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func fmtUSD(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// printSummary prints each function's medians and its cost per million
+// invocations (mean price times a million), cold and warm.
+func printSummary(w io.Writer, fns []*Function, res *Result) {
+	if len(res.Stats) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nsummary (ms are medians; USD per million invocations, INIT billed):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "configuration\tinit\tcold total\twarm duration\twarm total\tUSD/1M cold\tUSD/1M warm\tburst colds\tfailures\t")
+	for _, f := range fns {
+		s, ok := res.Stats[f.Key()]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", f.Key(), fmtMS(median(s.ColdInitMS)), fmtMS(median(s.ColdTotalMS)),
+			fmtMS(median(s.WarmDurationMS)), fmtMS(median(s.WarmTotalMS)), fmtUSD(mean(s.ColdPriceUSD)*1e6),
+			fmtUSD(mean(s.WarmPriceUSD)*1e6), s.BurstColdStarts, s.Failures)
+	}
+	tw.Flush()
+}
+
+// printPlan is the dry run's output: what would be deployed, how big,
+// how many invocations, and what the run itself would cost.
+func printPlan(w io.Writer, o *Options, fns []*Function) {
+	region := o.Region
+	if region == "" {
+		region = "(none given)"
+	}
+	fmt.Fprintf(w, "bench deploy aws --dry-run: run %s, region %s — nothing was sent to AWS\n\n", o.RunID, region)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "function\tpackage\tsize\tunzipped\tupload\tinvocations\t")
+	var n, invokes, updates int
+	var estimate, worst float64
+	var unavailable []string
+	for _, f := range fns {
+		a := f.Artifact
+		if a.Unavailable != "" {
+			unavailable = append(unavailable, f.Key()+": "+a.Unavailable)
+			continue
+		}
+		n++
+		upload := "inline"
+		switch {
+		case f.Package == PackageImage:
+			upload = "ecr"
+		case int64(len(a.Zip)) >= o.DirectUploadLimit:
+			upload = "s3"
+		}
+		unz := "-"
+		if f.Package == PackageZip {
+			unz = fmtBytes(a.UnzippedBytes)
+		}
+		inv := o.Invocations()
+		invokes += inv
+		updates += o.Cold
+		if o.Burst > 0 {
+			updates++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t\n", f.Name, f.Package, fmtBytes(a.Bytes), unz, upload, inv)
+		e, _ := o.Prices.Invocation(f.Arch, f.MemoryMB, o.EstimateMS)
+		x, _ := o.Prices.Invocation(f.Arch, f.MemoryMB, float64(o.Timeout.Milliseconds()))
+		estimate += e * float64(inv)
+		worst += x * float64(inv)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d functions, %d invocations (%d cold, %d warm, %d in bursts per function), %d configuration updates to force cold starts\n",
+		n, invokes, o.Cold, o.Warm, o.Burst, updates)
+	fmt.Fprintf(w, "estimated cost of this run: USD %.4f if each invocation bills %.0f ms (--estimate-ms), at most USD %.4f if every one runs to the %s timeout\n",
+		estimate, o.EstimateMS, worst, o.Timeout)
+	fmt.Fprintf(w, "prices: %s\n", o.Prices)
+	fmt.Fprintln(w, "not counted: ECR and S3 storage for the minutes the run lasts, and CloudWatch Logs ingestion of each function's log lines (a few cents at most)")
+	if o.RoleARN == "" {
+		fmt.Fprintln(w, "an execution role would be created (AWSLambdaBasicExecutionRole only) and deleted at the end")
+	}
+	if len(unavailable) > 0 {
+		fmt.Fprintf(w, "\nunavailable (%d):\n  %s\n", len(unavailable), strings.Join(unavailable, "\n  "))
+	}
+}
+
+func fmtBytes(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+}
