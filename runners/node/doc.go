@@ -37,6 +37,14 @@
 // blocked inside one host call (a long poll_oneoff sleep) is stopped only
 // when the call returns, or by the orchestrator killing the worker.
 //
+// Fast API calls. The worker turns off V8's fast API calls
+// (--no-turbo-fast-api-calls, set at run time before any wasm is compiled):
+// Node.js 20's WASI functions are fast calls from wasm, and uvwasi's
+// allocator can start a garbage collection inside one, which aborted the
+// process (or corrupted its heap) on the Go image workload in every tier.
+// The guest's WASI calls then take V8's ordinary API path; the image
+// workload makes under a hundred of them.
+//
 // Memory cap. Job.MaxMemoryBytes sets V8's --wasm-max-mem-pages at run
 // time, before the module is instantiated: a memory whose declared minimum
 // is over it fails to instantiate (KindMemory), and memory.grow past it
