@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -715,11 +717,24 @@ func (e *environment) exitReason(reqID string) (errType, msg string) {
 	if e.exitErr != nil {
 		how = e.exitErr.Error()
 	}
-	if (e.mem != nil && e.mem.OOMKills() > 0) || e.proc.OOMKilled() ||
-		(e.mem == nil && outOfMemory(e.logs.String())) {
+	if (e.mem != nil && (e.mem.OOMKills() > 0 || (sigkilled(e.exitErr) && e.mem.LimitHit()))) ||
+		e.proc.OOMKilled() || (e.mem == nil && outOfMemory(e.logs.String())) {
 		return "Runtime.OutOfMemory", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", reqID, how)
 	}
 	return "Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", reqID, how)
+}
+
+// sigkilled reports whether a process (or a container engine's foreground
+// process, exiting 128+9) ended by SIGKILL.
+func sigkilled(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		return true
+	}
+	return ee.ExitCode() == 128+int(syscall.SIGKILL)
 }
 
 // outOfMemory recognizes a runtime's own out-of-memory death, for when a

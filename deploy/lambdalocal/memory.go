@@ -261,18 +261,45 @@ func (m *Memory) Peak() int64 {
 	return readInt(filepath.Join(m.dir, f))
 }
 
-// OOMKills counts the processes the kernel killed for exceeding the limit.
+// OOMKills counts the processes the kernel killed for exceeding the
+// limit, in the group and the child groups still there (cgroup v1 counts a
+// kill in the victim's own group only; v2's memory.events is hierarchical).
 func (m *Memory) OOMKills() int64 {
 	f := "memory.oom_control" // "oom_kill N" since Linux 4.13
 	if m.v2 {
-		f = "memory.events"
+		return eventCount(filepath.Join(m.dir, "memory.events"), "oom_kill")
 	}
-	b, err := os.ReadFile(filepath.Join(m.dir, f))
+	var n int64
+	_ = filepath.WalkDir(m.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == f {
+			n += eventCount(p, "oom_kill")
+		}
+		return nil
+	})
+	return n
+}
+
+// LimitHit reports whether the group's use ever reached its limit: with a
+// SIGKILL nobody else sent, the sign of an out-of-memory kill whose count
+// went away with a container's own child group. (The failure counters do
+// not always move when a child group's charge fails at this limit; the
+// peak reaching the limit does.)
+func (m *Memory) LimitHit() bool {
+	if m.v2 {
+		return eventCount(filepath.Join(m.dir, "memory.events"), "max") > 0 || m.Peak() >= m.limit
+	}
+	return readInt(filepath.Join(m.dir, "memory.failcnt")) > 0 ||
+		readInt(filepath.Join(m.dir, "memory.memsw.failcnt")) > 0 || m.Peak() >= m.limit
+}
+
+// eventCount reads "key N" from a cgroup file of such lines.
+func eventCount(p, key string) int64 {
+	b, err := os.ReadFile(p)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+		if v, ok := strings.CutPrefix(line, key+" "); ok {
 			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			return n
 		}

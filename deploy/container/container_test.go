@@ -1,0 +1,228 @@
+package container
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wasmbench/bench/deploy/lambdalocal"
+	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads"
+)
+
+var (
+	buildMu  sync.Mutex
+	built    = map[string]string{}
+	buildDir string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// wazeroWorker is bin/bench-wazero ($BENCH_BIN_DIR) or a fresh build.
+func wazeroWorker(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("BENCH_BIN_DIR"); d != "" {
+		p := filepath.Join(d, "bench-wazero")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built["bench-wazero"]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "container-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, "bench-wazero")
+	cmd := exec.Command("go", "build", "-o", out, "github.com/wasmbench/bench/cmd/bench-wazero")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build bench-wazero: %v\n%s", err, b)
+	}
+	built["bench-wazero"] = out
+	return out
+}
+
+// engine returns the target for an engine, skipping (outside CI) when the
+// engine cannot run here.
+func engine(t *testing.T, name string) *Target {
+	t.Helper()
+	tg, err := New(Options{Engine: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Available(context.Background()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s must run on CI: %v", name, err)
+		}
+		t.Skipf("%s unavailable: %v", name, err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+func fibTask(t *testing.T, op runners.Op, worker runners.Command, tier string, n int64) target.Task {
+	t.Helper()
+	w, _ := workloads.Get("fib")
+	wasm, err := w.Wasm("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := filepath.Join(t.TempDir(), "fib.c.wasm")
+	if err := os.WriteFile(mod, wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return target.Task{
+		Cell:   results.Cell{Runtime: "wazero", Tier: tier, Workload: "fib", Lang: "c", Target: "container-local"},
+		Worker: worker,
+		Job: runners.Job{ID: "j", Op: op, Tier: tier, Module: runners.ModuleRef{Name: "fib.c.wasm", Path: mod},
+			Args: w.Args(n)},
+		MemoryMB: 512,
+	}
+}
+
+func verify(t *testing.T, out target.Outcome, n int64, want int) {
+	t.Helper()
+	w, _ := workloads.Get("fib")
+	exp, _ := w.Expect("c", n)
+	got := 0
+	for _, ev := range out.Events {
+		if ev.Type == runners.EventOutput {
+			got++
+			if err := exp.Check(ev.Output); err != nil {
+				t.Errorf("output: %v", err)
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("%d verified outputs, want %d", got, want)
+	}
+}
+
+func extra(out target.Outcome, phase string) []results.Record {
+	var r []results.Record
+	for _, e := range out.Extra {
+		if e.Phase == phase {
+			r = append(r, e)
+		}
+	}
+	return r
+}
+
+func testEngine(t *testing.T, name string) {
+	tg := engine(t, name)
+	t.Logf("%s memory: %s", name, tg.MemoryEnforcement())
+	ctx := context.Background()
+	worker := runners.Command{Path: wazeroWorker(t)}
+
+	out, err := tg.Run(ctx, fibTask(t, runners.OpCold, worker, "jit", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err != nil {
+		t.Fatalf("cold: %v\n%s", out.Err, out.Err.Stderr)
+	}
+	verify(t, out, 20, 1)
+	for _, p := range []string{PhaseContainerCreate, PhaseContainerStart, PhaseRuntimeInit, lambdalocal.PhaseInitDuration,
+		lambdalocal.PhaseDuration, lambdalocal.PhaseMaxMemoryUsed} {
+		r := extra(out, p)
+		if len(r) != 1 || r[0].Value <= 0 || !r[0].Cold {
+			t.Errorf("%s: %+v", p, r)
+		}
+	}
+	if pb := extra(out, results.PhasePackageBytes); len(pb) != 1 || pb[0].Package != "image" || pb[0].Value <= 0 {
+		t.Errorf("package size: %+v", pb)
+	}
+	// The cold start adds up: create + start + runtime init = init duration.
+	sum := extra(out, PhaseContainerCreate)[0].Value + extra(out, PhaseContainerStart)[0].Value + extra(out, PhaseRuntimeInit)[0].Value
+	if initDur := extra(out, lambdalocal.PhaseInitDuration)[0].Value; sum != initDur {
+		t.Errorf("create+start+runtime init = %v, init duration %v", sum, initDur)
+	}
+	t.Logf("%s cold: total %v, spawn %v", name, out.Total, out.Spawn)
+
+	warm := fibTask(t, runners.OpWarm, worker, "jit", 20)
+	warm.Job.Warmup, warm.Job.Iterations = 1, 2
+	out, err = tg.Run(ctx, warm)
+	if err != nil || out.Err != nil {
+		t.Fatalf("warm: %v %+v", err, out.Err)
+	}
+	verify(t, out, 20, 3)
+
+	// A function over its memory size is killed and reported as such.
+	small := fibTask(t, runners.OpCold, worker, "jit", 20)
+	small.MemoryMB = 8
+	out, err = tg.Run(ctx, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err == nil || out.Err.Kind != runners.KindMemory {
+		t.Errorf("8 MB container: %+v", out.Err)
+	}
+}
+
+func TestDocker(t *testing.T) { testEngine(t, Docker) }
+func TestRunc(t *testing.T)   { testEngine(t, Runc) }
+
+func TestNodeFunctionImage(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	tg := engine(t, Runc)
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "..", "..", "runners", "node", "worker.mjs")
+	worker := runners.Command{Path: node, Args: []string{"--no-warnings", "--liftoff-only", script}}
+	task := fibTask(t, runners.OpCold, worker, "baseline", 20)
+	out, err := tg.Run(context.Background(), task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err != nil {
+		t.Fatalf("node in a container: %v\n%s", out.Err, out.Err.Stderr)
+	}
+	verify(t, out, 20, 1)
+}
+
+func TestUnavailableSaysWhy(t *testing.T) {
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Engine: Docker, Docker: "/nonexistent/docker"}, "docker is not installed"},
+		{Options{Engine: Runc, Runc: "/nonexistent/runc"}, "runc is not installed"},
+	} {
+		tg, err := New(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tg.Available(context.Background())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.opts.Engine, err, c.want)
+		}
+		if _, err := tg.Run(context.Background(), target.Task{}); err == nil {
+			t.Errorf("%s: Run on an unavailable engine succeeded", c.opts.Engine)
+		}
+	}
+	if _, err := New(Options{Engine: "podman"}); err == nil {
+		t.Error("unknown engine accepted")
+	}
+}
