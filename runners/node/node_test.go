@@ -339,3 +339,41 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestMemoryCapPerJob: the cap is V8's process-wide page limit, set per
+// job, so a capped job must not leave its cap on the next job in the same
+// worker (a warm worker serves many).
+func TestMemoryCapPerJob(t *testing.T) {
+	nodePath := needNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// memhog grows 1 MiB at a time to 64 MiB and traps when refused.
+	p, err := filepath.Abs(filepath.Join("..", "conformance", "testdata", "memhog.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := start(t, ctx, nodePath, TierTiered)
+	job := runners.Job{ID: "capped", Op: runners.OpCold, Tier: TierTiered, MaxMemoryBytes: 16 << 20,
+		Module: runners.ModuleRef{Name: "memhog.wasm", Path: p}}
+	err = cl.Do(ctx, job, func(runners.Event) {})
+	var e *runners.Error
+	if !errors.As(err, &e) || e.Kind != runners.KindMemory {
+		t.Errorf("memhog under a 16 MiB cap: %v, want a memory error", err)
+	}
+	job.ID, job.MaxMemoryBytes = "uncapped", 0
+	var out *runners.Output
+	if err := cl.Do(ctx, job, func(ev runners.Event) {
+		if ev.Type == runners.EventOutput {
+			out = ev.Output
+		}
+	}); err != nil {
+		t.Fatalf("memhog without a cap, after a capped job: %v", err)
+	}
+	if err := workloads.Exact("memhog: grew to 64 MiB\n").Check(out); err != nil {
+		t.Error(err)
+	}
+	job.ID, job.MaxMemoryBytes = "negative", -1
+	if err := cl.Do(ctx, job, func(runners.Event) {}); !errors.As(err, &e) || e.Kind != runners.KindBadJob {
+		t.Errorf("negative cap: %v, want bad_job", err)
+	}
+}

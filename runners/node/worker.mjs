@@ -386,6 +386,9 @@ export class JobRunner {
     if (!job.module || !job.module.path) {
       throw new JobError(Kind.badJob, 'job names no module');
     }
+    if ((job.max_memory_bytes || 0) < 0) {
+      throw new JobError(Kind.badJob, `negative memory cap ${job.max_memory_bytes}`);
+    }
     if (!job.module.name) job.module.name = path.basename(job.module.path);
   }
 
