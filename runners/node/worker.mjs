@@ -11,7 +11,8 @@
 // Imported as a module (runners/node/lambda.mjs does), it runs nothing: it
 // exports hello() and runJob(job, emit), which do all the timing.
 
-// The start of the script, taken before anything else runs: the
+// The start of the script: the first statement of the module body (the
+// built-in modules imported below are evaluated before it, quickly). The
 // orchestrator subtracts its clock before exec from it to get the spawn
 // phase, which therefore includes Node's own bootstrap.
 const startUnixNano = Math.round((performance.timeOrigin + performance.now()) * 1e6);
