@@ -128,7 +128,7 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		return fmt.Errorf("the native builds of the workloads exist for this machine's architecture (%s) only", HostArch)
 	}
 	if c.Prepared && a.Arch != HostArch {
-		return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a %s worker, which cannot run on this %s machine", a.Tier, a.Arch, HostArch)
+		return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", a.Tier, a.Arch, HostArch)
 	}
 	if c.Workload == nil {
 		return fmt.Errorf("only the built-in workloads can be deployed")

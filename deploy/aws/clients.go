@@ -36,6 +36,9 @@ type ClientOptions struct {
 	// replaces the SDK's exponential jittered backoff (tests).
 	MaxBackoff time.Duration
 	Backoff    retry.BackoffDelayer
+	// S3PathStyle addresses buckets in the path, not the host name (an
+	// S3 of one's own; set whenever Endpoints.S3 is).
+	S3PathStyle bool
 }
 
 // Error codes retried beyond the SDK's defaults (which already include
@@ -102,7 +105,7 @@ func newClients(cfg sdk.Config, o ClientOptions) *clients {
 		sts:    sts.NewFromConfig(cfg, func(so *sts.Options) { setEndpoint(&so.BaseEndpoint, e.STS) }),
 		s3: s3.NewFromConfig(cfg, func(so *s3.Options) {
 			setEndpoint(&so.BaseEndpoint, e.S3)
-			if e.S3 != "" {
+			if e.S3 != "" || o.S3PathStyle {
 				so.UsePathStyle = true // a local server has no bucket host names
 			}
 		}),

@@ -1,6 +1,223 @@
 package cli
 
-import "errors"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
-// runDeploy is being written (see the open issue); this file is replaced by it.
-func runDeploy(s *State, args []string) error { return errors.New("bench deploy is not built yet") }
+	awsdeploy "github.com/wasmbench/bench/deploy/aws"
+	"github.com/wasmbench/bench/internal/run"
+	"github.com/wasmbench/bench/results"
+)
+
+// runDeploy is `bench deploy aws ...`: deploy to AWS Lambda, measure,
+// tear down (deploy/aws does the work).
+func runDeploy(s *State, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(s.Stderr, "usage: bench deploy aws [flags]   (bench deploy aws -h for the flags)")
+		return usageError("which cloud? the only one is aws")
+	}
+	if args[0] != "aws" {
+		return usageError("unknown cloud %q: the only one is aws", args[0])
+	}
+	return runDeployAWS(s, args[1:])
+}
+
+func runDeployAWS(s *State, args []string) error {
+	fs := flag.NewFlagSet("bench deploy aws", flag.ContinueOnError)
+	fs.SetOutput(s.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(s.Stderr, "Usage: bench deploy aws --region R [flags]\n\n"+
+			"Deploys one Lambda function per runtime x tier x workload x language x architecture x memory x package,\n"+
+			"forces cold starts, invokes warm and in bursts, writes results.jsonl (target aws-lambda) and deletes\n"+
+			"everything it created. Credentials come from the standard AWS chain (environment, ~/.aws, SSO, roles).\n"+
+			"\nFlags:")
+		fs.PrintDefaults()
+	}
+	var rts, tiers, wls, langs, arches, mems, pkgs listFlag
+	var params repeatFlag
+	region := fs.String("region", "", "AWS region to deploy in (required unless --dry-run)")
+	role := fs.String("role", "", "execution role ARN to use (default: create a minimal one for the run and delete it)")
+	fs.Var(&rts, "runtime", "runtimes, comma-separated (default: wazero)")
+	fs.Var(&tiers, "tier", "tiers (default: every available tier of each runtime)")
+	fs.Var(&wls, "workload", "workloads (default: fib)")
+	fs.Var(&langs, "lang", "source languages (default: all the workload has)")
+	fs.Var(&params, "param", "workload parameter NAME=V1,V2 (repeatable; default: each workload's quick value)")
+	fs.Var(&arches, "arch", "architectures: x86_64, arm64 (default: x86_64)")
+	fs.Var(&mems, "memory", "memory sizes in MB (default: 128,512,1024,1769; 1769 MB is one full vCPU)")
+	fs.Var(&pkgs, "package", "package types: zip, image (default: zip)")
+	cold := fs.Int("cold", 5, "forced cold starts per function")
+	warm := fs.Int("warm", 10, "warm invocations per function")
+	burst := fs.Int("burst", 0, "concurrent invocations fired at once after a forced cold start")
+	timeout := fs.Duration("timeout", 60*time.Second, "each function's timeout (at most 15m)")
+	keep := fs.Bool("keep", false, "leave every resource deployed (delete later with --cleanup)")
+	out := fs.String("out", "", "output folder (default: results/aws-<run id>)")
+	dry := fs.Bool("dry-run", false, "build every artifact and print the plan and its cost; no AWS call")
+	cleanup := fs.Bool("cleanup", false, "delete everything bench created in --region (found by the bench:run-id tag)")
+	runID := fs.String("run-id", "", "with --cleanup: only this run's resources")
+	priceX86 := fs.Float64("price-gbs-x86_64", awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchX86], "USD per GB-second on x86_64")
+	priceARM := fs.Float64("price-gbs-arm64", awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchARM], "USD per GB-second on arm64")
+	priceReq := fs.Float64("price-requests", awsdeploy.DefaultPrices.PerMillionRequests, "USD per million requests")
+	estimate := fs.Float64("estimate-ms", 1000, "with --dry-run: billed milliseconds per invocation the cost estimate assumes")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q (see bench deploy aws -h)", fs.Arg(0))
+	}
+	if *region == "" {
+		*region = s.Getenv("AWS_REGION")
+	}
+	getenv := awsdeploy.Env(s.Getenv)
+
+	if *cleanup {
+		if *dry {
+			fmt.Fprintln(s.Stderr, "--cleanup --dry-run: listing what would be deleted")
+		}
+		res, err := awsdeploy.Cleanup(s.Ctx, awsdeploy.CleanupOptions{Region: *region, RunID: *runID, Getenv: getenv,
+			Log: s.Stdout, DryRun: *dry, Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""}})
+		if err != nil {
+			return deployError(err)
+		}
+		if len(res.Deleted) == 0 {
+			fmt.Fprintf(s.Stdout, "nothing of bench's found in %s\n", *region)
+		}
+		return nil
+	}
+	if *runID != "" {
+		return usageError("--run-id goes with --cleanup")
+	}
+
+	memMB, err := parseMemory(mems)
+	if err != nil {
+		return usageError("--memory: %v", err)
+	}
+	if len(rts) == 0 {
+		rts = listFlag{"wazero"}
+	}
+	if len(wls) == 0 {
+		wls = listFlag{"fib"}
+	}
+	if len(arches) == 0 {
+		arches = listFlag{awsdeploy.ArchX86}
+	}
+	if len(pkgs) == 0 {
+		pkgs = listFlag{awsdeploy.PackageZip}
+	}
+	p, err := run.ParseParams(params)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	o := awsdeploy.Options{
+		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
+		Cold: *cold, Warm: *warm, Burst: *burst, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
+		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
+		Prices: awsdeploy.Prices{Region: awsdeploy.DefaultPrices.Region, AsOf: awsdeploy.DefaultPrices.AsOf,
+			Source: awsdeploy.DefaultPrices.Source, PerMillionRequests: *priceReq,
+			GBSecond: map[string]float64{awsdeploy.ArchX86: *priceX86, awsdeploy.ArchARM: *priceARM}},
+		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
+		// An S3 endpoint of one's own (a local S3) has no bucket host names.
+		Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""},
+	}
+	if *priceX86 != awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchX86] || *priceARM != awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchARM] ||
+		*priceReq != awsdeploy.DefaultPrices.PerMillionRequests {
+		o.Prices.Source, o.Prices.AsOf = "given by flags", time.Now().Format("2006-01-02")
+	}
+	if err := o.Check(); err != nil {
+		return usageError("%v", err)
+	}
+	o.Out = *out
+	if o.Out == "" {
+		o.Out = filepath.Join("results", "aws-"+o.RunID)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, results.FileName)); err == nil && !*dry {
+		return usageError("%s already holds a run: choose another --out", o.Out)
+	}
+
+	// The credentials are checked inside Run before anything is built; the
+	// planning below only reads this machine's workers.
+	rtsFound := run.Discover(s.Ctx, s.BinDir)
+	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0}
+	cells, notes, err := run.Plan(ro, rtsFound, []string{awsdeploy.Target}, s.BinDir)
+	if err != nil {
+		return err
+	}
+	o.Cells, o.Notes = cells, notes
+	for _, n := range notes {
+		fmt.Fprintf(s.Stderr, "note: %s %s: %s\n", n.Runtime, n.Tier, n.Note)
+	}
+	res, err := awsdeploy.Run(s.Ctx, o)
+	if err != nil {
+		if errors.Is(err, awsdeploy.ErrLeftovers) {
+			return &ExitError{Code: 1, Err: err}
+		}
+		return deployError(err)
+	}
+	if !*dry {
+		fmt.Fprintf(s.Stdout, "\nresults: %s\nreport:  bench report %s\n", filepath.Join(o.Out, results.FileName), o.Out)
+		if res.Failed > 0 {
+			fmt.Fprintf(s.Stderr, "%d of %d configurations failed or were unavailable: see %s\n", res.Failed, len(res.Functions),
+				filepath.Join(o.Out, results.FileName))
+		}
+	}
+	return nil
+}
+
+// deployError gives credential problems their own exit code (3), so a
+// script can tell "log in first" from a failed deployment.
+func deployError(err error) error {
+	if errors.Is(err, awsdeploy.ErrNoCredentials) || errors.Is(err, awsdeploy.ErrBadCredentials) {
+		return &ExitError{Code: 3, Err: err}
+	}
+	return err
+}
+
+func parseMemory(l listFlag) ([]int, error) {
+	if len(l) == 0 {
+		return []int{128, 512, 1024, 1769}, nil
+	}
+	var out []int
+	for _, s := range l {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.ToUpper(s), "MB"))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number of MB", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// sourceDir finds bench's source tree (for cross-compiling workers): the
+// folder above the bin folder, or the working directory or one of its
+// parents, whichever holds bench's go.mod.
+func sourceDir(binDir string) string {
+	isBench := func(dir string) bool {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module github.com/wasmbench/bench\n")
+	}
+	if binDir != "" {
+		if d := filepath.Dir(binDir); isBench(d) {
+			return d
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if isBench(d) {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}

@@ -1,0 +1,243 @@
+package aws
+
+import (
+	"context"
+	"debug/elf"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+)
+
+// TestDryRun builds every artifact — including the wazero worker
+// cross-compiled for arm64 — and prints the plan without any request.
+func TestDryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles the wazero worker for arm64")
+	}
+	e := newTestEnv(t, fib, cellSpec{"wazero", "aot", "fib", "c", 20})
+	e.o.DryRun = true
+	e.o.Region = ""
+	e.o.Arches = []string{ArchX86, ArchARM}
+	e.o.MemoryMB = []int{128, 1769}
+	e.o.Packages = []string{PackageZip, PackageImage}
+	e.o.Cold, e.o.Warm, e.o.Burst = 3, 5, 10
+	res, err := Run(context.Background(), e.o)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, e.log)
+	}
+	if n := e.tr.n.Load() + e.cloud.Requests.Load(); n != 0 {
+		t.Errorf("a dry run sent %d requests", n)
+	}
+	out := e.log.String()
+	t.Logf("plan:\n%s", out)
+	// jit: 2 arches x 2 memory x 2 packages; aot: x86_64 only (its
+	// artifact must be prepared by a worker of the function's arch).
+	if len(res.Functions) != 16 {
+		t.Fatalf("%d functions, want 16", len(res.Functions))
+	}
+	var avail int
+	for _, f := range res.Functions {
+		a := f.Artifact
+		switch {
+		case a.Unavailable == "":
+			avail++
+			if a.Bytes <= 0 {
+				t.Errorf("%s: no package size", f.Key())
+			}
+		case f.Cell.Tier == "aot" && f.Arch == ArchARM:
+			if !strings.Contains(a.Unavailable, "prepared") {
+				t.Errorf("%s: unavailable for the wrong reason: %s", f.Key(), a.Unavailable)
+			}
+		default:
+			t.Errorf("%s: unavailable: %s", f.Key(), a.Unavailable)
+		}
+	}
+	if avail != 12 {
+		t.Errorf("%d functions available, want 12", avail)
+	}
+	// The arm64 worker really is arm64 and static.
+	armWorker := filepath.Join(e.o.Out, "build", "workers", ArchARM, "bench-wazero")
+	f, err := elf.Open(armWorker)
+	if err != nil {
+		t.Fatalf("arm64 worker: %v", err)
+	}
+	if f.Machine != elf.EM_AARCH64 {
+		t.Errorf("arm64 worker is %s", f.Machine)
+	}
+	f.Close()
+	if err := checkELF(armWorker, ArchARM, nil); err != nil {
+		t.Errorf("arm64 worker: %v", err)
+	}
+	for _, want := range []string{"nothing was sent to AWS", "12 functions", "216 invocations", "estimated cost of this run: USD",
+		"region (none given)", "2025-08-01", "unavailable (4)", "bench-" + res.RunID + "-wazero-jit-fib-c-20-arm-1769-image"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan does not say %q", want)
+		}
+	}
+	// The AOT artifact was prepared and is in the x86_64 packages.
+	for _, f := range res.Functions {
+		if f.Cell.Tier == "aot" && f.Arch == ArchX86 && f.Package == PackageZip {
+			var found bool
+			for _, pf := range f.Artifact.Files {
+				found = found || strings.HasPrefix(pf.Name, "task/artifact/")
+			}
+			if !found || f.Artifact.Env["BENCH_ARTIFACT_DIR"] != "task/artifact" {
+				t.Errorf("aot package has no artifact: %+v", f.Artifact.Env)
+			}
+		}
+	}
+}
+
+func TestOptionsCheck(t *testing.T) {
+	good := Options{Region: "eu-west-1", Arches: []string{ArchARM}, MemoryMB: []int{128, 10240}, Packages: []string{PackageImage}, Cold: 1}
+	if err := good.Check(); err != nil {
+		t.Fatalf("good options: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Options)
+		want string
+	}{
+		{"no region", func(o *Options) { o.Region = "" }, "--region"},
+		{"arch", func(o *Options) { o.Arches = []string{"amd64"} }, `architecture "amd64"`},
+		{"memory", func(o *Options) { o.MemoryMB = []int{64} }, "64 MB"},
+		{"package", func(o *Options) { o.Packages = []string{"tar"} }, `package "tar"`},
+		{"nothing", func(o *Options) { o.Cold = 0 }, "nothing to measure"},
+		{"timeout", func(o *Options) { o.Timeout = time.Hour }, "15m"},
+		{"run id", func(o *Options) { o.RunID = "Bad_ID" }, "run id"},
+	} {
+		o := good
+		tc.edit(&o)
+		if err := o.Check(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	dry := good
+	dry.Region, dry.DryRun = "", true
+	if err := dry.Check(); err != nil {
+		t.Errorf("a dry run needs no region: %v", err)
+	}
+}
+
+func TestFunctionName(t *testing.T) {
+	id := NewRunID(time.Date(2026, 9, 10, 12, 3, 4, 0, time.UTC))
+	if err := CheckRunID(id); err != nil || !strings.HasPrefix(id, "260910-120304-") {
+		t.Fatalf("run id %q: %v", id, err)
+	}
+	short := functionName(id, "wazero", "jit", "fib", "c", "20", "x86", "512", "zip")
+	if short != "bench-"+id+"-wazero-jit-fib-c-20-x86-512-zip" {
+		t.Errorf("name %q", short)
+	}
+	a := functionName(id, "wasmtime39", "interpreter-aot", "primes", "rust", "12500000", "arm", "10240", "image")
+	b := functionName(id, "wasmtime39", "interpreter-aot", "primes", "rust", "12500001", "arm", "10240", "image")
+	if len(a) > 64 || len(b) > 64 || a == b || !strings.HasPrefix(a, "bench-"+id) {
+		t.Errorf("long names %q and %q: want distinct, at most 64 characters, with the run id", a, b)
+	}
+	for _, r := range a {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			t.Errorf("name %q has %q", a, r)
+		}
+	}
+}
+
+func TestPrices(t *testing.T) {
+	p := DefaultPrices
+	// 1000 ms at 1024 MB on x86_64 is one GB-second plus a request.
+	got, err := p.Invocation(ArchX86, 1024, 1000)
+	if err != nil || math.Abs(got-(0.0000166667+0.0000002)) > 1e-12 {
+		t.Errorf("x86_64 1 GB-s = %v, %v", got, err)
+	}
+	arm, _ := p.Invocation(ArchARM, 1024, 1000)
+	if r := (arm - 2e-7) / (got - 2e-7); math.Abs(r-0.8) > 0.001 {
+		t.Errorf("arm64/x86_64 GB-s price ratio %.4f, want 0.8", r)
+	}
+	if _, err := p.Invocation("mips", 128, 1); err == nil {
+		t.Errorf("unknown arch priced")
+	}
+	// INIT billing: a new-style REPORT already includes it, an old-style
+	// one gets it added.
+	if b := BilledMS(12.3, 62, 49.4); b != 62 {
+		t.Errorf("new-style billed %v, want 62", b)
+	}
+	if b := BilledMS(12.3, 13, 49.4); b != 63 {
+		t.Errorf("old-style billed %v, want 13+50", b)
+	}
+	if b := BilledMS(1.2, 2, 0); b != 2 {
+		t.Errorf("warm billed %v, want 2", b)
+	}
+}
+
+type apiErr struct{ code, msg string }
+
+func (e apiErr) Error() string                 { return e.code + ": " + e.msg }
+func (e apiErr) ErrorCode() string             { return e.code }
+func (e apiErr) ErrorMessage() string          { return e.msg }
+func (e apiErr) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
+
+func TestRetryDecisions(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want sdk.Ternary
+	}{
+		{apiErr{"ResourceConflictException", "An update is in progress for resource"}, sdk.TrueTernary},
+		{apiErr{"ResourceConflictException", "Function already exist: x"}, sdk.FalseTernary},
+		{apiErr{"InvalidParameterValueException", "nope"}, sdk.UnknownTernary},
+		{errors.New("plain"), sdk.UnknownTernary},
+	} {
+		if got := isRetriedConflict(tc.err); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	if !isRoleNotReady(apiErr{"InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."}) {
+		t.Errorf("role propagation error not recognised")
+	}
+	if isRoleNotReady(apiErr{"InvalidParameterValueException", "Unzipped size must be smaller than 262144000 bytes"}) {
+		t.Errorf("an unrelated error taken for role propagation")
+	}
+}
+
+// TestCheckELF: static binaries pass; a dynamic one built here against
+// Debian's glibc is judged by its newest symbol version.
+func TestCheckELF(t *testing.T) {
+	if err := checkELF(filepath.Join(binDir, "bench-wazero"), ArchX86, nil); err != nil {
+		t.Errorf("static wazero worker: %v", err)
+	}
+	if err := checkELF(filepath.Join(binDir, "bench-wazero"), ArchARM, nil); err == nil || !strings.Contains(err.Error(), "not arm64") {
+		t.Errorf("x86_64 worker for arm64: %v", err)
+	}
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc to build a dynamic test binary")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "new.c")
+	// memfd_create@GLIBC_2.27 is fine; arc4random appeared in glibc 2.36.
+	if err := os.WriteFile(src, []byte("#include <stdlib.h>\nint main(void){return (int)(arc4random()&1);}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "new")
+	if out, err := exec.Command(cc, "-o", exe, src).CombinedOutput(); err != nil {
+		t.Skipf("this glibc has no arc4random: %v %s", err, out)
+	}
+	if err := checkELF(exe, ArchX86, nil); err == nil || !strings.Contains(err.Error(), "glibc 2.36") {
+		t.Errorf("binary needing glibc 2.36: %v", err)
+	}
+	old := filepath.Join(dir, "old.c")
+	if err := os.WriteFile(old, []byte("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, "-o", exe, old).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if err := checkELF(exe, ArchX86, nil); err != nil {
+		t.Errorf("puts-only binary: %v", err)
+	}
+}

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wasmbench/bench/deploy/aws/awstest"
+	"github.com/wasmbench/bench/results"
+)
+
+func TestDeployArgumentErrors(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "aws")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"deploy"}, 2, "the only one is aws"},
+		{[]string{"deploy", "gcp"}, 2, `unknown cloud "gcp"`},
+		{[]string{"deploy", "aws", "--out", out}, 2, "--region is required"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--arch", "sparc", "--out", out}, 2, `unknown architecture "sparc"`},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--memory", "64", "--out", out}, 2, "64 MB is outside"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--memory", "lots", "--out", out}, 2, `"lots" is not a number`},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--package", "tar", "--out", out}, 2, `unknown package "tar"`},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--cold", "0", "--warm", "0", "--out", out}, 2, "nothing to measure"},
+		{[]string{"deploy", "aws", "--run-id", "x"}, 2, "--run-id goes with --cleanup"},
+		{[]string{"deploy", "aws", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "extra"}, 2, `unexpected argument "extra"`},
+	} {
+		s, _, errb := testState(t)
+		code := Run(s, tc.args)
+		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("bench %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), code, errb.String(), tc.code, tc.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a rejected deploy created its output folder")
+	}
+}
+
+// deployEnv gives the test process an AWS environment of its own: no
+// shared files, no metadata service, every endpoint at url (a local
+// server), and static keys when creds is set.
+func deployEnv(t *testing.T, creds bool, endpoints awstest.Endpoints) {
+	home := t.TempDir()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", endpoints.Lambda)
+	t.Setenv("AWS_ENDPOINT_URL_IAM", endpoints.IAM)
+	t.Setenv("AWS_ENDPOINT_URL_STS", endpoints.STS)
+	t.Setenv("AWS_ENDPOINT_URL_S3", endpoints.S3)
+	t.Setenv("AWS_ENDPOINT_URL_ECR", endpoints.ECR)
+	if creds {
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFORTESTS0000")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
+	}
+}
+
+// workerBin is a bin folder with the wazero worker: $BENCH_BIN_DIR's, or
+// one built for the test.
+func workerBin(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("BENCH_BIN_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "bench-wazero")); err == nil {
+			return d
+		}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bench-wazero"), "./cmd/bench-wazero")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build bench-wazero: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func deployState(t *testing.T, bin string) (*State, *bytes.Buffer, *bytes.Buffer) {
+	s, out, errb := testState(t)
+	s.Getenv, s.BinDir = os.Getenv, bin
+	return s, out, errb
+}
+
+// TestDeployCLI runs `bench deploy aws` with one worker build: without
+// credentials, then against the local fakes.
+func TestDeployCLI(t *testing.T) {
+	bin := workerBin(t)
+	t.Run("without credentials", func(t *testing.T) { deployWithoutCredentials(t, bin) })
+	t.Run("against local fakes", func(t *testing.T) { deployAgainstFakes(t, bin) })
+}
+
+// deployWithoutCredentials: exit 3, a message naming what to set, and
+// not one request to any endpoint.
+func deployWithoutCredentials(t *testing.T, bin string) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	deployEnv(t, false, awstest.Endpoints{Lambda: srv.URL, IAM: srv.URL, STS: srv.URL, S3: srv.URL, ECR: srv.URL})
+	s, _, errb := deployState(t, bin)
+	out := filepath.Join(t.TempDir(), "aws")
+	code := Run(s, []string{"deploy", "aws", "--region", "us-east-1", "--tier", "jit", "--lang", "c", "--memory", "128", "--out", out})
+	if code != 3 || !strings.Contains(errb.String(), "AWS_ACCESS_KEY_ID") || !strings.Contains(errb.String(), "no AWS credentials") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	if code := Run(s, []string{"deploy", "aws", "--cleanup", "--region", "us-east-1"}); code != 3 {
+		t.Errorf("--cleanup without credentials: exit %d", code)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests were sent", hits.Load())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the output folder was created")
+	}
+}
+
+// deployAgainstFakes runs `bench deploy aws` against the local fakes
+// through the SDK's AWS_ENDPOINT_URL_<SERVICE> variables: a dry run, a
+// real run, and a cleanup with nothing left to clean.
+func deployAgainstFakes(t *testing.T, bin string) {
+	cloud := awstest.New()
+	defer cloud.Close()
+	deployEnv(t, true, cloud.Endpoints())
+	args := []string{"deploy", "aws", "--region", awstest.Region, "--runtime", "wazero", "--tier", "jit", "--workload", "fib",
+		"--lang", "c", "--param", "fib=20", "--memory", "256", "--cold", "1", "--warm", "2"}
+
+	s, stdout, errb := deployState(t, bin)
+	dryOut := filepath.Join(t.TempDir(), "dry")
+	if code := Run(s, append(args, "--dry-run", "--out", dryOut)); code != 0 {
+		t.Fatalf("dry run: exit %d, stderr %s", code, errb)
+	}
+	if !strings.Contains(stdout.String(), "nothing was sent to AWS") || !strings.Contains(stdout.String(), "1 functions, 3 invocations") {
+		t.Errorf("dry run printed:\n%s", stdout)
+	}
+	if n := cloud.Requests.Load(); n != 0 {
+		t.Fatalf("the dry run sent %d requests", n)
+	}
+
+	s, stdout, errb = deployState(t, bin)
+	out := filepath.Join(t.TempDir(), "aws")
+	if code := Run(s, append(args, "--out", out)); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errb)
+	}
+	recs, _, err := results.ReadFile(filepath.Join(out, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified int
+	for _, r := range recs {
+		if r.Kind == results.KindSample && r.Phase == "execute" && r.Verified && r.Target == "aws-lambda" && r.MemoryMB == 256 {
+			verified++
+		}
+	}
+	if verified != 3 {
+		t.Errorf("%d verified execute samples, want 3\n%s", verified, stdout)
+	}
+	if left := cloud.Leftovers(); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if code := Run(s, append(args, "--out", out)); code != 2 || !strings.Contains(errb.String(), "already holds a run") {
+		t.Errorf("a second run into the same folder: exit %d, stderr %s", code, errb)
+	}
+
+	s, stdout, _ = deployState(t, bin)
+	if code := Run(s, []string{"deploy", "aws", "--cleanup", "--region", awstest.Region}); code != 0 || !strings.Contains(stdout.String(), "nothing of bench's") {
+		t.Errorf("cleanup: exit %d, stdout %s", code, stdout)
+	}
+}
