@@ -302,20 +302,25 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 		}
 		rep.MaxMemoryUsed = e.peak()
 		e.proc.Kill()
-		<-e.exited // all its output is in the log file
+		select {
+		case <-e.exited: // all its output is in the log file
+		case <-time.After(10 * time.Second):
+		}
 		resp.Logs = e.logs.since(mark)
 		e.destroy()
 		h.env = nil
 		return h.finish(resp, rep)
 	}
 
-	// Hand the event over at the runtime's next /next.
-	var initTimeout <-chan time.Time
+	// Hand the event over at the runtime's next /next: within the init
+	// timeout when cold; a warm runtime that never asks again times the
+	// invocation out.
+	handover := h.cfg.Timeout
 	if resp.Cold {
-		t := time.NewTimer(h.cfg.InitTimeout)
-		defer t.Stop()
-		initTimeout = t.C
+		handover = h.cfg.InitTimeout
 	}
+	handoverTimer := time.NewTimer(handover)
+	defer handoverTimer.Stop()
 	inv.deadline = time.Now().Add(h.cfg.Timeout)
 	select {
 	case e.pending <- inv:
@@ -331,7 +336,11 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 		resp.InitError = !e.isReady()
 		t, msg := e.exitReason(inv.id)
 		return fail(t, msg, "error")
-	case <-initTimeout:
+	case <-handoverTimer.C:
+		if !resp.Cold {
+			return fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds",
+				inv.id, h.cfg.Timeout.Seconds()), "timeout")
+		}
 		resp.InitError = true
 		return fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds",
 			inv.id, h.cfg.InitTimeout.Seconds()), "timeout")
@@ -737,10 +746,10 @@ func sigkilled(err error) bool {
 	return ee.ExitCode() == 128+int(syscall.SIGKILL)
 }
 
-// outOfMemory recognizes a runtime's own out-of-memory death, for when a
-// resource limit rather than a cgroup enforced the memory size.
+// outOfMemory recognizes a runtime's own out-of-memory death (an
+// allocation refused), for when no cgroup enforced the memory size.
 func outOfMemory(logs string) bool {
-	for _, s := range []string{"runtime: out of memory", "fatal error: out of memory", "Cannot allocate memory",
+	for _, s := range []string{"runtime: out of memory", "runtime: cannot allocate memory", "Cannot allocate memory",
 		"JavaScript heap out of memory", "Fatal process out of memory", "memory allocation of"} {
 		if strings.Contains(logs, s) {
 			return true

@@ -396,7 +396,7 @@ func TestUnzipRefusesEscapes(t *testing.T) {
 func TestHostOutOfMemoryWithoutCgroup(t *testing.T) {
 	h, _ := fakeHost(t, "ok", Config{MemoryMB: 64, Timeout: time.Minute})
 	h.memMode, h.memWhy = "", "disabled by the test" // as on a machine without a writable memory cgroup
-	if !strings.HasPrefix(h.MemoryEnforcement(), "RLIMIT_DATA") {
+	if !strings.Contains(h.MemoryEnforcement(), "VmRSS") {
 		t.Fatalf("enforcement %q", h.MemoryEnforcement())
 	}
 	_, rep1, _ := invokeFake(t, h, `{}`)
@@ -405,6 +405,9 @@ func TestHostOutOfMemoryWithoutCgroup(t *testing.T) {
 	}
 	resp, rep, _ := invokeFake(t, h, `{"alloc_mb":256}`)
 	if resp.ErrorType != "Runtime.OutOfMemory" || rep.ErrorType != "Runtime.OutOfMemory" {
-		t.Fatalf("256 MB under a 64 MB RLIMIT_DATA: %+v %s\nlogs: %s", resp, resp.Payload, resp.Logs)
+		t.Fatalf("256 MB in a 64 MB function: %+v %s\nlogs: %s", resp, resp.Payload, resp.Logs)
+	}
+	if resp.InitError || rep1.Cold == rep.Cold {
+		t.Errorf("the warm environment was not the one killed: init error %v, cold %v", resp.InitError, rep.Cold)
 	}
 }

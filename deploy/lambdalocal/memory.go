@@ -390,20 +390,28 @@ func readInt(p string) int64 {
 	return n
 }
 
-// processPeak is a live process's peak resident set (VmHWM), bytes.
-func processPeak(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+// processMemory is a live process's resident set and its peak (VmRSS,
+// VmHWM) in bytes; zeros when it is gone.
+func processMemory(pid int) (rss, hwm int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) >= 1 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n * 1024
-			}
+		key, v, ok := strings.Cut(line, ":")
+		if !ok || (key != "VmRSS" && key != "VmHWM") {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		if key == "VmRSS" {
+			rss = n * 1024
+		} else {
+			hwm = n * 1024
 		}
 	}
-	return 0
+	return rss, hwm
 }

@@ -11,8 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-
-	"golang.org/x/sys/unix"
+	"time"
 )
 
 // Process launches each environment as a local process: the package's
@@ -28,11 +27,17 @@ func (Process) Name() string { return "process" }
 // TaskRoot implements Launcher: the package folder itself.
 func (Process) TaskRoot(dir string) string { return dir }
 
-// MemoryLimit implements Launcher.
+// MemoryLimit implements Launcher. Without a cgroup the limit is the
+// bootstrap's resident set, polled: a resource limit would not do, since
+// RLIMIT_AS counts wasm runtimes' multi-GiB reservations and RLIMIT_DATA
+// counts Go's 64 MiB heap arenas as soon as they are mapped, untouched,
+// so a Go bootstrap could not even start in a small function.
 func (Process) MemoryLimit() string {
-	return "RLIMIT_DATA (private writable memory; wasm runtimes' PROT_NONE reservations do not count), " +
-		"peak from the process's VmHWM"
+	return fmt.Sprintf("the bootstrap's resident set (VmRSS) polled every %v, killed above the size; peak from VmHWM", rssPoll)
 }
+
+// rssPoll is how often the resident set is read without a cgroup.
+const rssPoll = 10 * time.Millisecond
 
 // Launch implements Launcher.
 func (Process) Launch(_ context.Context, s LaunchSpec) (Proc, error) {
@@ -65,14 +70,9 @@ func (Process) Launch(_ context.Context, s LaunchSpec) (Proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
-	p := &process{cmd: cmd}
+	p := &process{cmd: cmd, done: make(chan struct{})}
 	if s.Memory == nil {
-		lim := uint64(s.MemoryMB) << 20
-		if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_DATA, &unix.Rlimit{Cur: lim, Max: lim}, nil); err != nil {
-			p.Kill()
-			_ = p.Wait()
-			return nil, fmt.Errorf("limit memory of %s: %w", cmd.Path, err)
-		}
+		go p.watch(int64(s.MemoryMB) << 20)
 	}
 	return p, nil
 }
@@ -81,17 +81,45 @@ type process struct {
 	cmd  *exec.Cmd
 	once sync.Once
 	err  error
-	peak int64
+	done chan struct{}
+	mu   sync.Mutex
+	peak int64 // VmHWM, last read
+	oom  bool
+}
+
+// watch enforces the memory size without a cgroup: it kills the process
+// group when the bootstrap's resident set passes limit.
+func (p *process) watch(limit int64) {
+	t := time.NewTicker(rssPoll)
+	defer t.Stop()
+	pid := p.cmd.Process.Pid
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		rss, hwm := processMemory(pid)
+		p.mu.Lock()
+		if hwm > p.peak {
+			p.peak = hwm
+		}
+		over := rss > limit
+		if over {
+			p.oom = true
+		}
+		p.mu.Unlock()
+		if over {
+			p.Kill()
+			return
+		}
+	}
 }
 
 func (p *process) Wait() error {
 	p.once.Do(func() {
 		p.err = p.cmd.Wait()
-		if ps := p.cmd.ProcessState; ps != nil {
-			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-				p.peak = ru.Maxrss * 1024
-			}
-		}
+		close(p.done)
 	})
 	return p.err
 }
@@ -103,14 +131,23 @@ func (p *process) Kill() {
 	}
 }
 
+// Peak is the bootstrap's peak resident set (VmHWM: exec resets it, unlike
+// the rusage of a child forked from a large parent).
 func (p *process) Peak() int64 {
-	if p.cmd.ProcessState != nil {
-		return p.peak
+	_, hwm := processMemory(p.cmd.Process.Pid)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if hwm > p.peak {
+		p.peak = hwm
 	}
-	return processPeak(p.cmd.Process.Pid)
+	return p.peak
 }
 
-func (p *process) OOMKilled() bool { return false }
+func (p *process) OOMKilled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.oom
+}
 
 // Unzip extracts a deployment zip into dir, keeping the files' modes and
 // refusing names that leave dir.

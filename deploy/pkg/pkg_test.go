@@ -289,3 +289,25 @@ func TestSystemLibraries(t *testing.T) {
 		t.Errorf("libraries of /bin/sh: %v (want libc and the interpreter)", files)
 	}
 }
+
+func TestFilesNodeFromBin(t *testing.T) {
+	// make build puts the worker and the handler in bin/ under these names.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bench-node.mjs"), []byte("// worker"), 0o644)
+	w := runners.Command{Path: "/usr/bin/node", Args: []string{"--no-warnings", filepath.Join(dir, "bench-node.mjs")}}
+	if _, err := Files(w, ""); err == nil || !strings.Contains(err.Error(), "bench-node-lambda.mjs") {
+		t.Fatalf("no handler beside the worker: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "bench-node-lambda.mjs"), []byte("// handler"), 0o644)
+	files, err := Files(w, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range files[1:] {
+		got[f.Name] = filepath.Base(f.Src)
+	}
+	if got[NodeHandler] != "bench-node-lambda.mjs" || got[NodeWorker] != "bench-node.mjs" || len(got) != 2 {
+		t.Errorf("package %v", got)
+	}
+}
