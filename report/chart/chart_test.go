@@ -1,0 +1,132 @@
+package chart
+
+import (
+	"bytes"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+)
+
+var tiers = []string{"native", "interp", "baseline", "jit", "tiered", "aot"}
+
+func TestPaletteKeepsRuntimeColours(t *testing.T) {
+	a := NewPalette([][2]string{{"wazero", "jit"}, {"wasmtime", "aot"}}, tiers)
+	b := NewPalette([][2]string{{"zzz", "x"}, {"wasmtime", "jit"}, {"wazero", "interp"}, {"wazero", "jit"}, {"aaa", "x"}}, tiers)
+	for _, r := range []string{"wazero", "wasmtime"} {
+		if a.Runtime(r) != b.Runtime(r) {
+			t.Errorf("%s has two colours: %v, %v", r, a.Runtime(r), b.Runtime(r))
+		}
+	}
+	if b.Runtime("aaa") == b.Runtime("zzz") || b.Runtime("aaa") == b.Runtime("wazero") {
+		t.Error("unknown runtimes share a colour")
+	}
+	// Tiers of one runtime: the first in tier order is the runtime's
+	// colour, later ones lighter.
+	if b.Tier("wazero", "interp") != b.Runtime("wazero") || b.Tier("wazero", "jit") == b.Runtime("wazero") {
+		t.Errorf("tier shades: interp %v jit %v runtime %v", b.Tier("wazero", "interp"), b.Tier("wazero", "jit"), b.Runtime("wazero"))
+	}
+	if a.Tier("wazero", "jit") != a.Runtime("wazero") {
+		t.Error("a runtime's only tier is not in the runtime's colour")
+	}
+}
+
+func TestLighten(t *testing.T) {
+	c := color.RGBA{0, 100, 200, 255}
+	if Lighten(c, 0) != c || Lighten(c, 1) != (color.RGBA{255, 255, 255, 255}) || Darken(c, 1) != (color.RGBA{0, 0, 0, 255}) {
+		t.Error("Lighten/Darken ends wrong")
+	}
+}
+
+func TestLogRule(t *testing.T) {
+	if spansDecade([]float64{1, 10}) || !spansDecade([]float64{1, 10.5}) || spansDecade([]float64{0, 5, -3}) {
+		t.Error("log scale rule: more than 10x between the positive extremes")
+	}
+	var a plot.Axis
+	valueAxis(&a, []float64{3, 4000}, true, 0)
+	if _, ok := a.Scale.(plot.LogScale); !ok || a.Min != 1 {
+		t.Errorf("log axis: scale %T min %v", a.Scale, a.Min)
+	}
+	var labels []string
+	for _, tk := range (logTicks{}).Ticks(1, 5000) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "1 10 100 1000" {
+		t.Errorf("ticks 1..5000: %v", labels)
+	}
+	labels = nil
+	for _, tk := range (logTicks{}).Ticks(1, 60) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "1 2 5 10 20 50" {
+		t.Errorf("ticks 1..60: %v", labels)
+	}
+}
+
+func TestPickUnitAndNum(t *testing.T) {
+	for _, c := range []struct {
+		unit string
+		v    []float64
+		want string
+	}{{"ns", []float64{5e6, 3e7}, "ms"}, {"ns", []float64{800}, "ns"}, {"bytes", []float64{3 << 20}, "MiB"}, {"usd", []float64{1}, "USD"}} {
+		if u := PickUnit(c.unit, c.v); u.Name != c.want {
+			t.Errorf("PickUnit(%s, %v) = %s, want %s", c.unit, c.v, u.Name, c.want)
+		}
+	}
+	for v, want := range map[float64]string{0.5: "0.5", 1000: "1000", 1e5: "100k", 2e6: "2M"} {
+		if got := num(v); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// Each chart type renders to a PNG of the size it announces, with its
+// title and legend in the SVG.
+func TestFiguresRender(t *testing.T) {
+	p := NewPalette([][2]string{{"wazero", "interp"}, {"wazero", "jit"}}, tiers)
+	legend := []Entry{{Label: "wazero interp", Color: p.Tier("wazero", "interp")}, {Label: "wazero jit", Color: p.Tier("wazero", "jit"), Line: true, Glyph: Glyph("jit")}}
+	figs := []*Figure{
+		Bars{Title: "bars", Axis: "time", Unit: Unit{"ms", 1e6}, Legend: legend, Rows: []BarRow{
+			{Label: "a", Bars: []Bar{{Segments: []Segment{{1e6, p.Runtime("wazero")}, {2e6, p.Tier("wazero", "jit")}}, Text: "3 ms"}}},
+			{Label: "b", Bars: []Bar{{Segments: []Segment{{9e7, p.Runtime("wazero")}}}}, Sep: true}}}.Figure(),
+		Boxes{Title: "boxes", Axis: "time", Unit: Unit{"ms", 1e6}, Legend: legend, Rows: []BoxRow{
+			{Label: "a", Values: []float64{1e6, 1.1e6, 0.9e6, 1.05e6, 3e6}, Outliers: []float64{3e6}, Color: p.Runtime("wazero")}}}.Figure(),
+		Dots{Title: "dots", Axis: "ratio", Unit: Unit{Factor: 1}, Ref: 1, Legend: legend, Rows: []DotRow{
+			{Label: "a", Dots: []Dot{{Value: 1.3, Lo: 1.2, Hi: 1.4, Color: p.Runtime("wazero")}, {Value: 110, Color: p.Runtime("wazero")}}}}}.Figure(),
+		Lines{Title: "lines", XAxis: "n", YAxis: "time", XUnit: Unit{Factor: 1}, YUnit: Unit{"ms", 1e6}, LogX: true, Legend: legend,
+			Lines: []Line{{Label: "a", Color: p.Runtime("wazero"), X: []float64{1, 10, 100}, Y: []float64{1e6, 2e6, 3e7}, Points: true, Glyph: Glyph("interp")}},
+			Marks: []Mark{{X: 10, Y: 2e6, Text: "here"}}}.Figure(),
+	}
+	for _, f := range figs {
+		b, err := f.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h := f.PixelSize()
+		if sz := img.Bounds().Size(); sz.X != w || sz.Y != h || w != int(Width/72*DPI+0.5) {
+			t.Errorf("%s: %v, want %dx%d", f.Title, sz, w, h)
+		}
+		svg, err := f.SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{">" + f.Title + "<", ">wazero jit<", "Arial"} {
+			if !bytes.Contains(svg, []byte(want)) {
+				t.Errorf("%s: SVG lacks %q", f.Title, want)
+			}
+		}
+	}
+	if !strings.Contains(figs[0].Note, "Log scale") {
+		t.Error("a stacked bar chart on a log axis does not say how to read it")
+	}
+}

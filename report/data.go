@@ -1,0 +1,241 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/wasmbench/bench/report/stats"
+	"github.com/wasmbench/bench/results"
+)
+
+// Key identifies a series: one cell's phase, cold or warm, in one
+// deployment variant (memory size, architecture, package, ...).
+type Key struct {
+	results.Cell
+	Phase   string
+	Cold    bool
+	Variant string
+}
+
+// Series is every counted value of one Key, with its summary.
+type Series struct {
+	Key
+	Unit           string
+	RuntimeVersion string
+	// Values are in the recorded unit, in the order they were measured.
+	Values  []float64
+	Summary stats.Summary
+}
+
+// Data is a run as the report sees it: the environment, the series, and
+// everything that is not a result (failures, notes, unreadable lines).
+type Data struct {
+	// Dir is the run folder ("" when built from records).
+	Dir string
+	Env *results.Env
+	// Series are sorted by target, workload, parameter, language,
+	// runtime, tier, variant, phase and cold before warm.
+	Series   []*Series
+	byKey    map[Key]*Series
+	Failures []results.Record
+	Notes    []results.Record
+	// Skipped are the lines of results.jsonl that could not be read.
+	Skipped []*results.LineError
+	// Counted, Warmups and Unverified count samples: in the statistics,
+	// left out as warm-up, left out as unverified.
+	Counted, Warmups, Unverified int
+	// ExtraEnvs are env records after the first (a resumed run, or files
+	// of several runs concatenated).
+	ExtraEnvs []*results.Env
+}
+
+// ErrNotRun is returned (wrapped) when a folder is not a bench run.
+var ErrNotRun = errors.New("not a bench run folder")
+
+// Load reads a run folder (or a results.jsonl file). A truncated or
+// malformed line is skipped and listed in Data.Skipped; only a folder
+// without a readable results file is an error.
+func Load(path string) (*Data, error) {
+	file := path
+	dir := path
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if st.IsDir() {
+		file = filepath.Join(path, results.FileName)
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s is %w: it has no %s (bench run writes one into its --out folder)", path, ErrNotRun, results.FileName)
+		}
+	} else {
+		dir = filepath.Dir(path)
+	}
+	recs, skipped, err := results.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("report: read %s: %w", file, err)
+	}
+	if len(recs) == 0 {
+		if len(skipped) > 0 {
+			return nil, fmt.Errorf("%s is %w: none of its %d non-empty lines is a bench record (first: %v)", file, ErrNotRun, len(skipped), skipped[0])
+		}
+		return nil, fmt.Errorf("%s is empty: the run recorded nothing (was it interrupted before the first sample?)", file)
+	}
+	d := FromRecords(recs)
+	d.Dir = dir
+	d.Skipped = skipped
+	return d, nil
+}
+
+// FromRecords groups records into series and computes their statistics.
+// Warm-ups and unverified samples are counted and left out (see
+// results.Counts).
+func FromRecords(recs []results.Record) *Data {
+	d := &Data{byKey: map[Key]*Series{}}
+	// Prices carried on other samples (price_usd), one per invocation,
+	// for runs that record no "price" samples of their own.
+	priced := map[Key]map[string]float64{}
+	var pricedOrder []Key
+	for _, r := range recs {
+		switch r.Kind {
+		case results.KindEnv:
+			if r.Env == nil {
+				continue
+			}
+			if d.Env == nil {
+				d.Env = r.Env
+			} else {
+				d.ExtraEnvs = append(d.ExtraEnvs, r.Env)
+			}
+		case results.KindFailure:
+			d.Failures = append(d.Failures, r)
+		case results.KindNote:
+			d.Notes = append(d.Notes, r)
+		case results.KindSample:
+			if !results.Counts(r) {
+				if r.Warmup {
+					d.Warmups++
+				} else {
+					d.Unverified++
+				}
+				continue
+			}
+			d.Counted++
+			if r.PriceUSD > 0 && r.Unit != results.UnitUSD {
+				pk := KeyOf(r)
+				pk.Phase = "price"
+				id := fmt.Sprintf("%s|%d|%d", r.Task, r.Process, r.Iteration)
+				if priced[pk] == nil {
+					priced[pk] = map[string]float64{}
+					pricedOrder = append(pricedOrder, pk)
+				}
+				priced[pk][id] = r.PriceUSD
+			}
+			k := KeyOf(r)
+			s := d.byKey[k]
+			if s == nil {
+				s = &Series{Key: k, Unit: r.Unit, RuntimeVersion: r.RuntimeVersion}
+				d.byKey[k] = s
+				d.Series = append(d.Series, s)
+			}
+			s.Values = append(s.Values, r.Value)
+		}
+	}
+	for _, k := range pricedOrder {
+		if d.byKey[k] != nil {
+			continue
+		}
+		ids := make([]string, 0, len(priced[k]))
+		for id := range priced[k] {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		s := &Series{Key: k, Unit: results.UnitUSD}
+		for _, id := range ids {
+			s.Values = append(s.Values, priced[k][id])
+		}
+		d.byKey[k] = s
+		d.Series = append(d.Series, s)
+	}
+	for _, s := range d.Series {
+		s.Summary = stats.Summarize(s.Values)
+	}
+	sort.Slice(d.Series, func(i, j int) bool { return lessKey(d.Series[i].Key, d.Series[j].Key) })
+	return d
+}
+
+// KeyOf is the series a sample belongs to.
+func KeyOf(r results.Record) Key {
+	var v []string
+	for _, kv := range results.Variant(r) {
+		v = append(v, kv[0]+"="+kv[1])
+	}
+	return Key{Cell: r.Cell, Phase: r.Phase, Cold: r.Cold, Variant: strings.Join(v, " ")}
+}
+
+// Get returns the series of k, or nil.
+func (d *Data) Get(k Key) *Series { return d.byKey[k] }
+
+// Warnings are the things a reader must know about the input itself:
+// unreadable lines, a missing environment line, several runs in one file.
+func (d *Data) Warnings() []string {
+	var w []string
+	if d.Env == nil {
+		w = append(w, "no env line: the machine that produced these results is unknown")
+	}
+	for _, e := range d.ExtraEnvs {
+		if d.Env != nil && !SameMachine(*d.Env, *e) {
+			w = append(w, fmt.Sprintf("results from more than one machine in one file: %s and %s", Fingerprint(*d.Env), Fingerprint(*e)))
+		}
+	}
+	for i, s := range d.Skipped {
+		if i == 5 {
+			w = append(w, fmt.Sprintf("... and %d more unreadable lines", len(d.Skipped)-5))
+			break
+		}
+		what := "unreadable line skipped"
+		if i == len(d.Skipped)-1 {
+			what += " (a truncated last line means an interrupted run; everything before it is reported)"
+		}
+		w = append(w, fmt.Sprintf("%s: %s: %v", filepath.Base(s.File)+":"+itoa(s.Line), what, s.Err))
+	}
+	return w
+}
+
+// SameMachine reports whether two fingerprints describe one machine.
+func SameMachine(a, b results.Env) bool {
+	return a.CPU == b.CPU && a.Cores == b.Cores && a.OS == b.OS && a.Arch == b.Arch &&
+		a.Hostname == b.Hostname && a.MemoryBytes == b.MemoryBytes
+}
+
+// Fingerprint is a one-line description of a machine and its setup.
+func Fingerprint(e results.Env) string {
+	parts := []string{e.CPU}
+	if e.Cores > 0 {
+		parts = append(parts, itoa(e.Cores)+" cores")
+	}
+	if e.MemoryBytes > 0 {
+		parts = append(parts, FormatValue(float64(e.MemoryBytes), results.UnitBytes))
+	}
+	parts = append(parts, e.OS+"/"+e.Arch)
+	if e.Kernel != "" {
+		parts = append(parts, "kernel "+e.Kernel)
+	}
+	if e.Governor != "" {
+		parts = append(parts, "governor "+e.Governor)
+	}
+	if e.Hostname != "" {
+		parts = append(parts, "host "+e.Hostname)
+	}
+	var out []string
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" && p != "/" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,59 @@
+package synth
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/wasmbench/bench/results"
+)
+
+func TestDeterministic(t *testing.T) {
+	a := Encode(Run(Options{Seed: 7}), false)
+	b := Encode(Run(Options{Seed: 7}), false)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two runs with one seed differ")
+	}
+	if c := Encode(Run(Options{Seed: 8}), false); bytes.Equal(a, c) {
+		t.Fatal("two seeds give the same run")
+	}
+}
+
+func TestShape(t *testing.T) {
+	recs := Run(Options{Seed: 1})
+	if recs[0].Kind != results.KindEnv || recs[0].Env == nil {
+		t.Fatal("first record is not the env line")
+	}
+	kinds := map[results.Kind]int{}
+	targets := map[string]bool{}
+	priced, warmups, unverified := 0, 0, 0
+	for _, r := range recs {
+		kinds[r.Kind]++
+		if r.Kind == results.KindSample {
+			targets[r.Target] = true
+			if r.Unit == results.UnitUSD {
+				priced++
+			}
+			if r.Warmup {
+				warmups++
+			}
+			if !r.Verified {
+				unverified++
+			}
+		}
+	}
+	if kinds[results.KindFailure] != 1 || kinds[results.KindNote] != 1 || kinds[results.KindTask] == 0 {
+		t.Errorf("kinds = %v, want one failure, one note, some tasks", kinds)
+	}
+	for _, tg := range []string{"local", "lambda-local", "aws-lambda"} {
+		if !targets[tg] {
+			t.Errorf("no samples for target %s", tg)
+		}
+	}
+	if priced == 0 || warmups == 0 || unverified != 1 {
+		t.Errorf("priced=%d warmups=%d unverified=%d, want >0, >0, 1", priced, warmups, unverified)
+	}
+	b := Encode(recs, true)
+	if b[len(b)-1] == '\n' {
+		t.Error("a truncated encoding ends with a full line")
+	}
+}
