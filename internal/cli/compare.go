@@ -1,6 +1,96 @@
 package cli
 
-import "errors"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
 
-// runCompare is being written (see the open issue); this file is replaced by it.
-func runCompare(s *State, args []string) error { return errors.New("bench compare is not built yet") }
+	"github.com/wasmbench/bench/report"
+	"github.com/wasmbench/bench/report/compare"
+)
+
+// percentFlag is a percentage: "2", "2%" and "2.5%" all read as percent.
+type percentFlag float64
+
+func (p *percentFlag) String() string { return strconv.FormatFloat(float64(*p)*100, 'f', -1, 64) + "%" }
+
+func (p *percentFlag) Set(v string) error {
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "%"), 64)
+	if err != nil || f < 0 || f >= 1000 {
+		return fmt.Errorf("want a percentage such as 2 or 2.5%%, got %q", v)
+	}
+	*p = percentFlag(f / 100)
+	return nil
+}
+
+// runCompare is `bench compare OLD NEW`.
+func runCompare(s *State, args []string) error {
+	fs := flag.NewFlagSet("bench compare", flag.ContinueOnError)
+	fs.SetOutput(s.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: bench compare [flags] OLD NEW\n\n"+
+			"Compares two runs (folders or results.jsonl files) cell by cell: NEW/OLD with a\n"+
+			"95%% confidence interval, a Mann-Whitney U test and a verdict (faster, slower,\n"+
+			"equivalent, inconclusive), a geometric mean, and the cells found on one side only.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	threshold := percentFlag(report.DefaultThreshold)
+	fs.Var(&threshold, "threshold", "equivalence margin in percent: a cell whose interval lies within ±this is equivalent")
+	var failOn percentFlag
+	fs.Var(&failOn, "fail-on-regression", "exit 1 when any cell is significantly slower (larger, dearer) by more than this percentage")
+	alpha := fs.Float64("alpha", report.DefaultAlpha, "significance level of the Mann-Whitney U test")
+	phases := fs.String("phases", "", "comma-separated phases to compare, or \"all\" (default: warm execute, cold start, init duration, call, sizes, price)")
+	format := fs.String("format", "text", "output format: text or md")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return usageError("want two runs, OLD and NEW, got %d arguments", len(pos))
+	}
+	if *alpha <= 0 || *alpha >= 1 {
+		return usageError("-alpha must be between 0 and 1, got %v", *alpha)
+	}
+	if *format != "text" && *format != "md" {
+		return usageError("-format must be text or md, got %q", *format)
+	}
+	var o compare.Options
+	o.Threshold, o.Alpha, o.FailOnRegression = float64(threshold), *alpha, float64(failOn)
+	if *phases != "" {
+		for _, p := range strings.Split(*phases, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				o.Phases = append(o.Phases, p)
+			}
+		}
+	}
+	old, err := report.Load(pos[0])
+	if err != nil {
+		return fmt.Errorf("OLD: %w", err)
+	}
+	new, err := report.Load(pos[1])
+	if err != nil {
+		return fmt.Errorf("NEW: %w", err)
+	}
+	res := compare.Compare(old, new, pos[0], pos[1], o)
+	if *format == "md" {
+		err = res.WriteMarkdown(s.Stdout)
+	} else {
+		err = res.WriteText(s.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) == 0 {
+		return &ExitError{Code: 1, Err: errors.New("no cell is present in both runs: nothing to compare (see the cells listed as only in old / only in new)")}
+	}
+	if reg := res.Regressions(); len(reg) > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%d cell(s) significantly worse by more than %s", len(reg), failOn.String())}
+	}
+	return nil
+}
