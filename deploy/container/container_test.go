@@ -226,3 +226,33 @@ func TestUnavailableSaysWhy(t *testing.T) {
 		t.Error("unknown engine accepted")
 	}
 }
+
+// TestDockerOwnMemoryLimit runs Docker as with a systemd cgroup driver,
+// where the environment's cgroup cannot be the container's parent: docker
+// --memory enforces the size and the container's own cgroup gives the peak.
+func TestDockerOwnMemoryLimit(t *testing.T) {
+	tg := engine(t, Docker)
+	d := tg.l.(*dockerLauncher)
+	d.mu.Lock()
+	d.cgroupfs = false // engine() has asked the daemon already
+	d.mu.Unlock()
+	worker := runners.Command{Path: wazeroWorker(t)}
+	ctx := context.Background()
+	out, err := tg.Run(ctx, fibTask(t, runners.OpCold, worker, "jit", 20))
+	if err != nil || out.Err != nil {
+		t.Fatalf("cold: %v %+v", err, out.Err)
+	}
+	verify(t, out, 20, 1)
+	small := fibTask(t, runners.OpCold, worker, "jit", 20)
+	small.MemoryMB = 8
+	out, err = tg.Run(ctx, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err == nil || out.Err.Kind != runners.KindMemory {
+		t.Errorf("8 MB container under docker --memory: %+v", out.Err)
+	}
+	if !d.checked || d.cgroupfs {
+		t.Error("the daemon was asked again")
+	}
+}

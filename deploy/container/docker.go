@@ -22,12 +22,22 @@ type dockerLauncher struct {
 	mu     sync.Mutex
 	images map[string]string // package folder -> image reference
 	loaded []string
+	// cgroupfs is true when the daemon's cgroup driver is cgroupfs, which
+	// takes a cgroup path as --cgroup-parent (systemd takes a slice name).
+	cgroupfs bool
+	checked  bool // the daemon answered once; not asked again
 }
 
 func (d *dockerLauncher) Name() string           { return Docker }
 func (d *dockerLauncher) TaskRoot(string) string { return pkg.TaskRoot }
 func (d *dockerLauncher) MemoryLimit() string    { return "docker --memory (and --memory-swap)" }
 func (d *dockerLauncher) available(ctx context.Context) error {
+	d.mu.Lock()
+	checked := d.checked
+	d.mu.Unlock()
+	if checked {
+		return nil
+	}
 	if _, err := exec.LookPath(d.bin); err != nil {
 		return fmt.Errorf("container-local: docker is not installed (%v): install Docker, or use --container-runtime runc", err)
 	}
@@ -36,6 +46,14 @@ func (d *dockerLauncher) available(ctx context.Context) error {
 	if _, err := run(ctx, d.bin, "version", "--format", "{{.Server.Version}}"); err != nil {
 		return fmt.Errorf("container-local: the Docker daemon is not reachable: %w", err)
 	}
+	out, err := run(ctx, d.bin, "info", "--format", "{{.CgroupDriver}}")
+	if err != nil {
+		return fmt.Errorf("container-local: docker info: %w", err)
+	}
+	d.mu.Lock()
+	d.cgroupfs = strings.TrimSpace(string(out)) == "cgroupfs"
+	d.checked = true
+	d.mu.Unlock()
 	return nil
 }
 
@@ -105,7 +123,12 @@ func (d *dockerLauncher) Launch(ctx context.Context, s lambdalocal.LaunchSpec) (
 	name := "bench-lambda-" + s.ID + "-" + strconv.Itoa(os.Getpid())
 	args := []string{"create", "--name", name, "--network", "host", "--read-only", "--user", "65534:65534",
 		"--log-driver", "none", "--volume", s.Tmp + ":/tmp", "--pids-limit", "1024"}
-	if s.Memory != nil {
+	d.mu.Lock()
+	cgroupfs := d.cgroupfs
+	d.mu.Unlock()
+	if s.Memory != nil && cgroupfs {
+		// The environment's cgroup is the container's parent: its limit
+		// applies and its peak counts the container.
 		args = append(args, "--cgroup-parent", s.Memory.Path())
 		s.Memory.AlsoRemove()
 	} else {
