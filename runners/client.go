@@ -27,14 +27,14 @@ type Client struct {
 	stdin  io.WriteCloser
 	events *bufio.Scanner
 	stderr *tailBuffer
-	exited chan struct{}
 	// Hello is the worker's first event.
 	Hello Event
 	// Started is the orchestrator's wall clock just before exec.
 	Started time.Time
 	// HelloAt is when the hello line was read.
-	HelloAt time.Time
-	waitErr error
+	HelloAt  time.Time
+	waitErr  error
+	waitOnce sync.Once
 }
 
 // Start execs a worker and reads its hello.
@@ -53,7 +53,7 @@ func Start(ctx context.Context, c Command) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &Client{cmd: cmd, stdin: stdin, stderr: &tailBuffer{max: 8192}, exited: make(chan struct{})}
+	cl := &Client{cmd: cmd, stdin: stdin, stderr: &tailBuffer{max: 8192}}
 	cmd.Stderr = cl.stderr
 	cl.events = bufio.NewScanner(stdout)
 	cl.events.Buffer(make([]byte, 1<<20), 256<<20)
@@ -135,12 +135,10 @@ func (c *Client) crashed(cause error) error {
 }
 
 func (c *Client) wait() string {
-	select {
-	case <-c.exited:
-	default:
+	// Once: crashed (from Do) and Close may both get here.
+	c.waitOnce.Do(func() {
 		c.waitErr = c.cmd.Wait()
-		close(c.exited)
-	}
+	})
 	if c.cmd.ProcessState == nil {
 		return ""
 	}
@@ -173,12 +171,13 @@ func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 			if ev.Error == nil {
 				ev.Error = Errorf(KindInternal, "worker reported an error without detail")
 			}
-			if ev.Error.Kind == KindTimeout || ev.Error.Kind == KindCrash {
-				// The worker exits after these; collect its stderr.
-				_ = c.wait()
-				if ev.Error.Stderr == "" {
-					ev.Error.Stderr = c.stderr.String()
-				}
+			if (ev.Error.Kind == KindTimeout || ev.Error.Kind == KindCrash) && ev.Error.Stderr == "" {
+				// Do not wait for the worker here: one whose runtime
+				// cannot interrupt its guest exits after reporting the
+				// timeout, but one that can lives on and serves the next
+				// job. Its stderr so far goes with the error; the next Do
+				// or Close sees whether it exited.
+				ev.Error.Stderr = c.stderr.String()
 			}
 			return ev.Error
 		default:

@@ -125,7 +125,7 @@ func (w *worker) do(ctx context.Context, job Job) error {
 	t0 := time.Now()
 	eng, err := w.r.NewEngine(ctx, cfg)
 	if err != nil {
-		return Classify(fmt.Errorf("%s: init tier %s: %w", w.r.Name(), job.Tier, err), KindInternal)
+		return wrap(err, KindInternal, "%s: init tier %s", w.r.Name(), job.Tier)
 	}
 	dInit := time.Since(t0)
 	defer eng.Close(ctx)
@@ -141,7 +141,7 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		}
 		path, size, err := p.Prepare(ctx, src)
 		if err != nil {
-			return Classify(fmt.Errorf("%s: prepare %s: %w", w.r.Name(), job.Module.Name, err), KindCompile)
+			return wrap(err, KindCompile, "%s: prepare %s", w.r.Name(), job.Module.Name)
 		}
 		w.em.emit(Event{Type: EventArtifact, Job: job.ID, ArtifactPath: path, ArtifactBytes: size})
 		return nil
@@ -160,7 +160,7 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		if eng.Loads() {
 			verb = "load artifact for"
 		}
-		return Classify(fmt.Errorf("%s: %s %s: %w", w.r.Name(), verb, job.Module.Name, err), KindCompile)
+		return wrap(err, KindCompile, "%s: %s %s", w.r.Name(), verb, job.Module.Name)
 	}
 	dCompile := time.Since(t0)
 	defer mod.Close(ctx)
@@ -219,7 +219,7 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 	t0 := time.Now()
 	inst, err := mod.Instantiate(ctx, io)
 	if err != nil {
-		e := Classify(fmt.Errorf("%s: instantiate %s: %w", w.r.Name(), job.Module.Name, err), KindUnsupported)
+		e := wrap(err, KindUnsupported, "%s: instantiate %s", w.r.Name(), job.Module.Name)
 		e.Stderr = tail(stderr)
 		return e
 	}
@@ -255,7 +255,7 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 		if runCtx.Err() != nil {
 			def = KindTimeout
 		}
-		e := Classify(fmt.Errorf("%s: run %s: %w", w.r.Name(), job.Module.Name, err), def)
+		e := wrap(err, def, "%s: run %s", w.r.Name(), job.Module.Name)
 		e.Stderr = tail(stderr)
 		return e
 	}
@@ -290,18 +290,18 @@ func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch stri
 	inst, err := mod.Instantiate(ctx, IO{Args: []string{job.Module.Name},
 		StdoutPath: filepath.Join(scratch, "stdout"), StderrPath: filepath.Join(scratch, "stderr")})
 	if err != nil {
-		return Classify(fmt.Errorf("%s: instantiate %s: %w", w.r.Name(), job.Module.Name, err), KindUnsupported)
+		return wrap(err, KindUnsupported, "%s: instantiate %s", w.r.Name(), job.Module.Name)
 	}
 	defer inst.Close(ctx)
 	f, err := inst.Func(name)
 	if err != nil {
-		return Classify(fmt.Errorf("%s: export %q of %s: %w", w.r.Name(), name, job.Module.Name, err), KindUnsupported)
+		return wrap(err, KindUnsupported, "%s: export %q of %s", w.r.Name(), name, job.Module.Name)
 	}
 	for b := 0; b < job.Warmup+job.Iterations; b++ {
 		t0 := time.Now()
 		for i := 0; i < calls; i++ {
 			if err := f(ctx); err != nil {
-				return Classify(fmt.Errorf("%s: call %s: %w", w.r.Name(), name, err), KindTrap)
+				return wrap(err, KindTrap, "%s: call %s", w.r.Name(), name)
 			}
 		}
 		d := time.Since(t0)
@@ -309,6 +309,16 @@ func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch stri
 			NS: float64(d.Nanoseconds()) / float64(calls)})
 	}
 	return nil
+}
+
+// wrap classifies err, keeping a kind the runner already set, and
+// prefixes its message with what the worker was doing ("wazero: compile
+// fib.c.wasm: ...") — also when the runner returned an *Error, whose
+// message Classify alone would pass on without that context.
+func wrap(err error, def ErrorKind, format string, args ...any) *Error {
+	e := *Classify(err, def)
+	e.Message = fmt.Sprintf(format, args...) + ": " + e.Message
+	return &e
 }
 
 // ReadOutput hashes a finished execution's stdout file and keeps the heads
