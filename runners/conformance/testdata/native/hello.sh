@@ -1,0 +1,3 @@
+#!/bin/sh
+# hello: the native twin of hello.wat.
+printf 'hello\n'

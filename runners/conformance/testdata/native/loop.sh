@@ -1,0 +1,3 @@
+#!/bin/sh
+# loop: never returns.
+while :; do :; done
