@@ -271,7 +271,7 @@ func (b *chartBuilder) coldStart() {
 		title := fmt.Sprintf("Where the cold start went: %s, %s", ParamLabel(tw[1], param), tw[0])
 		f := chart.Bars{Title: title, Axis: "cold start, median of each phase", Unit: chart.PickUnit(results.UnitNS, all),
 			Rows: rows, Legend: legend,
-			Note: "Each phase in its runtime's colour, lighter for later phases: spawn, runtime init, compile or load, instantiate, first execute; grey is the rest of the end-to-end time."}.Figure()
+			Note: "Each phase in its runtime's colour, lighter for later phases (in the order of the phase legend); grey is the rest of the end-to-end time."}.Figure()
 		b.add(KindColdStart, tw[0]+"-"+tw[1]+"-"+param,
 			"Median of each cold phase per runtime and tier, stacked in the order a cold start runs them; the label is the median end-to-end cold start.", f)
 	}
@@ -547,7 +547,7 @@ func (b *chartBuilder) sizes() {
 				}
 				it.group = s.Workload
 			case results.PhaseArtifactBytes:
-				it.label, it.col, it.group = RTLabel(s.Runtime, s.Tier)+" · "+s.Workload+"."+s.Lang, b.pal.Tier(s.Runtime, s.Tier), s.Runtime+"/"+s.Tier
+				it.label, it.col, it.group = RTLabel(s.Runtime, s.Tier)+" · "+s.Workload+"."+s.Lang, b.pal.Tier(s.Runtime, s.Tier), s.Workload+"."+s.Lang
 			case results.PhaseWorkerBytes:
 				it.label, it.col, it.group = "bench-"+s.Runtime+" "+s.Tier, b.pal.Runtime(s.Runtime), s.Runtime
 				if s.Runtime == "node" {

@@ -192,21 +192,22 @@ func outlierList(s *Series) string {
 }
 
 func (d *Data) breakEvenTable() htmlTable {
-	t := htmlTable{Head: []string{"target", "workload", "lang", "variant", "runtime", "tiers", "set-up", "per call", "pays off after"}}
+	t := htmlTable{Head: []string{"target", "workload", "lang", "variant", "runtime", "tier that starts faster", "tier that runs faster",
+		"set-up (faster start vs faster run)", "per call", "the faster-running tier pays off after"}}
 	for _, be := range d.BreakEvens() {
 		after := ""
 		switch {
 		case be.NeverPays:
-			after = "never: " + be.Fast + " is not significantly faster per call"
+			after = "never: not significantly faster per call"
 		case be.FastAlwaysBetter:
 			after = "the first call"
 		default:
 			after = formatCalls(be.Calls) + " calls"
 		}
-		t.Rows = append(t.Rows, []htmlCell{{Text: be.Target}, {Text: ParamLabel(be.Workload, be.Param)}, {Text: be.Lang}, {Text: dash(be.Variant)},
-			{Text: be.Runtime}, {Text: be.Fast + " vs " + be.Cheap},
-			num(FormatDuration(be.FastSetup) + " vs " + FormatDuration(be.CheapSetup)),
-			num(FormatDuration(be.FastPerCall) + " vs " + FormatDuration(be.CheapPerCall)),
+		t.Rows = append(t.Rows, []htmlCell{{Text: be.Target}, {Text: ParamLabel(be.Workload, be.Param)}, {Text: be.Lang},
+			{Text: dash(shortVariant(be.Variant)), Title: be.Variant}, {Text: be.Runtime}, {Text: be.Cheap}, {Text: be.Fast},
+			num(FormatDuration(be.CheapSetup) + " vs " + FormatDuration(be.FastSetup)),
+			num(FormatDuration(be.CheapPerCall) + " vs " + FormatDuration(be.FastPerCall)),
 			num(after)})
 	}
 	return t

@@ -110,7 +110,7 @@ func (b Boxes) Figure() *Figure {
 					c.DrawGlyph(draw.GlyphStyle{Color: color.RGBA{0xc0, 0x1c, 0x28, 0xff}, Radius: 3.2, Shape: draw.RingGlyph{}}, pt)
 					continue
 				}
-				c.DrawGlyph(draw.GlyphStyle{Color: color.RGBA{dark.R, dark.G, dark.B, 0x90}, Radius: 1.3, Shape: draw.CircleGlyph{}}, pt)
+				c.DrawGlyph(draw.GlyphStyle{Color: color.NRGBA{R: dark.R, G: dark.G, B: dark.B, A: 0x90}, Radius: 1.3, Shape: draw.CircleGlyph{}}, pt)
 			}
 		}
 	}))
