@@ -181,7 +181,7 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		} else {
 			a.LambdaRuntime, a.Handler = ProvidedRuntime, "bootstrap"
 			for _, f := range files {
-				if f.Name == "bootstrap" || (c.Runtime.Native && strings.HasPrefix(f.Name, pkg.ModuleDir+"/")) {
+				if f.Name == "bootstrap" || strings.HasPrefix(f.Name, "lib/") || (c.Runtime.Native && strings.HasPrefix(f.Name, pkg.ModuleDir+"/")) {
 					if err := checkELF(f.Src, a.Arch, files); err != nil {
 						return fmt.Errorf("%s cannot run on %s: %w", f.Name, ProvidedRuntime, err)
 					}
@@ -219,12 +219,9 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 				return err
 			}
 		} else {
-			for _, f := range files {
-				if f.Name == "bootstrap" {
-					if err := checkStatic(f.Src); err != nil {
-						return fmt.Errorf("image for %s: %w", a.Arch, err)
-					}
-				}
+			imgFiles, err = crossSystemLibraries(files, a.Arch)
+			if err != nil {
+				return fmt.Errorf("image for %s: %w", a.Arch, err)
 			}
 		}
 		img, err := pkg.Image(imgFiles, opts)
@@ -518,7 +515,8 @@ func checkELF(p, arch string, files []pkg.File) error {
 	if f.Machine != want {
 		return fmt.Errorf("it is built for %s, not %s", f.Machine, arch)
 	}
-	dynamic := false
+	libs, _ := f.ImportedLibraries()
+	dynamic := len(libs) > 0
 	for _, prog := range f.Progs {
 		if prog.Type == elf.PT_INTERP {
 			dynamic = true
@@ -533,7 +531,6 @@ func checkELF(p, arch string, files []pkg.File) error {
 			shipped[path.Base(pf.Name)] = true
 		}
 	}
-	libs, _ := f.ImportedLibraries()
 	for _, l := range libs {
 		if !al2023Libs[l] && !shipped[l] {
 			return fmt.Errorf("it needs %s, which %s does not have and the package does not ship", l, ProvidedRuntime)
@@ -557,18 +554,78 @@ func checkELF(p, arch string, files []pkg.File) error {
 	return nil
 }
 
-// checkStatic refuses a dynamically linked executable where its libraries
-// cannot be collected (an image for another architecture).
-func checkStatic(p string) error {
-	f, err := elf.Open(p)
-	if err != nil {
-		return nil
+// crossSysroot is where Debian's cross toolchain keeps another
+// architecture's C library (package libc6-<arch>-cross).
+func crossSysroot(arch string) string {
+	if arch == ArchARM {
+		return "/usr/aarch64-linux-gnu/lib"
 	}
-	defer f.Close()
-	for _, prog := range f.Progs {
-		if prog.Type == elf.PT_INTERP {
-			return fmt.Errorf("%s is dynamically linked and its %s libraries are not on this machine", filepath.Base(p), f.Machine)
+	return "/usr/x86_64-linux-gnu/lib"
+}
+
+func multiarch(arch string) string {
+	if arch == ArchARM {
+		return "aarch64-linux-gnu"
+	}
+	return "x86_64-linux-gnu"
+}
+
+// crossSystemLibraries is pkg.SystemLibraries for an architecture this
+// machine does not run (ldd cannot): the program interpreter and the
+// shared libraries the package's ELF files need, found in the cross
+// toolchain's sysroot and placed where that interpreter looks
+// (/lib/<multiarch>). Static executables need nothing.
+func crossSystemLibraries(files []pkg.File, arch string) ([]pkg.File, error) {
+	out := append([]pkg.File(nil), files...)
+	have := map[string]bool{}
+	for _, f := range files {
+		have[path.Base(f.Name)] = true
+	}
+	sysroot := crossSysroot(arch)
+	queue := []string{}
+	for _, f := range files {
+		if f.Data == nil && f.Src != "" {
+			queue = append(queue, f.Src)
 		}
 	}
-	return nil
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		ef, err := elf.Open(p)
+		if err != nil {
+			continue // not ELF
+		}
+		var interp string
+		for _, prog := range ef.Progs {
+			if prog.Type == elf.PT_INTERP {
+				b := make([]byte, prog.Filesz)
+				if _, err := prog.ReadAt(b, 0); err == nil {
+					interp = strings.TrimRight(string(b), "\x00")
+				}
+			}
+		}
+		libs, _ := ef.ImportedLibraries()
+		ef.Close()
+		if interp != "" && !have[interp] {
+			src := filepath.Join(sysroot, path.Base(interp))
+			if _, err := os.Stat(src); err != nil {
+				return nil, fmt.Errorf("%s needs %s: no %s (Debian: apt-get install %s)", filepath.Base(p), interp, src, crossPackage(arch))
+			}
+			have[interp] = true
+			out = append(out, pkg.File{Name: interp, Src: src, Mode: 0o755})
+		}
+		for _, l := range libs {
+			if have[l] {
+				continue
+			}
+			src := filepath.Join(sysroot, l)
+			if _, err := os.Stat(src); err != nil {
+				return nil, fmt.Errorf("%s needs %s, which is not in %s", filepath.Base(p), l, sysroot)
+			}
+			have[l] = true
+			out = append(out, pkg.File{Name: "/lib/" + multiarch(arch) + "/" + l, Src: src, Mode: 0o755})
+			queue = append(queue, src)
+		}
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmbench/bench/deploy/aws/awstest"
+	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -256,4 +257,102 @@ func TestLeftoversReportedThenCleanedUp(t *testing.T) {
 	if got := e.cloud.Leftovers(); len(got) != 1 || got[0] != "iam role my-own-role" {
 		t.Errorf("after cleanup: %v (the user's untagged role must stay)", got)
 	}
+}
+
+// TestKeepThenCleanupByTag: --keep leaves the function, role, repository,
+// bucket and object in place and lists them; Cleanup finds every one by
+// its tag and deletes it, leaving untagged look-alikes alone.
+func TestKeepThenCleanupByTag(t *testing.T) {
+	e := newTestEnv(t, fib)
+	e.o.Packages = []string{PackageZip, PackageImage}
+	e.o.DirectUploadLimit = 1
+	e.o.Cold, e.o.Warm, e.o.Keep = 1, 0, true
+	res, err := Run(context.Background(), e.o)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, e.log)
+	}
+	// 2 functions, role, repository, bucket, object.
+	if len(res.Kept) != 6 || !strings.Contains(e.log.String(), "--keep: left in place") {
+		t.Fatalf("kept %v\n%s", res.Kept, e.log)
+	}
+	if got := len(e.cloud.Leftovers()); got != 6 {
+		t.Fatalf("%d resources exist, want 6: %v", got, e.cloud.Leftovers())
+	}
+	// Look-alikes without the tag, which cleanup must not touch.
+	e.cloud.IAM.PutRole("bench-not-ours", nil)
+	if err := e.cloud.S3.CreateBucket("bench-artifacts-123456789012-eu-west-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A dry cleanup lists and deletes nothing.
+	co := CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log, DryRun: true}
+	dry, err := Cleanup(context.Background(), co)
+	if err != nil || len(dry.Deleted) != 6 || len(e.cloud.Leftovers()) != 8 {
+		t.Fatalf("dry cleanup: %v, listed %v, %d exist", err, dry.Deleted, len(e.cloud.Leftovers()))
+	}
+	co.DryRun = false
+	cres, err := Cleanup(context.Background(), co)
+	if err != nil {
+		t.Fatalf("Cleanup: %v\n%s", err, e.log)
+	}
+	if len(cres.Deleted) != 6 {
+		t.Errorf("deleted %v", cres.Deleted)
+	}
+	want := []string{"iam role bench-not-ours", "s3 bucket bench-artifacts-123456789012-eu-west-1"}
+	if got := e.cloud.Leftovers(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("after cleanup: %v, want %v", got, want)
+	}
+}
+
+// TestOtherRuntimes deploys the other workers the bin folder holds (make
+// test's BENCH_BIN_DIR): wasmtime's AOT tier (prepared here, loaded in the
+// function) and wasmer's, each run by its real bootstrap.
+func TestOtherRuntimes(t *testing.T) {
+	var specs []cellSpec
+	for _, r := range run.Discover(context.Background(), binDir) {
+		if r.Unavailable != "" {
+			continue
+		}
+		switch r.Name {
+		case "wasmtime":
+			specs = append(specs, cellSpec{"wasmtime", "aot", "fib", "c", 20})
+		case "wasmer":
+			specs = append(specs, cellSpec{"wasmer", "jit", "fib", "c", 20})
+		}
+	}
+	if len(specs) == 0 {
+		t.Skip("no wasmtime or wasmer worker in " + binDir + " (make build, then BENCH_BIN_DIR)")
+	}
+	e := newTestEnv(t, specs...)
+	e.o.Cold, e.o.Warm = 1, 1
+	e.o.Packages = []string{PackageZip, PackageImage}
+	if _, err := Run(context.Background(), e.o); err != nil {
+		t.Fatalf("Run: %v\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	recs := e.records(t)
+	if f := kinds(recs, results.KindFailure); len(f) > 0 {
+		t.Fatalf("failures: %+v\n%s", f, e.log)
+	}
+	got := map[string]int{}
+	for _, r := range samples(recs, runners.PhaseExecute) {
+		if r.Verified {
+			got[r.Runtime+"/"+r.Package]++
+		}
+	}
+	for _, s := range specs {
+		for _, p := range e.o.Packages {
+			if got[s.runtime+"/"+p] != 2 {
+				t.Errorf("%s %s: %d verified executions, want 2 (%v)", s.runtime, p, got[s.runtime+"/"+p], got)
+			}
+		}
+	}
+	for _, r := range samples(recs, runners.PhaseLoad) {
+		if r.Runtime == "wasmtime" && r.Cache != "disk" {
+			t.Errorf("wasmtime aot load sample without cache=disk: %+v", r)
+		}
+	}
+	if len(samples(recs, runners.PhaseLoad)) == 0 && len(specs) > 0 && specs[0].runtime == "wasmtime" {
+		t.Errorf("no load phase from the AOT tier")
+	}
+	t.Logf("log:\n%s", e.log)
 }

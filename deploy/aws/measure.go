@@ -218,7 +218,9 @@ func (m *measurer) record(inv invocation) error {
 		return m.out(r)
 	}
 	if inv.err != nil && inv.report.RequestID == "" && inv.report.DurationMS == 0 {
-		return fail(string(runners.KindCrash), inv.err.Error(), "")
+		// No REPORT (the invoke failed, or its log tail lost the line):
+		// nothing to time or price.
+		return fail(string(runners.KindInternal), inv.err.Error(), "")
 	}
 	// What the bootstrap said and whether its output is right.
 	verified := false

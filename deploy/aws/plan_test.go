@@ -13,7 +13,9 @@ import (
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/aws/smithy-go"
+	"github.com/wasmbench/bench/deploy/pkg"
 )
 
 // TestDryRun builds every artifact — including the wazero worker
@@ -239,5 +241,53 @@ func TestCheckELF(t *testing.T) {
 	}
 	if err := checkELF(exe, ArchX86, nil); err != nil {
 		t.Errorf("puts-only binary: %v", err)
+	}
+}
+
+// TestCrossSystemLibraries: an arm64 image of a dynamically linked
+// executable carries the interpreter and libraries from the cross
+// toolchain's sysroot.
+func TestCrossSystemLibraries(t *testing.T) {
+	cc, err := exec.LookPath(crossCC(ArchARM))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s (apt-get install %s)", crossCC(ArchARM), crossPackage(ArchARM))
+		}
+		t.Skipf("no %s (Debian: apt-get install %s)", crossCC(ArchARM), crossPackage(ArchARM))
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "m.c")
+	if err := os.WriteFile(src, []byte("#include <math.h>\n#include <stdio.h>\nint main(int c,char**v){printf(\"%f\\n\",cos((double)c));return 0;}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "bootstrap")
+	if out, err := exec.Command(cc, "-o", exe, src, "-lm").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if err := checkELF(exe, ArchARM, nil); err != nil {
+		t.Errorf("cross-built bootstrap for provided.al2023: %v", err)
+	}
+	files, err := crossSystemLibraries([]pkg.File{{Name: "bootstrap", Src: exe}}, ArchARM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range files {
+		names[f.Name] = true
+		if strings.HasPrefix(f.Name, "/") {
+			if ef, err := elf.Open(f.Src); err != nil || ef.Machine != elf.EM_AARCH64 {
+				t.Errorf("%s from %s is not an arm64 ELF file", f.Name, f.Src)
+			} else {
+				ef.Close()
+			}
+		}
+	}
+	for _, want := range []string{"bootstrap", "/lib/ld-linux-aarch64.so.1", "/lib/aarch64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libm.so.6"} {
+		if !names[want] {
+			t.Errorf("missing %s in %v", want, names)
+		}
+	}
+	if _, err := pkg.Image(files, pkg.ImageOptions{Arch: "arm64"}); err != nil {
+		t.Errorf("image: %v", err)
 	}
 }

@@ -85,6 +85,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		f.Artifact = a
 	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if o.DryRun {
 		printPlan(o.Log, &o, fns)
 		return res, nil
