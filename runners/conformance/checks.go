@@ -63,7 +63,7 @@ func phaseList(r result) string {
 	return strings.Join(parts, " ")
 }
 
-func ms(ns float64) string { return fmt.Sprintf("%.3fms", ns/1e6) }
+func ms(ns float64) string { return time.Duration(ns).String() }
 
 // checkOutput checks that exactly one output was reported and that it
 // passes exp.
