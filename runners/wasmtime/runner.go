@@ -149,7 +149,7 @@ func (e *engine) Prepare(_ context.Context, src runners.Source) (string, int64, 
 	}
 	m, err := wasmtime.NewModule(e.eng, src.Wasm)
 	if err != nil {
-		return "", 0, runners.Errorf(runners.KindCompile, "compile %s: %s", src.Name, errText(err.Error()))
+		return "", 0, runners.Errorf(runners.KindCompile, "%s", errText(err.Error()))
 	}
 	defer m.Close()
 	b, err := m.Serialize()
@@ -200,7 +200,7 @@ func (e *engine) Compile(_ context.Context, src runners.Source) (runners.Module,
 		var err error
 		m, err = wasmtime.NewModule(e.eng, src.Wasm)
 		if err != nil {
-			return nil, runners.Errorf(runners.KindCompile, "compile %s: %s", src.Name, errText(err.Error()))
+			return nil, runners.Errorf(runners.KindCompile, "%s", errText(err.Error()))
 		}
 	}
 	return &module{e: e, m: m, name: src.Name}, nil
@@ -343,11 +343,11 @@ func (m *module) classifyInstantiate(err error) error {
 	var trap *wasmtime.Trap
 	switch {
 	case m.e.maxMem > 0 && strings.Contains(msg, "memory") && strings.Contains(msg, "limit"):
-		return runners.Errorf(runners.KindMemory, "instantiate %s: it needs more memory than the cap of %d bytes: %s", m.name, m.e.maxMem, errText(msg))
+		return runners.Errorf(runners.KindMemory, "the module needs more memory than the cap of %d bytes: %s", m.e.maxMem, errText(msg))
 	case errors.As(err, &trap):
-		return runners.Errorf(runners.KindTrap, "instantiate %s: start function trapped: %s", m.name, errText(msg))
+		return runners.Errorf(runners.KindTrap, "start function trapped: %s", errText(msg))
 	default:
-		return runners.Errorf(runners.KindUnsupported, "instantiate %s: %s", m.name, errText(msg))
+		return runners.Errorf(runners.KindUnsupported, "%s", errText(msg))
 	}
 }
 
@@ -443,18 +443,18 @@ func (in *instance) classifyRun(ctx context.Context, err error) error {
 			if ctx.Err() != nil {
 				cause = "the run exceeded its time limit: " + ctx.Err().Error()
 			}
-			return runners.Errorf(runners.KindTimeout, "run %s: %s (epoch interruption)", in.m.name, cause)
+			return runners.Errorf(runners.KindTimeout, "%s (epoch interruption)", cause)
 		}
 	}
 	msg := errText(err.Error())
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// call found the context already done.
-		return runners.Errorf(runners.KindTimeout, "run %s: not started: %v", in.m.name, err)
+		return runners.Errorf(runners.KindTimeout, "not started: %v", err)
 	}
 	if in.outOfMemory() {
-		return runners.Errorf(runners.KindMemory, "run %s: out of memory under the cap of %d bytes: %s", in.m.name, in.m.e.maxMem, msg)
+		return runners.Errorf(runners.KindMemory, "out of memory under the cap of %d bytes: %s", in.m.e.maxMem, msg)
 	}
-	return runners.Errorf(runners.KindTrap, "run %s: %s", in.m.name, msg)
+	return runners.Errorf(runners.KindTrap, "%s", msg)
 }
 
 // outOfMemory guesses, after a failed run under a memory cap, whether the

@@ -13,7 +13,7 @@ import (
 )
 
 // shared are the files wasmtime39 takes from runners/wasmtime.
-var shared = []string{"runner.go", "runner_test.go"}
+var shared = []string{"runner.go", "runner_test.go", "conformance_test.go"}
 
 const header = "// Code generated from runners/wasmtime by go generate (internal/gencopy); DO NOT EDIT.\n\n"
 
