@@ -96,6 +96,7 @@ func Load(path string) (*Data, error) {
 // results.Counts).
 func FromRecords(recs []results.Record) *Data {
 	d := &Data{byKey: map[Key]*Series{}}
+	recs = fillTaskVariants(recs)
 	// Prices carried on other samples (price_usd), one per invocation,
 	// for runs that record no "price" samples of their own.
 	priced := map[Key]map[string]float64{}
@@ -166,6 +167,62 @@ func FromRecords(recs []results.Record) *Data {
 	}
 	sort.Slice(d.Series, func(i, j int) bool { return lessKey(d.Series[i].Key, d.Series[j].Key) })
 	return d
+}
+
+// fillTaskVariants gives every record of a task the deployment settings
+// (memory, architecture, package) that any record of the task carries:
+// one task runs in one environment, but a target may set them only on the
+// records it adds (a Lambda REPORT's figures) and not on the worker's
+// phases. The input is not modified.
+func fillTaskVariants(recs []results.Record) []results.Record {
+	type env struct {
+		mem       int
+		arch, pkg string
+	}
+	byTask := map[string]env{}
+	for _, r := range recs {
+		if r.Task == "" || r.Kind != results.KindSample {
+			continue
+		}
+		e := byTask[r.Task]
+		if e.mem == 0 {
+			e.mem = r.MemoryMB
+		}
+		if e.arch == "" {
+			e.arch = r.Arch
+		}
+		if e.pkg == "" {
+			e.pkg = r.Package
+		}
+		byTask[r.Task] = e
+	}
+	var out []results.Record
+	for i, r := range recs {
+		e, ok := byTask[r.Task]
+		if !ok || r.Kind != results.KindSample || (r.MemoryMB != 0 || e.mem == 0) && (r.Arch != "" || e.arch == "") && (r.Package != "" || e.pkg == "") {
+			if out != nil {
+				out = append(out, r)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]results.Record, 0, len(recs)), recs[:i]...)
+		}
+		if r.MemoryMB == 0 {
+			r.MemoryMB = e.mem
+		}
+		if r.Arch == "" {
+			r.Arch = e.arch
+		}
+		if r.Package == "" {
+			r.Package = e.pkg
+		}
+		out = append(out, r)
+	}
+	if out == nil {
+		return recs
+	}
+	return out
 }
 
 // KeyOf is the series a sample belongs to.

@@ -338,3 +338,30 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("drew %d charts from one sample", len(rep.Charts))
 	}
 }
+
+// A target that puts the memory size only on its own figures: the
+// worker's phases of the same task join them in one variant.
+func TestTaskVariantsFilledIn(t *testing.T) {
+	c := results.Cell{Runtime: "wazero", Tier: "jit", Workload: "fib", Lang: "c", Param: "30", Target: "lambda-local"}
+	var recs []results.Record
+	for p, mem := range []int{128, 512} {
+		task := "t" + string(rune('0'+p))
+		recs = append(recs,
+			results.Record{Kind: results.KindSample, Cell: c, Phase: "execute", Cold: true, Value: 1e6, Unit: "ns", Verified: true, Task: task},
+			results.Record{Kind: results.KindSample, Cell: c, Phase: "init_duration", Cold: true, Value: 5e6, Unit: "ns", Verified: true, Task: task, MemoryMB: mem, Package: "zip"})
+	}
+	d := FromRecords(recs)
+	for _, v := range []string{"mem=128MB pkg=zip", "mem=512MB pkg=zip"} {
+		for _, ph := range []string{"execute", "init_duration"} {
+			if d.Get(Key{Cell: c, Phase: ph, Cold: true, Variant: v}) == nil {
+				t.Errorf("no %s series in variant %q", ph, v)
+			}
+		}
+	}
+	if len(d.Series) != 4 {
+		t.Errorf("%d series, want 4", len(d.Series))
+	}
+	if recs[0].MemoryMB != 0 {
+		t.Error("FromRecords modified its input")
+	}
+}

@@ -122,9 +122,11 @@ func BenchName(r Record) string {
 }
 
 // Variant lists the deployment settings that make a record's series
-// different from another of the same cell, phase and cold flag: memory,
-// architecture, package kind, AOT cache state, warm mode and module file.
-// Each element is a key and its value; unset settings are left out.
+// different from another of the same cell, phase and cold flag: memory
+// size, architecture, package kind and module file. Each element is a key
+// and its value; unset settings are left out. The AOT cache state and the
+// warm mode are not among them: they follow from the tier and target, and
+// the orchestrator sets them on some records of a cell and not others.
 func Variant(r Record) [][2]string {
 	var v [][2]string
 	add := func(k, val string) {
@@ -137,8 +139,6 @@ func Variant(r Record) [][2]string {
 	}
 	add("arch", r.Arch)
 	add("pkg", r.Package)
-	add("cache", r.Cache)
-	add("warm", r.WarmMode)
 	add("module", r.ModuleName)
 	return v
 }

@@ -234,10 +234,16 @@ func (g *gen) noisy(v, sigma float64) float64 {
 	return x
 }
 
+// sample is a record as the orchestrator writes it: the warm mode on
+// every sample of a task, the cache state on an AOT tier's.
 func (g *gen) sample(c results.Cell, phase string, cold bool, v float64, unit string, process, iter int, task string) results.Record {
-	return results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions[c.Runtime],
+	r := results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions[c.Runtime],
 		Phase: phase, Cold: cold, Value: math.Round(v), Unit: unit, Verified: true,
-		Process: process, Iteration: iter, Task: task}
+		Process: process, Iteration: iter, Task: task, WarmMode: "fresh-instance"}
+	if c.Tier == "aot" {
+		r.Cache = "disk"
+	}
+	return r
 }
 
 const ms = 1e6 // ns per millisecond
@@ -384,11 +390,18 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 	price := func(billedMS float64) float64 {
 		return gbSecondUSD*float64(mem)/1024*billedMS/1000 + requestUSD
 	}
+	// The target's own figures (a REPORT line's) carry the deployment
+	// settings; the worker's phases do not (the report fills them in
+	// from the task).
 	mk := func(phase string, cold bool, v float64, unit string, p, i int, task string) results.Record {
 		rec := g.sample(c, phase, cold, v, unit, p, i, task)
-		rec.MemoryMB, rec.Arch, rec.Package, rec.WarmMode = mem, "x86_64", "zip", "live-instance"
+		rec.WarmMode = "live-instance"
+		if phase != "execute" {
+			rec.MemoryMB, rec.Arch, rec.Package = mem, "x86_64", "zip"
+		}
 		if unit == results.UnitUSD {
 			rec.Value = v
+			rec.PriceUSD = v
 		}
 		return rec
 	}
