@@ -98,9 +98,6 @@ func xmlEscape(s string) string {
 
 // queryResult writes <Action>Response><Action>Result>...</...>.
 func queryResult(w http.ResponseWriter, action string, result any) {
-	type meta struct {
-		RequestID string `xml:"RequestId"`
-	}
 	body, err := xml.Marshal(result)
 	if err != nil {
 		queryError(w, 500, "InternalFailure", err.Error())
