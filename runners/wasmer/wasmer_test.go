@@ -18,25 +18,20 @@ import (
 	"github.com/wasmerio/wasmer-go/wasmer"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/conformance"
 	"github.com/wasmbench/bench/workloads"
 )
 
-// The test binary is also the worker: with workerEnv set it serves the
-// worker protocol (TestMain), so every test runs the real worker loop in
-// its own process, as the orchestrator does.
-const workerEnv = "BENCH_WASMER_TEST_WORKER"
-
+// The test binary is also the worker: started by
+// conformance.SelfCommand it serves the worker protocol (TestMain), so
+// every test runs the real worker loop in its own process, as the
+// orchestrator does.
 func TestMain(m *testing.M) {
-	if os.Getenv(workerEnv) == "1" {
-		os.Args = os.Args[:1]
-		os.Exit(runners.Main(Runner{}))
-	}
+	conformance.ServeIfWorker(Runner{})
 	os.Exit(m.Run())
 }
 
-func workerCommand() runners.Command {
-	return runners.Command{Path: os.Args[0], Env: []string{workerEnv + "=1"}}
-}
+func workerCommand() runners.Command { return conformance.SelfCommand() }
 
 // result is what one job produced.
 type result struct {
@@ -387,7 +382,7 @@ func TestStdin(t *testing.T) {
 func TestStdinIsNotTheJobPipe(t *testing.T) {
 	mod := watModule(t, "cat.wasm", catWAT)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	cmd.Env = append(os.Environ(), conformance.WorkerEnv+"=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -500,6 +495,29 @@ func TestCallCost(t *testing.T) {
 	r = runJob(t, runners.Job{ID: "1", Op: runners.OpCallCost, Tier: TierBaseline, Module: mod, Export: "missing", Iterations: 1})
 	if r.kind() != runners.KindUnsupported {
 		t.Errorf("missing export: err = %v, want kind %s", r.err, runners.KindUnsupported)
+	}
+}
+
+// TestSleepAbortsWorker polls a clock, as a Go guest's time.Sleep does:
+// Wasmer 2.0 panics across the C boundary and the process aborts. The
+// crash must carry Wasmer's message, not a goroutine dump that hides it.
+func TestSleepAbortsWorker(t *testing.T) {
+	mod := watModule(t, "sleep.wasm", `(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    ;; one subscription at 0: tag 0 (clock), clock id 1 (monotonic), timeout 1 ms
+    (i32.store8 (i32.const 8) (i32.const 0))
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 1000000))
+    (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))`)
+	r := runJob(t, runners.Job{ID: "1", Op: runners.OpCold, Tier: TierBaseline, Module: mod})
+	var e *runners.Error
+	if !errors.As(r.err, &e) || e.Kind != runners.KindCrash {
+		t.Fatalf("err = %v, want kind %s", r.err, runners.KindCrash)
+	}
+	if !strings.Contains(e.Stderr, "Polling not implemented for clocks") || strings.Contains(e.Stderr, "goroutine ") {
+		t.Errorf("worker stderr does not end with Wasmer's message alone:\n%s", e.Stderr)
 	}
 }
 
