@@ -26,7 +26,7 @@ func runRun(s *State, args []string) error {
 	quick := fs.Bool("quick", false, "smaller parameters and fewer samples: the whole default matrix in about a minute")
 	samples := fs.Int("samples", 0, "cold samples per cell (minimum; default 3, quick 2)")
 	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 500ms)")
-	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 1m)")
+	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
 	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (where the runtime can enforce it)")
 	warmup := fs.Int("warmup", -1, "recorded warm-up executions per warm process (default 1)")
 	iters := fs.Int("iterations", 0, "measured executions per warm process, at most (default 5)")

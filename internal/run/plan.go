@@ -55,7 +55,7 @@ func Defaults(quick bool) Options {
 	if quick {
 		o.Quick = true
 		o.MinCold, o.MaxCold, o.MaxWarm, o.Iterations = 2, 3, 1, 3
-		o.Budget, o.Timeout = 500*time.Millisecond, time.Minute
+		o.Budget, o.Timeout = 500*time.Millisecond, 3*time.Minute
 	}
 	return o
 }
