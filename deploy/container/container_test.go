@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmbench/bench/deploy/lambdalocal"
+	"github.com/wasmbench/bench/deploy/pkg"
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -40,9 +42,15 @@ func wazeroWorker(t *testing.T) string {
 			return p
 		}
 	}
+	return build(t, "github.com/wasmbench/bench/cmd/bench-wazero", "bench-wazero")
+}
+
+// build compiles a command of this module, statically, once per run.
+func build(t *testing.T, pkgPath, name string) string {
+	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if p, ok := built["bench-wazero"]; ok {
+	if p, ok := built[name]; ok {
 		return p
 	}
 	if buildDir == "" {
@@ -52,13 +60,13 @@ func wazeroWorker(t *testing.T) string {
 		}
 		buildDir = d
 	}
-	out := filepath.Join(buildDir, "bench-wazero")
-	cmd := exec.Command("go", "build", "-o", out, "github.com/wasmbench/bench/cmd/bench-wazero")
+	out := filepath.Join(buildDir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkgPath)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build bench-wazero: %v\n%s", err, b)
+		t.Fatalf("build %s: %v\n%s", pkgPath, err, b)
 	}
-	built["bench-wazero"] = out
+	built[name] = out
 	return out
 }
 
@@ -167,15 +175,39 @@ func testEngine(t *testing.T, name string) {
 	}
 	verify(t, out, 20, 3)
 
-	// A function over its memory size is killed and reported as such.
-	small := fibTask(t, runners.OpCold, worker, "jit", 20)
-	small.MemoryMB = 8
-	out, err = tg.Run(ctx, small)
+	testOutOfMemory(t, tg)
+}
+
+// testOutOfMemory runs a function that allocates 256 MB in a 64 MB
+// container: the kernel kills it and the host says Runtime.OutOfMemory.
+// (A real workload squeezed into a few MB makes the kernel thrash on the
+// executable's pages for a long while before it kills anything.)
+func testOutOfMemory(t *testing.T, tg *Target) {
+	t.Helper()
+	exe := build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")
+	files := []pkg.File{{Name: "bootstrap", Src: exe}}
+	dir := t.TempDir()
+	if _, err := tg.l.prepare(context.Background(), dir, files); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := tg.l.(*dockerLauncher); ok {
+		t.Cleanup(d.close)
+	}
+	h, err := lambdalocal.NewHost(lambdalocal.Config{TaskRoot: dir, Launcher: tg.l, MemoryMB: 64, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Err == nil || out.Err.Kind != runners.KindMemory {
-		t.Errorf("8 MB container: %+v", out.Err)
+	defer h.Close()
+	resp, rep, err := h.Invoke(context.Background(), []byte(`{}`))
+	if err != nil || resp.FunctionError != "" {
+		t.Fatalf("idle: %v %s", err, resp.Payload)
+	}
+	resp, rep, err = h.Invoke(context.Background(), []byte(`{"alloc_mb":256}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ErrorType != "Runtime.OutOfMemory" || rep.ErrorType != "Runtime.OutOfMemory" {
+		t.Errorf("256 MB in a 64 MB container: %s %s\n%s", resp.Payload, rep, resp.Logs)
 	}
 }
 
@@ -237,21 +269,15 @@ func TestDockerOwnMemoryLimit(t *testing.T) {
 	d.cgroupfs = false // engine() has asked the daemon already
 	d.mu.Unlock()
 	worker := runners.Command{Path: wazeroWorker(t)}
-	ctx := context.Background()
-	out, err := tg.Run(ctx, fibTask(t, runners.OpCold, worker, "jit", 20))
+	out, err := tg.Run(context.Background(), fibTask(t, runners.OpCold, worker, "jit", 20))
 	if err != nil || out.Err != nil {
 		t.Fatalf("cold: %v %+v", err, out.Err)
 	}
 	verify(t, out, 20, 1)
-	small := fibTask(t, runners.OpCold, worker, "jit", 20)
-	small.MemoryMB = 8
-	out, err = tg.Run(ctx, small)
-	if err != nil {
-		t.Fatal(err)
+	if p := extra(out, lambdalocal.PhaseMaxMemoryUsed); len(p) != 1 || p[0].Value <= 0 {
+		t.Errorf("no peak from the container's cgroup: %+v", p)
 	}
-	if out.Err == nil || out.Err.Kind != runners.KindMemory {
-		t.Errorf("8 MB container under docker --memory: %+v", out.Err)
-	}
+	testOutOfMemory(t, tg)
 	if !d.checked || d.cgroupfs {
 		t.Error("the daemon was asked again")
 	}

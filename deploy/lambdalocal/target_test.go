@@ -217,16 +217,20 @@ func TestTargetFailures(t *testing.T) {
 func TestTargetMemoryExceeded(t *testing.T) {
 	tg := New(Options{})
 	defer tg.Close()
+	// A function that allocates 256 MB in 64 MB (fakefn reads the size from
+	// the request's env). A real runtime squeezed into a few MB can make
+	// the kernel thrash on its executable's pages for long before it kills.
 	task := fibTask(t, runners.OpCold, "jit", 20)
-	// wazero's compiler and runtime do not fit in 8 MB.
-	task.MemoryMB = 8
+	task.Worker = runners.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
+	task.Job.Env = map[string]string{"FAKEFN_ALLOC_MB": "256"}
+	task.MemoryMB = 64
 	out, err := tg.Run(context.Background(), task)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("memory: %s", tg.MemoryEnforcement())
-	if out.Err == nil || out.Err.Kind != runners.KindMemory {
-		t.Fatalf("8 MB function: %+v", out.Err)
+	if out.Err == nil || out.Err.Kind != runners.KindMemory || !strings.Contains(out.Err.Message, "Runtime.OutOfMemory") {
+		t.Fatalf("256 MB in a 64 MB function: %+v", out.Err)
 	}
 }
 

@@ -17,10 +17,13 @@ import (
 )
 
 type event struct {
-	AllocMB int  `json:"alloc_mb"`
-	Sleep   bool `json:"sleep"`
-	Fail    bool `json:"fail"`
-	Exit    bool `json:"exit"`
+	// Env is a bench request's guest environment: FAKEFN_ALLOC_MB there
+	// is AllocMB, so that a bench target can ask for it.
+	Env     map[string]string `json:"env"`
+	AllocMB int               `json:"alloc_mb"`
+	Sleep   bool              `json:"sleep"`
+	Fail    bool              `json:"fail"`
+	Exit    bool              `json:"exit"`
 }
 
 type reply struct {
@@ -37,6 +40,9 @@ var keep [][]byte
 func handle(_ context.Context, ev event) (reply, error) {
 	count++
 	fmt.Fprintf(os.Stderr, "fakefn: invocation %d\n", count)
+	if n, err := strconv.Atoi(ev.Env["FAKEFN_ALLOC_MB"]); err == nil {
+		ev.AllocMB = n
+	}
 	switch {
 	case ev.Sleep:
 		time.Sleep(time.Hour)
