@@ -334,7 +334,7 @@ func (b *chartBuilder) warm() {
 		}
 		legend := b.runtimeLegend(cells, true, false)
 		title := fmt.Sprintf("Warm execute: %s, %s", ParamLabel(tw[1], param), tw[0])
-		note := "Box: quartiles; thick line: median; whiskers: furthest samples not flagged; dots: every sample."
+		note := "Box: quartiles; thick line: median; whiskers: furthest samples not flagged; dots: every sample (fewer than 5: no box)."
 		if outliers > 0 {
 			note += fmt.Sprintf(" Red rings: %d outlier(s) flagged by median absolute deviation (modified z > 3.5), shown and kept in every statistic.", outliers)
 		}

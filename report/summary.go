@@ -77,7 +77,7 @@ func (d *Data) WriteSummary(w io.Writer) error {
 
 func mainCols(s *Series) []string {
 	if s == nil {
-		return []string{"—", "", "", "", "", ""}
+		return []string{"—", "", "", "", ""}
 	}
 	m := s.Summary
 	ci := m.CINote

@@ -94,6 +94,12 @@ func (b Boxes) Figure() *Figure {
 			y0, y1 := trY(yc-0.3), trY(yc+0.3)
 			ym := trY(yc)
 			line := draw.LineStyle{Color: dark, Width: 0.9}
+			if len(xs) < MinBoxN {
+				// Too few for quartiles: the median and the samples only.
+				c.StrokeLine2(draw.LineStyle{Color: dark, Width: 2}, trX(med), y0, trX(med), y1)
+				b.drawDots(c, trX, xs, out, ym, y1-y0, dark)
+				continue
+			}
 			c.StrokeLine2(line, trX(wlo), ym, trX(q1), ym)
 			c.StrokeLine2(line, trX(q3), ym, trX(whi), ym)
 			cap := (y1 - y0) * 0.3
@@ -102,19 +108,28 @@ func (b Boxes) Figure() *Figure {
 			c.FillPolygon(Lighten(col, 0.45), rect(trX(q1), y0, trX(q3), y1))
 			c.StrokeLines(line, append(rect(trX(q1), y0, trX(q3), y1), vg.Point{X: trX(q1), Y: y0}))
 			c.StrokeLine2(draw.LineStyle{Color: dark, Width: 2}, trX(med), y0, trX(med), y1)
-			for k, x := range xs {
-				// Spread the dots over the box's height, deterministically.
-				dy := vg.Length(math.Mod(float64(k)*0.618, 1)-0.5) * (y1 - y0) * 0.7
-				pt := vg.Point{X: trX(x), Y: ym + dy}
-				if out[x] {
-					c.DrawGlyph(draw.GlyphStyle{Color: color.RGBA{0xc0, 0x1c, 0x28, 0xff}, Radius: 3.2, Shape: draw.RingGlyph{}}, pt)
-					continue
-				}
-				c.DrawGlyph(draw.GlyphStyle{Color: color.NRGBA{R: dark.R, G: dark.G, B: dark.B, A: 0x90}, Radius: 1.3, Shape: draw.CircleGlyph{}}, pt)
-			}
+			b.drawDots(c, trX, xs, out, ym, y1-y0, dark)
 		}
 	}))
 	return &Figure{XLabel: xlabel, Title: b.Title, Note: b.Note, Legend: b.Legend, Width: Width, Height: rowsHeight(n, 22) + noteRoom(b.Note), plot: p}
+}
+
+// MinBoxN is the smallest sample drawn as a box: below it quartiles say
+// nothing the samples themselves do not.
+const MinBoxN = 5
+
+// drawDots draws every sample, spread over the row's height
+// deterministically, and flagged outliers as red rings.
+func (b Boxes) drawDots(c draw.Canvas, trX func(float64) vg.Length, xs []float64, out map[float64]bool, ym, h vg.Length, dark color.RGBA) {
+	for k, x := range xs {
+		dy := vg.Length(math.Mod(float64(k)*0.618, 1)-0.5) * h * 0.7
+		pt := vg.Point{X: trX(x), Y: ym + dy}
+		if out[x] {
+			c.DrawGlyph(draw.GlyphStyle{Color: color.RGBA{0xc0, 0x1c, 0x28, 0xff}, Radius: 3.2, Shape: draw.RingGlyph{}}, pt)
+			continue
+		}
+		c.DrawGlyph(draw.GlyphStyle{Color: color.NRGBA{R: dark.R, G: dark.G, B: dark.B, A: 0x90}, Radius: 1.6, Shape: draw.CircleGlyph{}}, pt)
+	}
 }
 
 func minMax(v []float64) (lo, hi float64) {

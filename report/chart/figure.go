@@ -308,7 +308,9 @@ func valueAxis(a *plot.Axis, values []float64, log bool, reserve float64) {
 	if log {
 		a.Scale = plot.LogScale{}
 		a.Tick.Marker = logTicks{}
-		a.Min = math.Pow(10, math.Floor(math.Log10(lo)))
+		// A decade boundary at least a third of a decade below the
+		// smallest value, so the shortest bar still shows.
+		a.Min = math.Pow(10, math.Floor(math.Log10(lo)-0.3))
 		l0 := math.Log10(a.Min)
 		a.Max = math.Pow(10, l0+(math.Log10(hi)-l0)/(1-reserve))
 		return

@@ -82,7 +82,10 @@ func TestOutliersByMAD(t *testing.T) {
 	if len(s.Outliers) != 1 || s.Outliers[0] != 50 {
 		t.Errorf("MAD 0: outliers %v", s.Outliers)
 	}
-	if s := Summarize([]float64{7, 7, 7, 7}); len(s.Outliers) != 0 {
+	if s := Summarize([]float64{118, 120, 133, 119}); len(s.Outliers) != 0 {
+		t.Errorf("4 samples: flagged %v (too few to call anything an outlier)", s.Outliers)
+	}
+	if s := Summarize([]float64{7, 7, 7, 7, 7}); len(s.Outliers) != 0 {
 		t.Errorf("constant sample has outliers %v", s.Outliers)
 	}
 }

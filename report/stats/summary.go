@@ -24,6 +24,11 @@ const (
 // value is flagged as an outlier (Iglewicz and Hoaglin's 3.5).
 const OutlierZ = 3.5
 
+// MinOutlierN is the smallest sample in which outliers are flagged: in
+// three or four values the median absolute deviation is too unsteady to
+// call any of them an outlier.
+const MinOutlierN = 5
+
 // Summary describes one sample.
 type Summary struct {
 	N                    int
@@ -102,7 +107,7 @@ func MinCISamples() int {
 // OutlierZ. When more than half the values are equal the MAD is 0; the
 // mean absolute deviation (scaled to estimate the same spread) stands in.
 func outliers(xs []float64, median float64) (mad float64, out []float64) {
-	if len(xs) < 3 {
+	if len(xs) < MinOutlierN {
 		return 0, nil
 	}
 	dev := make([]float64, len(xs))
