@@ -25,7 +25,7 @@ func TestArgumentErrors(t *testing.T) {
 	}{
 		{nil, 2, "Usage: bench <command>"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate" (commands: compare, deploy, list, report, run, version)`},
-		{[]string{"run", "--runtime", "wasm3", "--out", out}, 1, `unknown runtime "wasm3" (valid: native, wazero, wasmtime, wasmer, node)`},
+		{[]string{"run", "--runtime", "wasm3", "--out", out}, 1, `unknown runtime "wasm3" (valid: native, wazero, wasmtime, wasmtime39, wasmer, node)`},
 		{[]string{"run", "--workload", "sort", "--out", out}, 1, `unknown workload "sort" (valid: fib, primes, image)`},
 		{[]string{"run", "--lang", "cobol", "--out", out}, 1, `unknown language "cobol" (valid: c, go, rust)`},
 		{[]string{"run", "--param", "fib=x", "--out", out}, 2, `--param fib: "x" is not an integer`},

@@ -348,7 +348,7 @@ func TestPlanRejectsBadNames(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{Options{Runtimes: []string{"wasm3"}}, "unknown runtime \"wasm3\" (valid: native, wazero, wasmtime, wasmer, node)"},
+		{Options{Runtimes: []string{"wasm3"}}, "unknown runtime \"wasm3\" (valid: native, wazero, wasmtime, wasmtime39, wasmer, node)"},
 		{Options{Tiers: []string{"turbo"}}, "unknown tier \"turbo\""},
 		{Options{Workloads: []string{"sort"}}, "unknown workload \"sort\" (valid: fib, primes, image)"},
 		{Options{Langs: []string{"zig"}}, "unknown language \"zig\""},

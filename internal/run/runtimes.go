@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/node"
 )
 
 // RuntimeSpec says how the orchestrator starts one runtime's worker.
@@ -33,6 +32,7 @@ var Specs = []RuntimeSpec{
 	{Name: "native", Binary: "bench-native", Native: true, Hint: "make build (needs clang, go and /usr/bin/rustc for the native builds)"},
 	{Name: "wazero", Binary: "bench-wazero", Hint: "make build"},
 	{Name: "wasmtime", Binary: "bench-wasmtime", Hint: "make build (cgo: needs gcc)"},
+	{Name: "wasmtime39", Binary: "bench-wasmtime39", Hint: "make build (cgo: needs gcc)"},
 	{Name: "wasmer", Binary: "bench-wasmer", Files: []string{"lib/libwasmer.so"}, Hint: "make build (cgo: needs gcc)"},
 	{Name: "node", Binary: "bench-node.mjs", Hint: "install Node.js >= 18 (Debian: apt-get install nodejs) and make build"},
 }
@@ -139,34 +139,14 @@ func discover(ctx context.Context, binDir string, s RuntimeSpec) *Runtime {
 }
 
 // nodeCommand starts node with the worker script and the V8 flags of a
-// tier. The script checks that its flags match each job's tier.
+// tier (V8 flags are per process); the script checks that its flags match
+// each job's tier.
 func nodeCommand(script, tier string) (runners.Command, error) {
-	node, err := exec.LookPath("node")
+	path, err := node.Find()
 	if err != nil {
-		return runners.Command{}, fmt.Errorf("node not found on PATH: install Node.js >= 18 (Debian: apt-get install nodejs)")
+		return runners.Command{}, err
 	}
-	flags, ok := nodeTierFlags[tier]
-	if !ok {
-		var names []string
-		for k := range nodeTierFlags {
-			if k != "" {
-				names = append(names, k)
-			}
-		}
-		sort.Strings(names)
-		return runners.Command{}, fmt.Errorf("node has no tier %q (tiers: %s)", tier, strings.Join(names, ", "))
-	}
-	args := append([]string{"--no-warnings"}, flags...)
-	return runners.Command{Path: node, Args: append(args, script)}, nil
-}
-
-// nodeTierFlags are V8's flags per tier; "" is the default (tiered) mode,
-// used to read the worker's hello.
-var nodeTierFlags = map[string][]string{
-	"":         nil,
-	"tiered":   nil,
-	"baseline": {"--liftoff", "--no-wasm-tier-up"},
-	"jit":      {"--no-liftoff"},
+	return node.Command(path, script, tier)
 }
 
 func firstLine(s string) string {
