@@ -28,9 +28,9 @@
 // thread, so no JavaScript timer can fire while it runs. When a job has a
 // timeout, the worker runs the guest inside a node:vm script with the
 // timeout option: node's watchdog thread then calls V8's
-// TerminateExecution, which stops wasm code at its next loop or call check,
-// and the worker reports KindTimeout and exits (the orchestrator expects a
-// worker to exit after a timeout). The watchdog costs one native thread per
+// TerminateExecution, which stops wasm code at its next loop or call check;
+// the worker reports KindTimeout and serves the next job in the same
+// process. The watchdog costs one native thread per
 // execution (tens of microseconds, outside the timed execute region). Running each
 // execution in a worker_threads Worker instead would add a Node.js
 // environment's start-up (tens of milliseconds) to every execution. A guest

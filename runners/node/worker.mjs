@@ -67,9 +67,9 @@ const COMPILE_NOTE =
   'default), so code generation lands in the first execute';
 
 const COMMON_LIMITS = [
-  'timeout: V8 TerminateExecution through node:vm\'s watchdog stops guest code; a guest blocked inside one ' +
-    'host call (e.g. a long poll_oneoff sleep) stops only when that call returns or the orchestrator kills ' +
-    'the worker; the worker exits after a timeout',
+  'timeout: V8 TerminateExecution through node:vm\'s watchdog stops guest code and the worker serves on; a ' +
+    'guest blocked inside one host call (e.g. a long poll_oneoff sleep) stops only when that call returns or ' +
+    'the orchestrator kills the worker',
   'memory cap: V8\'s --wasm-max-mem-pages, set per job at run time, in whole 64 KiB pages; a guest over it ' +
     'sees memory.grow fail and its own failure (trap or exit) is reported as memory',
   'one tier per process: V8 flags are fixed at start-up (node.Command builds the command line for a tier)',
@@ -628,12 +628,8 @@ export async function serve() {
       emit({ type: 'error', error: { kind: Kind.badJob, message: `cannot decode job: ${err.message}` } });
       continue;
     }
-    const last = runJob(job, emit);
-    if (last.type === 'error' && last.error.kind === Kind.timeout) {
-      // The orchestrator waits for the worker to exit after a timeout
-      // (runners.Client.Do), as it does for the Go workers.
-      return 3;
-    }
+    // After a timeout too: V8 stopped the guest and the isolate is fine.
+    runJob(job, emit);
   }
   return 0;
 }
