@@ -35,6 +35,8 @@ type Client struct {
 	HelloAt  time.Time
 	waitErr  error
 	waitOnce sync.Once
+	// maxRSS is the peak resident set the worker last reported.
+	maxRSS int64
 }
 
 // Start execs a worker and reads its hello.
@@ -164,6 +166,9 @@ func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 		if ev.Job != job.ID && ev.Job != "" {
 			continue
 		}
+		if ev.MaxRSS > c.maxRSS {
+			c.maxRSS = ev.MaxRSS
+		}
 		switch ev.Type {
 		case EventDone:
 			return nil
@@ -186,9 +191,11 @@ func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 	}
 }
 
-// Close ends the worker (EOF on stdin) and waits for it, returning its
-// peak resident set in bytes when the OS reports it.
+// Close ends the worker (EOF on stdin) and waits for it, returning the
+// peak resident set in bytes the worker reported (0 when it reported
+// none: rusage would include the orchestrator's memory, see Event.MaxRSS).
 func (c *Client) Close() (maxRSS int64, err error) {
+	maxRSS = c.maxRSS
 	_ = c.stdin.Close()
 	done := make(chan struct{})
 	go func() { c.wait(); close(done) }()
@@ -199,9 +206,6 @@ func (c *Client) Close() (maxRSS int64, err error) {
 		<-done
 	}
 	if ps := c.cmd.ProcessState; ps != nil {
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			maxRSS = ru.Maxrss * 1024
-		}
 		if !ps.Success() && c.waitErr != nil {
 			return maxRSS, fmt.Errorf("worker exited: %v: %s", c.waitErr, truncate(c.stderr.String(), 500))
 		}

@@ -125,6 +125,12 @@ type Event struct {
 
 	// EventError
 	Error *Error `json:"error,omitempty"`
+
+	// EventDone and EventError: the worker's own peak resident set so
+	// far (VmHWM), bytes. The OS's rusage cannot give it: a Go parent
+	// starts children with vfork, so their ru_maxrss includes the
+	// parent's memory from before exec.
+	MaxRSS int64 `json:"max_rss,omitempty"`
 }
 
 // Output is what one execution of the guest produced.

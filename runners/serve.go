@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -58,9 +60,9 @@ func Serve(ctx context.Context, r Runner, in io.Reader, out, errw io.Writer) int
 			continue
 		}
 		if err := w.do(ctx, job); err != nil {
-			w.em.emit(Event{Type: EventError, Job: job.ID, Error: Classify(err, KindInternal)})
+			w.em.emit(Event{Type: EventError, Job: job.ID, Error: Classify(err, KindInternal), MaxRSS: PeakRSS()})
 		} else {
-			w.em.emit(Event{Type: EventDone, Job: job.ID})
+			w.em.emit(Event{Type: EventDone, Job: job.ID, MaxRSS: PeakRSS()})
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -319,6 +321,24 @@ func wrap(err error, def ErrorKind, format string, args ...any) *Error {
 	e := *Classify(err, def)
 	e.Message = fmt.Sprintf(format, args...) + ": " + e.Message
 	return &e
+}
+
+// PeakRSS is this process's peak resident set (VmHWM) in bytes, or 0.
+func PeakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // ReadOutput hashes a finished execution's stdout file and keeps the heads

@@ -49,7 +49,11 @@ func runList(s *State, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Name, strings.Join(w.Langs, ","), param, w.Description)
 	}
 	fmt.Fprintf(tw, "\nTARGET\tSTATUS\t\t\n")
-	tg := targets(s)
+	tg, closeTargets, err := targets(s, targetOptions{})
+	if err != nil {
+		return err
+	}
+	defer closeTargets()
 	var names []string
 	for n := range tg {
 		names = append(names, n)

@@ -25,7 +25,7 @@ func runRun(s *State, args []string) error {
 	fs.Var(&params, "param", "workload parameter NAME=VALUE, or NAME=V1,V2,... to sweep (repeatable), e.g. fib=25,30,35")
 	quick := fs.Bool("quick", false, "smaller parameters and fewer samples: the whole default matrix in about a minute")
 	samples := fs.Int("samples", 0, "cold samples per cell (minimum; default 3, quick 2)")
-	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 500ms)")
+	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 1s)")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
 	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (where the runtime can enforce it)")
 	warmup := fs.Int("warmup", -1, "recorded warm-up executions per warm process (default 1)")
@@ -35,6 +35,8 @@ func runRun(s *State, args []string) error {
 	seed := fs.Int64("seed", 0, "seed for the interleaving order (default: time)")
 	noReport := fs.Bool("no-report", false, "do not write report.html/report.md at the end")
 	noCall := fs.Bool("no-callcost", false, "skip the host-to-guest call-cost rows")
+	ctrRuntime := fs.String("container-runtime", "docker", "engine of the container-local target: docker or runc")
+	memoryMB := fs.Int("memory", 0, "memory size in MB of lambda-local and container-local environments (default 1024)")
 	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder (repeatable)")
 	fs.Var(&wasmArgs, "arg", "argument passed to every --wasm module (repeatable)")
 	stdin := fs.String("stdin", "", "file fed to the --wasm modules' stdin")
@@ -98,7 +100,16 @@ func runRun(s *State, args []string) error {
 		}
 	}
 
-	cfg := run.Config{Options: o, BinDir: s.BinDir, Targets: targets(s), Progress: s.Stderr, Argv: s.Argv}
+	if *memoryMB < 0 || (*memoryMB > 0 && *memoryMB < 128) || *memoryMB > 10240 {
+		return usageError("--memory %d: Lambda memory sizes run from 128 to 10240 MB", *memoryMB)
+	}
+	o.MemoryMB = *memoryMB
+	tg, closeTargets, err := targets(s, targetOptions{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
+	if err != nil {
+		return err
+	}
+	defer closeTargets()
+	cfg := run.Config{Options: o, BinDir: s.BinDir, Targets: tg, Progress: s.Stderr, Argv: s.Argv}
 	if f, ok := s.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		cfg.Terminal = true
 	}

@@ -39,8 +39,11 @@ type Options struct {
 	Budget    time.Duration `json:"budget"`
 	Timeout   time.Duration `json:"timeout"`
 	MaxMemory int64         `json:"max_memory,omitempty"`
-	CallCost  bool          `json:"call_cost"`
-	Seed      int64         `json:"seed"`
+	// MemoryMB is the memory size of serverless environments (0: the
+	// target's default).
+	MemoryMB int   `json:"memory_mb,omitempty"`
+	CallCost bool  `json:"call_cost"`
+	Seed     int64 `json:"seed"`
 	// Custom modules (--wasm) replace the built-in workloads when set.
 	Custom []CustomModule `json:"custom,omitempty"`
 }
@@ -55,7 +58,7 @@ func Defaults(quick bool) Options {
 	if quick {
 		o.Quick = true
 		o.MinCold, o.MaxCold, o.MaxWarm, o.Iterations = 2, 3, 1, 3
-		o.Budget, o.Timeout = 500*time.Millisecond, 3*time.Minute
+		o.Budget, o.Timeout = time.Second, 3*time.Minute
 	}
 	return o
 }

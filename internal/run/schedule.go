@@ -216,7 +216,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	}
 	id := taskID(s.Cell, kind, proc)
 	t0 := time.Now()
-	out, err := tg.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc})
+	out, err := tg.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
 	wall := time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {

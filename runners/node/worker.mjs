@@ -596,8 +596,21 @@ export function runJob(job, emit) {
     last = { type: 'error', error: e.toJSON() };
     if (job && typeof job === 'object' && job.id) last.job = job.id;
   }
+  const rss = peakRSS();
+  if (rss > 0) last.max_rss = rss;
   emit(last);
   return last;
+}
+
+// peakRSS is this process's VmHWM in bytes (process.resourceUsage's
+// maxRSS would include the parent's memory from before exec), or 0.
+function peakRSS() {
+  try {
+    const m = /^VmHWM:\s*(\d+)\s*kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 // writeLine writes one line to fd in full. The protocol never goes through
