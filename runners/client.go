@@ -39,8 +39,10 @@ type Client struct {
 	maxRSS int64
 }
 
-// Start execs a worker and reads its hello.
-func Start(ctx context.Context, c Command) (*Client, error) {
+// Start execs a worker, writes the jobs in first to its stdin at once (so
+// a cold sample does not wait a pipe round trip for the hello), and reads
+// its hello. Collect the events of a job sent this way with Await.
+func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Dir = c.Dir
 	if len(c.Env) > 0 {
@@ -62,6 +64,12 @@ func Start(ctx context.Context, c Command) (*Client, error) {
 	cl.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start worker %s: %w", c.Path, err)
+	}
+	for _, job := range first {
+		if err := cl.send(job); err != nil {
+			cl.Kill()
+			return nil, err
+		}
 	}
 	ev, err := cl.next(ctx)
 	if err != nil {
@@ -151,6 +159,13 @@ func (c *Client) wait() string {
 // the final done or error. It returns the job's *Error, a KindCrash *Error
 // when the worker died, or ctx's error (after killing the worker).
 func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
+	if err := c.send(job); err != nil {
+		return err
+	}
+	return c.Await(ctx, job.ID, on)
+}
+
+func (c *Client) send(job Job) error {
 	b, err := json.Marshal(job)
 	if err != nil {
 		return err
@@ -158,12 +173,17 @@ func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
 		return c.crashed(fmt.Errorf("send job: %w", err))
 	}
+	return nil
+}
+
+// Await collects the events of a job already sent (see Do).
+func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
 	for {
 		ev, err := c.next(ctx)
 		if err != nil {
 			return err
 		}
-		if ev.Job != job.ID && ev.Job != "" {
+		if ev.Job != id && ev.Job != "" {
 			continue
 		}
 		if ev.MaxRSS > c.maxRSS {

@@ -23,7 +23,7 @@ func (Local) Available(context.Context) error { return nil }
 // Run implements Target.
 func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
 	var out Outcome
-	cl, err := runners.Start(ctx, t.Worker)
+	cl, err := runners.Start(ctx, t.Worker, t.Job)
 	if err != nil {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
@@ -31,7 +31,7 @@ func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
 		return out, err
 	}
 	out.RuntimeVersion = cl.Hello.Version
-	jobErr := cl.Do(ctx, t.Job, func(ev runners.Event) { out.Events = append(out.Events, ev) })
+	jobErr := cl.Await(ctx, t.Job.ID, func(ev runners.Event) { out.Events = append(out.Events, ev) })
 	done := time.Now()
 	if t.Job.Op == runners.OpCold {
 		out.Spawn = cl.Spawn()
