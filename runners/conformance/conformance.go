@@ -34,9 +34,6 @@ type Config struct {
 	// the worker serves the next job. Without it the worker must still
 	// report KindTimeout, and may then exit.
 	CanInterrupt bool
-	// UninterruptibleTiers are exceptions to CanInterrupt: tiers whose
-	// timed-out guest ends the worker (wazero's compiler tiers).
-	UninterruptibleTiers []string
 	// NativeDir, set for the native runner only, is the folder of native
 	// executables (workloads.NativeName: "fib-c"). Modules are then
 	// executables, not wasm, and the wasm-only checks are skipped.

@@ -4,14 +4,15 @@
 // at load) and aot (the same compiler with an on-disk compilation cache
 // that the prepare step fills).
 //
-// Only the interpreter is built with WithCloseOnContextDone(true), which
-// lets a job's timeout stop a runaway guest inside the worker. In the
-// compiler tiers that option makes every loop iteration of the guest call
-// into Go (measured here: fib 15-20x slower), which would misstate
-// wazero's speed, so they go without it: a compiled guest that overruns
-// its timeout is ended by runners.Serve's watchdog, which reports
-// KindTimeout and ends the worker (the tiers' Limits say so). Guests see
-// the host's real clocks, sleep and crypto/rand.
+// No tier is built with WithCloseOnContextDone(true), the option that
+// lets a context deadline stop a running guest: measured here, it makes
+// the compiler's code call into Go on every loop iteration (fib 15-20x
+// slower) and makes every call from the host start a goroutine (a no-op
+// call 35 ns -> 1-2 us, in both engines), which would misstate wazero's
+// speed. A guest that overruns its timeout is ended instead by
+// runners.Serve's watchdog, which reports KindTimeout and ends the worker
+// (the tiers' Limits say so); a cold sample has a worker of its own
+// anyway. Guests see the host's real clocks, sleep and crypto/rand.
 //
 // The memory cap (Job.MaxMemoryBytes) is enforced by an
 // experimental.MemoryAllocator rather than WithMemoryLimitPages: the limit

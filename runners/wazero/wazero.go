@@ -27,9 +27,9 @@ const (
 
 const modulePath = "github.com/tetratelabs/wazero"
 
-// LimitNoInterrupt is the compiler tiers' limit: they are built without
-// wazero's termination checks, so a timeout ends the worker process.
-const LimitNoInterrupt = "no interruption: a timed-out guest ends the worker (termination checks would slow compiled loops ~15x)"
+// LimitNoInterrupt is every tier's limit: they are built without wazero's
+// termination checks, so a timeout ends the worker process.
+const LimitNoInterrupt = "no interruption: a timed-out guest ends the worker (wazero's termination checks would slow compiled loops ~15x and each call ~30x)"
 
 var (
 	_ runners.Runner   = (*Runner)(nil)
@@ -81,7 +81,7 @@ func compilerUnavailable() string {
 func (*Runner) Tiers() []runners.TierInfo {
 	noCompiler := compilerUnavailable()
 	return []runners.TierInfo{
-		{Name: TierInterp, Description: "wazero interpreter: no compilation, slowest execution"},
+		{Name: TierInterp, Description: "wazero interpreter: no compilation, slowest execution", Limits: []string{LimitNoInterrupt}},
 		{Name: TierJIT, Description: "wazero optimizing compiler, whole module compiled at load", Unavailable: noCompiler,
 			Limits: []string{LimitNoInterrupt}},
 		{Name: TierAOT, Description: "wazero compiler with an on-disk compilation cache filled by the prepare step; cold starts load it",
@@ -105,11 +105,12 @@ func (r *Runner) NewEngine(ctx context.Context, cfg runners.EngineConfig) (runne
 	default:
 		return nil, runners.Errorf(runners.KindBadJob, "wazero has no tier %q (tiers: interp, jit, aot)", cfg.Tier)
 	}
-	// Termination checks cost the compiler tiers dearly (each loop
-	// iteration calls into Go: fib runs ~15x slower), so only the
-	// interpreter gets them; a compiled guest that overruns its timeout
-	// is ended by runners.Serve's watchdog, which ends the worker.
-	rc = rc.WithCloseOnContextDone(cfg.Tier == TierInterp)
+	// No WithCloseOnContextDone: in the compiler it makes every loop
+	// iteration call into Go (fib 15-20x slower), and in both engines it
+	// starts a goroutine per call (a no-op call 35 ns -> 1-2 us). A guest
+	// that overruns its timeout is ended by runners.Serve's watchdog,
+	// which ends the worker (see doc.go).
+	rc = rc.WithCloseOnContextDone(false)
 	if cfg.Tier == TierAOT {
 		if cfg.ArtifactDir == "" {
 			return nil, runners.Errorf(runners.KindBadJob, "wazero tier aot needs an artifact directory (Job.ArtifactDir)")
