@@ -46,13 +46,6 @@ func (r result) phases(name string) []runners.Event {
 	return out
 }
 
-func (r result) kind() runners.ErrorKind {
-	if r.err == nil {
-		return ""
-	}
-	return r.err.Kind
-}
-
 func (r result) wantOK(t *testing.T, what string) {
 	t.Helper()
 	if r.err != nil {
