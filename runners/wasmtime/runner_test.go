@@ -59,6 +59,9 @@ const (
     unreachable))`
 	watBigMemory = `(module (memory (export "memory") 200) (func (export "_start")))`
 	watNoop      = `(module (memory (export "memory") 1) (func (export "noop")) (func (export "_start")))`
+	// watBenchNoop imports bench.start and exports noop: a call-cost job
+	// (which has no bench hooks) must still link it.
+	watBenchNoop = `(module (import "bench" "start" (func $start)) (func (export "noop") call $start) (func (export "_start")))`
 )
 
 func wat(t *testing.T, dir, name, src string) runners.ModuleRef {
@@ -278,6 +281,7 @@ func TestBenchRegionAndCallCost(t *testing.T) {
 	evs := serve(t,
 		runners.Job{ID: "bench", Op: runners.OpCold, Tier: TierJIT, Module: wat(t, dir, "bench.wasm", watBench)},
 		runners.Job{ID: "call", Op: runners.OpCallCost, Tier: TierJIT, Module: wat(t, dir, "noop.wasm", watNoop), Export: "noop", Iterations: 2, CallsPerBatch: 100},
+		runners.Job{ID: "callbench", Op: runners.OpCallCost, Tier: TierJIT, Module: wat(t, dir, "benchnoop.wasm", watBenchNoop), Export: "noop", Iterations: 1, CallsPerBatch: 10},
 		runners.Job{ID: "nocall", Op: runners.OpCallCost, Tier: TierJIT, Module: wat(t, dir, "noop2.wasm", watNoop), Export: "nothing", Iterations: 1},
 	)
 	b := collect(evs, "bench")
@@ -287,6 +291,9 @@ func TestBenchRegionAndCallCost(t *testing.T) {
 	c := collect(evs, "call")
 	if !c.done || c.phases[runners.PhaseCall] != 2 {
 		t.Errorf("call: %+v err=%v", c, c.err)
+	}
+	if cb := collect(evs, "callbench"); !cb.done || cb.phases[runners.PhaseCall] != 1 {
+		t.Errorf("callbench: %+v err=%v", cb, cb.err)
 	}
 	n := collect(evs, "nocall")
 	if n.err == nil || n.err.Kind != runners.KindUnsupported {

@@ -32,8 +32,8 @@ const noWinch = "Winch, wasmtime's baseline compiler, is built into wasmtime-go'
 
 func tiers() []runners.TierInfo {
 	return []runners.TierInfo{
-		{Name: TierJIT, Description: "Cranelift (optimizing), compiled when the module is loaded"},
-		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Prepared: true},
+		{Name: TierJIT, Description: "Cranelift (optimizing), compiled when the module is loaded; " + epochNote},
+		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile); " + epochNote, Prepared: true},
 		{Name: TierInterpreter, Description: "Pulley (interpreter); Cranelift translates the wasm to Pulley bytecode when the module is loaded, which costs about what a Cranelift compile costs"},
 		{Name: TierInterpreterAOT, Description: "Pulley (interpreter) bytecode made by prepare (Module.Serialize), mapped from its file at load", Prepared: true},
 		{Name: TierBaseline, Description: "Winch (baseline compiler)", Unavailable: noWinch},
