@@ -1,13 +1,22 @@
 package run
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
-	"github.com/wasmbench/bench/workloads"
 )
 
 // CustomModule is a user's own WASI command module (bench run --wasm).
@@ -25,20 +34,8 @@ type CustomModule struct {
 	ExpectStderr string `json:"expect_stderr,omitempty"`
 	// Sightglass is set for modules from a Sightglass benchmark folder.
 	Sightglass bool `json:"sightglass,omitempty"`
-}
 
-// customExpectation is a custom module's expected stdout, or nil when the
-// user gave none (its samples are then recorded unverified).
-func customExpectation(c *CustomModule) (*workloads.Expectation, error) {
-	if c.ExpectStdout == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(c.ExpectStdout)
-	if err != nil {
-		return nil, fmt.Errorf("expected stdout of %s: %w", c.Name, err)
-	}
-	e := workloads.Exact(string(b))
-	return &e, nil
+	st *customState // what the run learnt about it; see checkCustom
 }
 
 func fileSize(path string) int64 {
@@ -164,4 +161,376 @@ func checkWasmHeader(path string) error {
 		return fmt.Errorf("--wasm %s: not a WebAssembly binary (no \\0asm header)", path)
 	}
 	return nil
+}
+
+// How a custom module's outputs are checked
+//
+// With <name>.stdout.expected (or --expect-stdout) and
+// <name>.stderr.expected, every execution's stdout and stderr must equal
+// them; the first difference is reported as a line diff and the cell
+// fails. Without an expected stdout the runtimes must agree with each
+// other: the first output of the run (exit code 0) becomes the module's
+// reference, saved as modules/<name>.reference.json, and a cell whose
+// stdout differs from it fails, naming the reference's cell. Stderr is
+// compared only with an expected file: programs often log timings there.
+
+// keepStdoutMax bounds the expected stdout for which the first cold sample
+// asks the worker for the whole stdout (a line diff past the 256-byte
+// head); larger outputs are compared by hash only.
+const keepStdoutMax = 1 << 20
+
+// customState is what a run learns about one custom module as it goes;
+// the cells of a module share it through their *CustomModule.
+type customState struct {
+	loaded    bool
+	loadErr   error
+	stdout    []byte // expected stdout; nil when none was given
+	stdoutSum string
+	stderr    []byte // expected stderr
+	hasStderr bool
+	ref       *customRef // the reference output when stdout is not given
+	features  []string   // post-MVP features the module uses, once known
+	featErr   error
+	featDone  bool
+}
+
+// customRef is the output every runtime must reproduce when the user gave
+// no expected stdout: the first one the run saw.
+type customRef struct {
+	Cell   results.Cell `json:"cell"`
+	SHA256 string       `json:"stdout_sha256"`
+	Bytes  int64        `json:"stdout_bytes"`
+	// Stdout is the whole stdout when the worker returned it, else its head.
+	Stdout   []byte `json:"stdout"`
+	Complete bool   `json:"complete"`
+}
+
+func (c *CustomModule) state() *customState {
+	if c.st == nil {
+		c.st = &customState{}
+	}
+	return c.st
+}
+
+// load reads the expected files once.
+func (c *CustomModule) load() (*customState, error) {
+	st := c.state()
+	if st.loaded {
+		return st, st.loadErr
+	}
+	st.loaded = true
+	if c.ExpectStdout != "" {
+		b, err := os.ReadFile(c.ExpectStdout)
+		if err != nil {
+			st.loadErr = fmt.Errorf("expected stdout of %s: %w", c.Name, err)
+			return st, st.loadErr
+		}
+		st.stdout = b
+		sum := sha256.Sum256(b)
+		st.stdoutSum = hex.EncodeToString(sum[:])
+	}
+	if c.ExpectStderr != "" {
+		b, err := os.ReadFile(c.ExpectStderr)
+		if err != nil {
+			st.loadErr = fmt.Errorf("expected stderr of %s: %w", c.Name, err)
+			return st, st.loadErr
+		}
+		st.stderr, st.hasStderr = b, true
+	}
+	return st, nil
+}
+
+// keepStdout says whether a custom cell's first cold sample should ask for
+// the whole stdout: when it is small enough to diff, or when it may become
+// the reference (a worker on this machine: a serverless response has a
+// size limit, and the head and hash are then the reference).
+func (r *runner) keepStdout(s *cellState) bool {
+	st, err := s.Custom.load()
+	if err != nil {
+		return false
+	}
+	if st.stdout != nil {
+		return len(st.stdout) <= keepStdoutMax
+	}
+	return s.Target == "local"
+}
+
+// refPath is where a module's reference output is kept in the run folder
+// (so that --resume compares with the same one).
+func (r *runner) refPath(c *CustomModule) string {
+	return filepath.Join(r.cfg.Out, "modules", c.Name+".reference.json")
+}
+
+// checkCustom verifies one output of a custom module's cell.
+func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
+	c := s.Custom
+	st, err := c.load()
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return fmt.Errorf("no output was reported")
+	}
+	if out.ExitCode != 0 {
+		return fmt.Errorf("exit code %d", out.ExitCode)
+	}
+	got, complete := []byte(out.StdoutHead), false
+	if out.Stdout != nil {
+		got, complete = out.Stdout, true
+	} else if int64(len(got)) == out.StdoutBytes {
+		complete = true
+	}
+	switch {
+	case st.stdout != nil:
+		if out.StdoutSHA256 != st.stdoutSum {
+			return fmt.Errorf("stdout differs from %s: %s", filepath.Base(c.ExpectStdout),
+				lineDiff(st.stdout, true, got, complete, out.StdoutBytes))
+		}
+	default:
+		ref, err := r.reference(s, out, got, complete)
+		if err != nil {
+			return err
+		}
+		if out.StdoutSHA256 != ref.SHA256 {
+			return fmt.Errorf("stdout disagrees with that of %s/%s (%s), the reference for %s since no expected stdout was given: %s",
+				ref.Cell.Runtime, ref.Cell.Tier, ref.Cell.Target, c.Name,
+				lineDiff(ref.Stdout, ref.Complete, got, complete, out.StdoutBytes))
+		}
+	}
+	if st.hasStderr {
+		if d := stderrDiff(st.stderr, out.Stderr); d != "" {
+			return fmt.Errorf("stderr differs from %s: %s", filepath.Base(c.ExpectStderr), d)
+		}
+	}
+	return nil
+}
+
+// reference returns the module's reference output, making this output the
+// reference when there is none yet (and noting it in the results).
+func (r *runner) reference(s *cellState, out *runners.Output, got []byte, complete bool) (*customRef, error) {
+	st := s.Custom.state()
+	if st.ref != nil {
+		return st.ref, nil
+	}
+	path := r.refPath(s.Custom)
+	if b, err := os.ReadFile(path); err == nil { // a resumed run
+		var ref customRef
+		if err := json.Unmarshal(b, &ref); err != nil {
+			return nil, fmt.Errorf("reference output %s: %w", path, err)
+		}
+		st.ref = &ref
+		return st.ref, nil
+	}
+	ref := &customRef{Cell: s.Cell.Cell, SHA256: out.StdoutSHA256, Bytes: out.StdoutBytes, Stdout: got, Complete: complete}
+	b, err := json.MarshalIndent(ref, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("reference output: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("reference output: %w", err)
+	}
+	saved := path
+	if complete {
+		// The plain file can be given as --expect-stdout.
+		saved = strings.TrimSuffix(path, ".reference.json") + ".stdout.reference"
+		if err := os.WriteFile(saved, got, 0o644); err != nil {
+			return nil, fmt.Errorf("reference output: %w", err)
+		}
+	}
+	st.ref = ref
+	how := "pass that file as --expect-stdout once you trust it"
+	switch {
+	case !complete:
+		how = "only its head and hash were kept (a serverless target): a run on the local target saves the whole stdout to check against"
+	case s.Custom.Sightglass:
+		how = "copy that file to " + strings.TrimSuffix(s.Custom.Path, ".wasm") + ".stdout.expected once you trust it"
+	}
+	err = r.write(results.Record{Kind: results.KindNote, Cell: results.Cell{Workload: s.Custom.Name, Lang: "wasm"},
+		Note: fmt.Sprintf("%s has no expected stdout: the first output, from %s/%s (%s), %d bytes, SHA-256 %.12s, is the reference "+
+			"(saved as %s) and every other runtime, tier and target must print the same; samples are verified only by that agreement, "+
+			"so a run of a single runtime and tier verifies nothing; %s",
+			s.Custom.Name, s.Runtime.Name, s.Tier, s.Target, out.StdoutBytes, out.StdoutSHA256, saved, how)})
+	return ref, err
+}
+
+// lineDiff describes the first line where got differs from want. Either
+// may be only a prefix of the real output (complete false), in which case
+// a difference past it is reported as such; gotBytes is got's full size.
+func lineDiff(want []byte, wantComplete bool, got []byte, gotComplete bool, gotBytes int64) string {
+	wl := strings.SplitAfter(string(want), "\n")
+	gl := strings.SplitAfter(string(got), "\n")
+	// A trailing "" after the final newline is not a line.
+	if wl[len(wl)-1] == "" {
+		wl = wl[:len(wl)-1]
+	}
+	if gl[len(gl)-1] == "" {
+		gl = gl[:len(gl)-1]
+	}
+	for i := 0; ; i++ {
+		wOK, gOK := i < len(wl), i < len(gl)
+		// The last line of a prefix may be cut short: it proves nothing.
+		wCut := wOK && !wantComplete && i == len(wl)-1 && !strings.HasSuffix(wl[i], "\n")
+		gCut := gOK && !gotComplete && i == len(gl)-1 && !strings.HasSuffix(gl[i], "\n")
+		if (!wOK && !wantComplete) || (!gOK && !gotComplete) || wCut || gCut {
+			return fmt.Sprintf("the first %d lines agree; the difference is past the part kept for messages (got %d bytes, expected %d)",
+				i, gotBytes, len(want))
+		}
+		switch {
+		case !wOK && !gOK:
+			return fmt.Sprintf("the outputs differ but no line does (got %d bytes, expected %d)", gotBytes, len(want))
+		case !gOK:
+			return fmt.Sprintf("line %d: expected %s, got the end of the output (%d lines)", i+1, quoteLine(wl[i]), len(gl))
+		case !wOK:
+			return fmt.Sprintf("line %d: expected the end of the output (%d lines), got %s", i+1, len(wl), quoteLine(gl[i]))
+		case wl[i] == gl[i]:
+			continue
+		case strings.TrimSuffix(wl[i], "\n") == strings.TrimSuffix(gl[i], "\n"):
+			if strings.HasSuffix(wl[i], "\n") {
+				return fmt.Sprintf("line %d: expected a newline at the end of %s", i+1, quoteLine(gl[i]))
+			}
+			return fmt.Sprintf("line %d: expected no newline at the end of %s", i+1, quoteLine(wl[i]))
+		default:
+			return fmt.Sprintf("line %d: expected %s, got %s", i+1, quoteLine(wl[i]), quoteLine(gl[i]))
+		}
+	}
+}
+
+// stderrDiff compares the expected stderr with the tail the worker
+// returned (its last 4 KiB): "" when they agree.
+func stderrDiff(want []byte, got string) string {
+	const tailMax = 4096
+	switch {
+	case len(got) < tailMax:
+		if string(want) == got {
+			return ""
+		}
+		return lineDiff(want, true, []byte(got), true, int64(len(got)))
+	case len(want) < tailMax:
+		return fmt.Sprintf("got at least %d bytes (the worker keeps the last %d), expected %d", len(got), tailMax, len(want))
+	}
+	// Both are at least 4 KiB: only the tails can be compared.
+	w := want[len(want)-len(got):]
+	if string(w) == got {
+		return ""
+	}
+	return "in the last 4 KiB: " + lineDiff(w, true, []byte(got), true, int64(len(got)))
+}
+
+func quoteLine(l string) string {
+	l = strings.TrimSuffix(l, "\n")
+	if len(l) > 80 {
+		return strconv.Quote(l[:80]) + "..."
+	}
+	return strconv.Quote(l)
+}
+
+// A feature beyond WebAssembly 1.0 that a runtime may lack: how wazero's
+// validator calls it, and words by which runtimes' messages name it.
+type wasmFeature struct {
+	name  string
+	flag  api.CoreFeatures
+	words []string
+}
+
+var wasmFeatures = []wasmFeature{
+	{"SIMD", api.CoreFeatureSIMD, []string{"simd", "v128", "i8x16", "f32x4", "i32x4"}},
+	{"threads (atomics)", experimental.CoreFeaturesThreads, []string{"thread", "atomic", "shared memory"}},
+	{"tail calls", experimental.CoreFeaturesTailCall, []string{"tail", "return_call"}},
+	{"exception handling", experimental.CoreFeaturesExceptionHandling, []string{"exception", "tag section", "throw"}},
+	{"extended constant expressions", experimental.CoreFeaturesExtendedConst, []string{"extended", "const expr"}},
+	{"typed function references", experimental.CoreFeaturesTypedFunctionReferences, []string{"typed function", "call_ref", "func ref"}},
+	{"bulk memory", api.CoreFeatureBulkMemoryOperations, []string{"bulk", "memory.copy", "memory.fill", "memory.init", "data.drop", "data count"}},
+	{"reference types", api.CoreFeatureReferenceTypes, []string{"reference type", "reference-type", "externref", "ref.func", "ref.null"}},
+	{"multi-value", api.CoreFeatureMultiValue, []string{"multi-value", "multi value", "multivalue", "multiple result", "multiple return"}},
+	{"sign-extension operators", api.CoreFeatureSignExtensionOps, []string{"sign-ext", "sign ext", "extend8_s", "extend16_s", "extend32_s"}},
+	{"non-trapping float-to-int conversions", api.CoreFeatureNonTrappingFloatToIntConversion, []string{"trunc_sat", "saturat", "non-trapping"}},
+}
+
+// moduleFeatures lists the features beyond WebAssembly 1.0 that a module
+// uses: wazero's validator (which knows them all but legacy exceptions)
+// accepts it with every feature on and rejects it without each one it
+// uses.
+func moduleFeatures(path string) ([]string, error) {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	all := api.CoreFeaturesV1
+	for _, f := range wasmFeatures {
+		all |= f.flag
+	}
+	valid := func(features api.CoreFeatures) error {
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
+		defer rt.Close(ctx)
+		m, err := rt.CompileModule(ctx, wasm)
+		if err == nil {
+			m.Close(ctx)
+		}
+		return err
+	}
+	if err := valid(all); err != nil {
+		if strings.Contains(err.Error(), "exception") {
+			// wazero knows exceptions only in their final (exnref) form.
+			return []string{"exception handling"}, nil
+		}
+		return nil, err
+	}
+	var used []string
+	for _, f := range wasmFeatures {
+		if valid(all&^f.flag) != nil {
+			used = append(used, f.name)
+		}
+	}
+	return used, nil
+}
+
+// explainFailure names the feature a runtime lacks when it refuses to
+// compile a custom module that uses features beyond WebAssembly 1.0: a
+// runtime's own message may not (wasmer's single-pass compiler says "not
+// yet implemented: V128Const" for SIMD). The failure becomes
+// KindUnsupported when the feature is identified.
+func explainFailure(c *CustomModule, e *runners.Error) *runners.Error {
+	if e == nil || e.Kind != runners.KindCompile {
+		return e
+	}
+	st := c.state()
+	if !st.featDone {
+		st.featDone = true
+		st.features, st.featErr = moduleFeatures(c.Path)
+	}
+	if st.featErr != nil || len(st.features) == 0 {
+		return e // not a feature question: the module is invalid, or plain WebAssembly 1.0
+	}
+	// The module's own name ("simd.wasm") says nothing about the runtime.
+	msg := strings.ToLower(strings.ReplaceAll(e.Message, filepath.Base(c.Path), ""))
+	var named []string
+	for _, f := range wasmFeatures {
+		if !contains(st.features, f.name) {
+			continue
+		}
+		for _, w := range f.words {
+			if strings.Contains(msg, w) {
+				named = append(named, f.name)
+				break
+			}
+		}
+	}
+	out := *e
+	switch {
+	case len(named) == 1:
+		out.Kind = runners.KindUnsupported
+		out.Message = fmt.Sprintf("%s uses %s, which this runtime and tier reject: %s", filepath.Base(c.Path), named[0], e.Message)
+	case len(st.features) == 1:
+		out.Kind = runners.KindUnsupported
+		out.Message = fmt.Sprintf("%s uses %s (its only feature beyond WebAssembly 1.0), which this runtime and tier reject: %s",
+			filepath.Base(c.Path), st.features[0], e.Message)
+	default:
+		out.Message = fmt.Sprintf("%s (the module uses %s beyond WebAssembly 1.0; one of them may be what this runtime and tier lack)",
+			e.Message, strings.Join(st.features, ", "))
+	}
+	return &out
 }

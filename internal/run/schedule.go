@@ -204,6 +204,9 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	switch kind {
 	case taskCold:
 		job, proc = r.job(s.Cell, runners.OpCold), s.cold+s.warm
+		if s.Custom != nil && s.cold == 0 {
+			job.KeepStdout = r.keepStdout(s) // for a line diff, or the reference output
+		}
 	case taskWarm:
 		job, proc = r.job(s.Cell, runners.OpWarm), s.cold+s.warm
 		job.Warmup, job.Iterations = r.o.Warmup, s.warmIterations(r.o)
@@ -300,6 +303,9 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 // fail records a cell's failure and finishes the cell; the run goes on.
 func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	s.failed, s.done = true, true
+	if s.Custom != nil {
+		e = explainFailure(s.Custom, e) // name the feature a runtime lacks
+	}
 	return r.write(results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: e.Message, Stderr: e.Stderr})
 }
@@ -310,7 +316,7 @@ func (r *runner) expectation(s *cellState) (*workloads.Expectation, error) {
 	case s.callCost:
 		return nil, nil
 	case s.Custom != nil:
-		return customExpectation(s.Custom)
+		return nil, nil // checkCustom
 	default:
 		e, err := s.Workload.Expect(s.Lang, s.N)
 		return &e, err
@@ -325,14 +331,18 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out target.Out
 	}
 	verified := map[int]bool{}
 	var verr error
-	allOK := exp != nil || s.callCost
+	allOK := exp != nil || s.callCost || s.Custom != nil
 	for _, ev := range out.Events {
 		if ev.Type != runners.EventOutput {
 			continue
 		}
 		ok := false
-		if exp != nil {
-			if err := exp.Check(ev.Output); err != nil {
+		if exp != nil || s.Custom != nil {
+			check := func(o *runners.Output) error { return exp.Check(o) }
+			if s.Custom != nil {
+				check = func(o *runners.Output) error { return r.checkCustom(s, o) }
+			}
+			if err := check(ev.Output); err != nil {
 				if verr == nil {
 					verr = fmt.Errorf("iteration %d: %w", ev.Iteration, err)
 				}
