@@ -452,3 +452,28 @@ func TestSightglassModulesMatchSources(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceCopyOfSightglass: the conformance suite embeds a copy of
+// the Sightglass folder's modules, expected files and input.
+func TestConformanceCopyOfSightglass(t *testing.T) {
+	const copyDir = "../../runners/conformance/testdata/custom"
+	var want []string
+	for _, pat := range []string{"*.wasm", "*.expected", "input.txt"} {
+		m, _ := filepath.Glob(filepath.Join(sightglassDir, pat))
+		want = append(want, m...)
+	}
+	entries, err := os.ReadDir(copyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(want) {
+		t.Errorf("%s holds %d files, %s %d to copy: run make custom-testdata", copyDir, len(entries), sightglassDir, len(want))
+	}
+	for _, p := range want {
+		a, _ := os.ReadFile(p)
+		b, err := os.ReadFile(filepath.Join(copyDir, filepath.Base(p)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s is not a copy of %s (%v): run make custom-testdata", filepath.Join(copyDir, filepath.Base(p)), p, err)
+		}
+	}
+}
