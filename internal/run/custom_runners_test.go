@@ -2,10 +2,17 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/conformance"
 )
 
@@ -82,4 +89,138 @@ func rejectsOf(runtime, tier string) []string {
 		}
 	}
 	return out
+}
+
+// TestSightglassFolderRealWorkers runs bench run --wasm testdata/sightglass
+// (run.Run) with every wasm worker built here, every tier, and checks each
+// cell's outcome: the narrowed execute phase, the input file read, the
+// wrong expectation and the trap as failures with their diff and trap
+// text, the missing import named by every runtime, the feature modules
+// refused (naming the feature) exactly where knownRejects says, and the
+// others verified.
+func TestSightglassFolderRealWorkers(t *testing.T) {
+	dir := binDir(t)
+	mods, err := CustomModules([]string{sightglassDir}, nil, "", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults(true)
+	o.Custom, o.CallCost, o.Seed = mods, false, 7
+	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 2, 2, 1, 1, 1, 2
+	o.Runtimes = []string{"wazero", "wasmtime", "wasmtime39", "wasmer", "node"}
+	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir,
+		Targets: map[string]target.Target{"local": target.Local{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cellResult struct {
+		fail                 *results.Record
+		verified, unverified int
+		execs                map[string][2]float64 // task/iteration -> execute, execute_all
+	}
+	cells := map[string]*cellResult{}
+	get := func(r results.Record) *cellResult {
+		k := r.Runtime + "/" + r.Tier + "/" + r.Workload
+		if cells[k] == nil {
+			cells[k] = &cellResult{execs: map[string][2]float64{}}
+		}
+		return cells[k]
+	}
+	for _, r := range res.Records {
+		switch r.Kind {
+		case results.KindFailure:
+			get(r).fail = &r
+		case results.KindSample:
+			c := get(r)
+			if r.Verified {
+				c.verified++
+			} else {
+				c.unverified++
+			}
+			k := r.Task + "/" + strconv.Itoa(r.Iteration)
+			e := c.execs[k]
+			switch r.Phase {
+			case runners.PhaseExecute:
+				e[0] = r.Value
+			case runners.PhaseExecuteAll:
+				e[1] = r.Value
+			}
+			c.execs[k] = e
+		}
+	}
+	var runtimes []string
+	table := map[string]map[string]string{} // module -> runtime/tier -> outcome
+	for key, c := range cells {
+		parts := strings.SplitN(key, "/", 3)
+		rt, tier, mod := parts[0], parts[1], parts[2]
+		if !slices.Contains(runtimes, rt+"/"+tier) {
+			runtimes = append(runtimes, rt+"/"+tier)
+		}
+		outcome := "verified"
+		if c.fail != nil {
+			outcome = c.fail.ErrorKind
+		}
+		if table[mod] == nil {
+			table[mod] = map[string]string{}
+		}
+		table[mod][rt+"/"+tier] = outcome
+		rejected := slices.Contains(knownRejects[rt], tier+"/"+mod)
+		switch {
+		case mod == "wrong":
+			if c.fail == nil || !strings.Contains(c.fail.Error, `stdout differs from wrong.stdout.expected: line 2: expected "answer 41", got "answer 42"`) {
+				t.Errorf("%s: %+v; want a failure with the line diff", key, c.fail)
+			}
+		case mod == "trap":
+			if c.fail == nil || c.fail.ErrorKind != string(runners.KindTrap) || !strings.Contains(strings.ToLower(c.fail.Error), "unreachable") {
+				t.Errorf("%s: %+v; want a trap naming unreachable", key, c.fail)
+			}
+		case mod == "missing":
+			if c.fail == nil || c.fail.ErrorKind != string(runners.KindUnsupported) || !strings.Contains(c.fail.Error, "host_secret") {
+				t.Errorf("%s: %+v; want unsupported naming env.host_secret", key, c.fail)
+			}
+		case rejected:
+			want := map[string]string{"simd": "simd.wasm uses SIMD", "atomics": "atomics.wasm uses threads (atomics)"}[mod]
+			if c.fail == nil || c.fail.ErrorKind != string(runners.KindUnsupported) || !strings.HasPrefix(c.fail.Error, want) {
+				t.Errorf("%s: %+v; want unsupported starting %q", key, c.fail, want)
+			}
+		default:
+			if c.fail != nil {
+				t.Errorf("%s failed: %s: %s", key, c.fail.ErrorKind, c.fail.Error)
+				continue
+			}
+			if c.verified == 0 || c.unverified != 0 {
+				t.Errorf("%s: %d verified, %d unverified samples", key, c.verified, c.unverified)
+			}
+			narrowed := 0
+			for k, e := range c.execs {
+				if e[1] == 0 {
+					continue // a record other than an execution
+				}
+				narrowed++
+				if e[0] <= 0 || e[0] >= e[1] {
+					t.Errorf("%s %s: execute %v not within execute_all %v", key, k, e[0], e[1])
+				}
+			}
+			if narrowed < 3 { // 2 cold, 2 warm measured (+1 warm-up)
+				t.Errorf("%s: %d executions narrowed by bench.start/bench.end, want at least 3", key, narrowed)
+			}
+		}
+	}
+	for _, mod := range []string{"checksum", "logs", "wrong", "trap", "missing", "simd", "atomics"} {
+		if len(table[mod]) != len(runtimes) {
+			t.Errorf("%s ran in %d cells, want %d", mod, len(table[mod]), len(runtimes))
+		}
+	}
+	// The table for the record: module x runtime/tier -> outcome.
+	slices.Sort(runtimes)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-9s %s\n", "module", strings.Join(runtimes, " "))
+	for _, mod := range []string{"checksum", "logs", "wrong", "trap", "missing", "simd", "atomics"} {
+		fmt.Fprintf(&b, "%-9s", mod)
+		for _, rt := range runtimes {
+			fmt.Fprintf(&b, " %-*s", len(rt), table[mod][rt])
+		}
+		b.WriteString("\n")
+	}
+	t.Logf("outcomes:\n%s", b.String())
 }
