@@ -57,6 +57,10 @@ type LambdaRequest struct {
 	// Stdin is the guest's stdin itself (base64 in JSON); it wins over
 	// StdinPath.
 	Stdin []byte `json:"stdin,omitempty"`
+	// Dirs are the guest's preopened folders, each Host relative to
+	// LAMBDA_TASK_ROOT unless absolute (folders shipped in the package;
+	// read-only on AWS Lambda).
+	Dirs []Preopen `json:"dirs,omitempty"`
 	// Iteration and Warmup label the events of this invocation.
 	Iteration int  `json:"iteration,omitempty"`
 	Warmup    bool `json:"warmup,omitempty"`
@@ -264,6 +268,16 @@ func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (Lambda
 			resp.Error = Errorf(KindBadJob, "stdin: %v", err)
 			return resp, nil
 		}
+	}
+	for _, d := range req.Dirs {
+		if !filepath.IsAbs(d.Host) {
+			d.Host = filepath.Join(fn.taskRoot, d.Host)
+		}
+		if st, err := os.Stat(d.Host); err != nil || !st.IsDir() {
+			resp.Error = Errorf(KindBadJob, "preopened folder %s (guest %s): not a folder in the function package", d.Host, d.Guest)
+			return resp, nil
+		}
+		job.Dirs = append(job.Dirs, d)
 	}
 	fn.buf.Reset()
 	err := fn.w.execute(ctx, job, fn.mod, fn.scratch, req.Iteration, req.Warmup)

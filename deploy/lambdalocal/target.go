@@ -118,6 +118,7 @@ type function struct {
 	dir     string
 	env     map[string]string
 	stdin   string // the request's stdin_path
+	dirs    []runners.Preopen
 	kind    string // zip | image
 	size    int64
 	prepErr error
@@ -189,7 +190,7 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 	}
 	for i := 0; i < n; i++ {
 		warmup := task.Job.Op == runners.OpWarm && i < task.Job.Warmup
-		req := runners.LambdaRequest{Args: task.Job.Args, Env: task.Job.Env, StdinPath: fn.stdin, Iteration: i,
+		req := runners.LambdaRequest{Args: task.Job.Args, Env: task.Job.Env, StdinPath: fn.stdin, Dirs: fn.dirs, Iteration: i,
 			Warmup: warmup, TimeoutNS: task.Job.TimeoutNS, KeepStdout: task.Job.KeepStdout}
 		payload, _ := json.Marshal(req)
 		t0 := time.Now()
@@ -298,8 +299,12 @@ func functionName(task target.Task) string {
 func (t *Target) function(ctx context.Context, task target.Task) (*function, error) {
 	job := task.Job
 	h := sha256.New()
-	for _, s := range append([]string{task.Worker.Path, job.Module.Path, job.Module.Name, job.ArtifactDir,
-		job.StdinPath, job.Tier, strconv.FormatInt(job.MaxMemoryBytes, 10)}, task.Worker.Args...) {
+	parts := append([]string{task.Worker.Path, job.Module.Path, job.Module.Name, job.ArtifactDir,
+		job.StdinPath, job.Tier, strconv.FormatInt(job.MaxMemoryBytes, 10)}, task.Worker.Args...)
+	for _, d := range job.Dirs {
+		parts = append(parts, "dir", d.Host, d.Guest)
+	}
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -341,6 +346,21 @@ func (t *Target) function(ctx context.Context, task target.Task) (*function, err
 	if job.StdinPath != "" {
 		fn.stdin = "task/input/" + filepath.Base(job.StdinPath)
 		extra = append(extra, pkg.File{Name: fn.stdin, Src: job.StdinPath})
+	}
+	// Preopened folders travel in the package, as task/dirs/<n>/...
+	for i, d := range job.Dirs {
+		name := fmt.Sprintf("task/dirs/%d", i)
+		files, err := pkg.Dir(d.Host, name)
+		if err != nil {
+			return nil, runners.Errorf(runners.KindBadJob, "%s: preopened folder %s: %v", t.opts.Name, d.Host, err)
+		}
+		if len(files) == 0 {
+			return nil, runners.Errorf(runners.KindBadJob,
+				"%s: preopened folder %s holds no files, and a function package holds files only: put a file in it, or run on the local target",
+				t.opts.Name, d.Host)
+		}
+		extra = append(extra, files...)
+		fn.dirs = append(fn.dirs, runners.Preopen{Host: name, Guest: d.Guest})
 	}
 	files, err := pkg.Files(task.Worker, job.Module.Path, extra...)
 	if err != nil {

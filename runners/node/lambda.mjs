@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { WASI } from 'node:wasi';
 
-import { JobError, Kind, PROCESS_TIER, RUNTIME, TIERS, hello, readOutput, version } from './worker.mjs';
+import { JobError, Kind, PROCESS_TIER, RUNTIME, TIERS, checkImports, hello, readOutput, version } from './worker.mjs';
 
 const ERROR_TYPE_PREFIX = 'Bench.'; // runners.ErrorTypePrefix
 
@@ -164,10 +164,20 @@ class Fn {
         }
         fds.push(fs.openSync(stdoutPath, 'w'));
         fds.push(fs.openSync(stderrPath, 'w'));
+        // Preopened folders shipped in the package (runners.LambdaRequest.Dirs).
+        const preopens = {};
+        for (const d of req.dirs || []) {
+          const host = path.isAbsolute(d.host) ? d.host : path.join(this.taskRoot, d.host);
+          if (!fs.existsSync(host) || !fs.statSync(host).isDirectory()) {
+            throw new JobError(Kind.badJob, `preopened folder ${host} (guest ${d.guest}): not a folder in the function package`);
+          }
+          preopens[d.guest] = host;
+        }
         wasi = new WASI({
           version: 'preview1', returnOnExit: true, args: [name, ...(req.args || [])], env: req.env || {},
-          stdin: fds[0], stdout: fds[1], stderr: fds[2],
+          stdin: fds[0], stdout: fds[1], stderr: fds[2], preopens,
         });
+        checkImports(this.mod); // name an import node does not provide, as worker.mjs does
         inst = new WebAssembly.Instance(this.mod, { ...wasi.getImportObject(), bench });
       } catch (err) {
         const e = classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${name}`);

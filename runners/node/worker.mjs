@@ -220,7 +220,7 @@ const BENCH_IMPORTS = new Set(['start', 'end']);
 
 // checkImports fails with an unsupported error naming the first import
 // this worker cannot provide.
-function checkImports(mod) {
+export function checkImports(mod) {
   for (const imp of WebAssembly.Module.imports(mod)) {
     const ok = imp.kind === 'function' &&
       ((imp.module === 'wasi_snapshot_preview1' && wasiImports().has(imp.name)) ||
