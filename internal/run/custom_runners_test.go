@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmbench/bench/deploy/container"
+	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -223,4 +225,61 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 		b.WriteString("\n")
 	}
 	t.Logf("outcomes:\n%s", b.String())
+}
+
+// TestCustomModulesOnServerlessTargets: a --wasm module and its inputs
+// (the Sightglass folder preopened as ".", a --stdin file) reach the
+// function package of lambda-local and, where a container engine runs,
+// container-local.
+func TestCustomModulesOnServerlessTargets(t *testing.T) {
+	dir := binDir(t)
+	fromDir, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, nil, "",
+		[]string{sightglassDir + ":."}, filepath.Join(sightglassDir, "checksum.stdout.expected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStdin, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, []string{"-"},
+		filepath.Join(sightglassDir, "input.txt"), nil, filepath.Join(sightglassDir, "checksum.stdout.expected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStdin[0].Name = "checksum-stdin"
+	lambda := lambdalocal.New(lambdalocal.Options{})
+	defer lambda.Close()
+	targets := map[string]target.Target{"lambda-local": lambda}
+	tnames := []string{"lambda-local"}
+	ctr, err := container.New(container.Options{Engine: container.Docker})
+	if err == nil && ctr.Available(context.Background()) == nil {
+		defer ctr.Close()
+		targets["container-local"] = ctr
+		tnames = append(tnames, "container-local")
+	} else {
+		t.Logf("container-local is not tested here: %v", err)
+	}
+	o := Defaults(true)
+	o.Custom, o.CallCost, o.Seed, o.Targets = append(fromDir, fromStdin...), false, 3, tnames
+	o.Runtimes, o.Tiers = []string{"wazero", "node"}, []string{"jit"}
+	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 1, 1, 1, 1, 0, 2
+	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir, Targets: targets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := map[string]int{}
+	for _, r := range res.Records {
+		switch {
+		case r.Kind == results.KindFailure:
+			t.Errorf("%s failed: %s: %s\n%s", r.Key(), r.ErrorKind, r.Error, r.Stderr)
+		case r.Kind == results.KindSample && r.Phase == runners.PhaseExecute && r.Verified:
+			verified[r.Runtime+"/"+r.Workload+"/"+r.Target]++
+		}
+	}
+	for _, rt := range []string{"wazero", "node"} {
+		for _, tg := range tnames {
+			for _, m := range []string{"checksum", "checksum-stdin"} {
+				if n := verified[rt+"/"+m+"/"+tg]; n < 3 { // 1 cold + 2 warm
+					t.Errorf("%s/%s/%s: %d verified executions, want 3", rt, m, tg, n)
+				}
+			}
+		}
+	}
 }

@@ -54,12 +54,12 @@ var CustomModules = []string{"checksum", "logs", "wrong", "trap", "missing", "si
 // worker: for each tier, each module of testdata/custom cold (with the
 // folder preopened as "."), checking what a Sightglass benchmark needs:
 // execute narrowed by bench.start/bench.end and the whole _start as
-// execute_all, the input file read through the preopen, stdout and stderr
-// equal to the .expected files (the whole stdout asked for with
-// KeepStdout), a warm job whose every execution is narrowed and verified,
-// the trap as KindTrap, the missing import as KindUnsupported naming
-// env.host_secret, and the feature modules either run and verified or,
-// where Config.Rejects says so, refused naming the feature.
+// execute_all, the input file read through the preopen (and from stdin),
+// stdout and stderr equal to the .expected files (the whole stdout asked
+// for with KeepStdout), a warm job whose every execution is narrowed and
+// verified, the trap as KindTrap, the missing import as KindUnsupported
+// naming env.host_secret, and the feature modules either run and verified
+// or, where CustomConfig.Rejects says so, refused naming the feature.
 func RunCustom(t *testing.T, c CustomConfig) {
 	t.Helper()
 	if c.JobTimeout == 0 {
@@ -189,6 +189,13 @@ func (cs *customSuite) test(t *testing.T) {
 	cs.checkOutputs(t, r, 1)
 
 	if cs.mod == "checksum" {
+		// The same input through stdin ("-"), with nothing preopened.
+		in, _ := cs.job(t, runners.OpCold)
+		in.Args, in.StdinPath, in.Dirs = []string{"-"}, filepath.Join(cs.dir, "input.txt"), nil
+		r := cs.run(t, in)
+		r.wantOK(t, "checksum - < input.txt")
+		cs.checkOutputs(t, r, 1)
+
 		// A warm process: every execution a fresh instance, each narrowed.
 		job, _ := cs.job(t, runners.OpWarm)
 		job.Warmup, job.Iterations = 1, 2
