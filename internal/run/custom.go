@@ -35,7 +35,7 @@ type CustomModule struct {
 	// Sightglass is set for modules from a Sightglass benchmark folder.
 	Sightglass bool `json:"sightglass,omitempty"`
 
-	st *customState // what the run learnt about it; see checkCustom
+	st *customState // what the current run learnt about it; see checkCustom
 }
 
 func fileSize(path string) int64 {
@@ -182,9 +182,11 @@ const keepStdoutMax = 1 << 20
 // customState is what a run learns about one custom module as it goes;
 // the cells of a module share it through their *CustomModule.
 type customState struct {
+	run       *runner // the run it belongs to: Options may be reused
 	loaded    bool
 	loadErr   error
-	stdout    []byte // expected stdout; nil when none was given
+	hasStdout bool
+	stdout    []byte // expected stdout
 	stdoutSum string
 	stderr    []byte // expected stderr
 	hasStderr bool
@@ -205,16 +207,16 @@ type customRef struct {
 	Complete bool   `json:"complete"`
 }
 
-func (c *CustomModule) state() *customState {
-	if c.st == nil {
-		c.st = &customState{}
+func (c *CustomModule) state(r *runner) *customState {
+	if c.st == nil || c.st.run != r {
+		c.st = &customState{run: r}
 	}
 	return c.st
 }
 
-// load reads the expected files once.
-func (c *CustomModule) load() (*customState, error) {
-	st := c.state()
+// load reads the expected files once per run.
+func (c *CustomModule) load(r *runner) (*customState, error) {
+	st := c.state(r)
 	if st.loaded {
 		return st, st.loadErr
 	}
@@ -225,7 +227,7 @@ func (c *CustomModule) load() (*customState, error) {
 			st.loadErr = fmt.Errorf("expected stdout of %s: %w", c.Name, err)
 			return st, st.loadErr
 		}
-		st.stdout = b
+		st.stdout, st.hasStdout = b, true
 		sum := sha256.Sum256(b)
 		st.stdoutSum = hex.EncodeToString(sum[:])
 	}
@@ -245,11 +247,11 @@ func (c *CustomModule) load() (*customState, error) {
 // the reference (a worker on this machine: a serverless response has a
 // size limit, and the head and hash are then the reference).
 func (r *runner) keepStdout(s *cellState) bool {
-	st, err := s.Custom.load()
+	st, err := s.Custom.load(r)
 	if err != nil {
 		return false
 	}
-	if st.stdout != nil {
+	if st.hasStdout {
 		return len(st.stdout) <= keepStdoutMax
 	}
 	return s.Target == "local"
@@ -264,7 +266,7 @@ func (r *runner) refPath(c *CustomModule) string {
 // checkCustom verifies one output of a custom module's cell.
 func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
 	c := s.Custom
-	st, err := c.load()
+	st, err := c.load(r)
 	if err != nil {
 		return err
 	}
@@ -281,7 +283,7 @@ func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
 		complete = true
 	}
 	switch {
-	case st.stdout != nil:
+	case st.hasStdout:
 		if out.StdoutSHA256 != st.stdoutSum {
 			return fmt.Errorf("stdout differs from %s: %s", filepath.Base(c.ExpectStdout),
 				lineDiff(st.stdout, true, got, complete, out.StdoutBytes))
@@ -308,7 +310,7 @@ func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
 // reference returns the module's reference output, making this output the
 // reference when there is none yet (and noting it in the results).
 func (r *runner) reference(s *cellState, out *runners.Output, got []byte, complete bool) (*customRef, error) {
-	st := s.Custom.state()
+	st := s.Custom.state(r)
 	if st.ref != nil {
 		return st.ref, nil
 	}
@@ -493,11 +495,11 @@ func moduleFeatures(path string) ([]string, error) {
 // runtime's own message may not (wasmer's single-pass compiler says "not
 // yet implemented: V128Const" for SIMD). The failure becomes
 // KindUnsupported when the feature is identified.
-func explainFailure(c *CustomModule, e *runners.Error) *runners.Error {
+func (r *runner) explainFailure(c *CustomModule, e *runners.Error) *runners.Error {
 	if e == nil || e.Kind != runners.KindCompile {
 		return e
 	}
-	st := c.state()
+	st := c.state(r)
 	if !st.featDone {
 		st.featDone = true
 		st.features, st.featErr = moduleFeatures(c.Path)

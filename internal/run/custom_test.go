@@ -121,26 +121,27 @@ func TestModuleFeatures(t *testing.T) {
 }
 
 func TestExplainFailure(t *testing.T) {
+	r := &runner{}
 	simd := &CustomModule{Name: "simd", Path: filepath.Join(sightglassDir, "simd.wasm")}
 	// wasmer's single-pass compiler does not say "SIMD".
-	e := explainFailure(simd, runners.Errorf(runners.KindCompile,
+	e := r.explainFailure(simd, runners.Errorf(runners.KindCompile,
 		"wasmer: compile simd.wasm: singlepass compiler: Compilation error: not yet implemented: V128Const { value: V128([0, 0]) }"))
 	if e.Kind != runners.KindUnsupported || !strings.HasPrefix(e.Message, "simd.wasm uses SIMD, which this runtime and tier reject: wasmer: compile") {
 		t.Errorf("simd on wasmer baseline: %s: %s", e.Kind, e.Message)
 	}
 	// A message naming nothing: the module's only feature is named as such.
-	e = explainFailure(simd, runners.Errorf(runners.KindCompile, "compile simd.wasm: invalid opcode 0xfd"))
+	e = r.explainFailure(simd, runners.Errorf(runners.KindCompile, "compile simd.wasm: invalid opcode 0xfd"))
 	if e.Kind != runners.KindUnsupported || !strings.Contains(e.Message, "uses SIMD (its only feature beyond WebAssembly 1.0)") {
 		t.Errorf("simd, vague message: %s: %s", e.Kind, e.Message)
 	}
 	// Other kinds, and plain WebAssembly 1.0 modules, are left alone.
 	trap := runners.Errorf(runners.KindTrap, "wasm error: unreachable")
-	if e := explainFailure(simd, trap); e != trap {
+	if e := r.explainFailure(simd, trap); e != trap {
 		t.Errorf("a trap was rewritten: %+v", e)
 	}
 	plain := &CustomModule{Name: "checksum", Path: filepath.Join(sightglassDir, "checksum.wasm")}
 	c := runners.Errorf(runners.KindCompile, "bad module")
-	if e := explainFailure(plain, c); e.Kind != runners.KindCompile || e.Message != "bad module" {
+	if e := r.explainFailure(plain, c); e.Kind != runners.KindCompile || e.Message != "bad module" {
 		t.Errorf("a 1.0 module's compile error was rewritten: %+v", e)
 	}
 }
@@ -474,6 +475,38 @@ func TestConformanceCopyOfSightglass(t *testing.T) {
 		b, err := os.ReadFile(filepath.Join(copyDir, filepath.Base(p)))
 		if err != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s is not a copy of %s (%v): run make custom-testdata", filepath.Join(copyDir, filepath.Base(p)), p, err)
+		}
+	}
+}
+
+func TestCustomEmptyExpectationAndReusedOptions(t *testing.T) {
+	dir := t.TempDir()
+	mods := []CustomModule{
+		{Name: "quiet", Path: filepath.Join(sightglassDir, "checksum.wasm"), ExpectStdout: writeFile(t, dir, "quiet.out", "")},
+		{Name: "free", Path: filepath.Join(sightglassDir, "checksum.wasm")},
+	}
+	print := func(out string) func(results.Cell) (string, string, *runners.Error) {
+		return func(c results.Cell) (string, string, *runners.Error) {
+			if c.Workload == "quiet" {
+				return "", "", nil
+			}
+			return out, "", nil
+		}
+	}
+	// The same modules (and so the same Options) in two runs: the second
+	// has a reference of its own.
+	for i, out := range []string{"42\n", "41\n"} {
+		recs := customRun(t, &customFake{print: print(out)}, filepath.Join(dir, strconv.Itoa(i)), mods...)
+		if f := failures(recs); len(f) != 0 {
+			t.Errorf("run %d: failures %v", i, f)
+		}
+		if v, u := verifiedSamples(recs, "quiet"); v == 0 || u != 0 {
+			t.Errorf("run %d: an empty expected stdout: %d verified, %d unverified samples", i, v, u)
+		}
+		if !slices.ContainsFunc(recs, func(r results.Record) bool {
+			return r.Kind == results.KindNote && strings.HasPrefix(r.Note, "free has no expected stdout")
+		}) {
+			t.Errorf("run %d: no reference note", i)
 		}
 	}
 }

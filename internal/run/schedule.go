@@ -304,7 +304,7 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	s.failed, s.done = true, true
 	if s.Custom != nil {
-		e = explainFailure(s.Custom, e) // name the feature a runtime lacks
+		e = r.explainFailure(s.Custom, e) // name the feature a runtime lacks
 	}
 	return r.write(results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: e.Message, Stderr: e.Stderr})
