@@ -103,6 +103,7 @@ const (
 	KindNotPrepared ErrorKind = "not_prepared"
 	KindBadJob      ErrorKind = "bad_job" // the job itself is wrong (unknown tier, missing file)
 	KindCrash       ErrorKind = "crash"   // the worker died (orchestrator-side)
+	KindOutput      ErrorKind = "output"  // the guest's output is not the expected one (orchestrator-side)
 	KindInternal    ErrorKind = "internal"
 )
 

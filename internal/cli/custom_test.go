@@ -39,7 +39,7 @@ func TestRunWasmFolder(t *testing.T) {
 	}
 	for _, tier := range []string{"interp", "jit", "aot"} {
 		for _, want := range []string{
-			"local · wrong · wasm · wazero " + tier + `: exit: output not verified: iteration 0: stdout differs from wrong.stdout.expected: line 2: expected "answer 41", got "answer 42"`,
+			"local · wrong · wasm · wazero " + tier + `: output: not verified: iteration 0: stdout differs from wrong.stdout.expected: line 2: expected "answer 41", got "answer 42"`,
 			"local · trap · wasm · wazero " + tier + ": trap: wazero: run trap.wasm: wasm error: unreachable",
 			"local · missing · wasm · wazero " + tier + ": unsupported: wazero: instantiate missing.wasm: the module imports function env.host_secret",
 			"local · atomics · wasm · wazero " + tier + ": unsupported: atomics.wasm uses threads (atomics), which this runtime and tier reject",

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmbench/bench/deploy/container"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
@@ -109,6 +110,7 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 	o := Defaults(true)
 	o.Custom, o.CallCost, o.Seed = mods, false, 7
 	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 2, 2, 1, 1, 1, 2
+	o.Budget = 10 * time.Minute // the counts above, not the clock, bound each cell
 	o.Runtimes = []string{"wazero", "wasmtime", "wasmtime39", "wasmer", "node"}
 	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir,
 		Targets: map[string]target.Target{"local": target.Local{}}})
@@ -260,6 +262,9 @@ func TestCustomModulesOnServerlessTargets(t *testing.T) {
 	o.Custom, o.CallCost, o.Seed, o.Targets = append(fromDir, fromStdin...), false, 3, tnames
 	o.Runtimes, o.Tiers = []string{"wazero", "node"}, []string{"jit"}
 	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 1, 1, 1, 1, 0, 2
+	// A budget no loaded machine exhausts: the minimums, not the clock,
+	// decide how many samples each cell takes.
+	o.Budget = 10 * time.Minute
 	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir, Targets: targets})
 	if err != nil {
 		t.Fatal(err)

@@ -266,9 +266,9 @@ func TestCustomExpectedOutputs(t *testing.T) {
 		var want string
 		switch r.Workload {
 		case "badout":
-			want = `output not verified: iteration 0: stdout differs from badout.out: line 2: expected "c", got "b"`
+			want = `not verified: iteration 0: stdout differs from badout.out: line 2: expected "c", got "b"`
 		case "baderr":
-			want = `output not verified: iteration 0: stderr differs from baderr.err: line 2: expected "more", got the end of the output (1 lines)`
+			want = `not verified: iteration 0: stderr differs from baderr.err: line 2: expected "more", got the end of the output (1 lines)`
 		default:
 			t.Errorf("%s failed: %s", key, r.Error)
 			continue
@@ -366,7 +366,7 @@ func TestCustomRuntimesMustAgree(t *testing.T) {
 			t.Errorf("seed %d, reference %q: failures %v; want %v", seed, ref, fails, wantFailed)
 		}
 		for _, k := range wantFailed {
-			msg := "output not verified: iteration 0: stdout disagrees with that of " + ref + " (local), the reference for checksum " +
+			msg := "not verified: iteration 0: stdout disagrees with that of " + ref + " (local), the reference for checksum " +
 				"since no expected stdout was given: line 1: expected " + want + ", got " + got
 			if fails[k].Error != msg {
 				t.Errorf("seed %d: %s: %q\nwant %q", seed, k, fails[k].Error, msg)

@@ -30,13 +30,14 @@ func newProgress(w io.Writer, terminal bool, states []*cellState, o Options) *pr
 	return p
 }
 
-// eta estimates the time left from the cells finished so far.
+// eta estimates the time left from the workload cells finished so far
+// (call-cost cells take milliseconds and would drag the estimate down);
+// before any has finished, a cell is assumed to take its budget.
 func (p *progress) eta() time.Duration {
-	var spent time.Duration
-	var finished, started int
-	var left time.Duration
+	var spent, left time.Duration
+	finished := 0
 	for _, s := range p.states {
-		if s.done {
+		if s.done && !s.callCost {
 			spent += s.elapsed
 			finished++
 		}
@@ -46,17 +47,13 @@ func (p *progress) eta() time.Duration {
 		per = spent / time.Duration(finished)
 	}
 	for _, s := range p.states {
-		if s.done {
-			continue
+		switch {
+		case s.done:
+		case s.callCost:
+			left += 200 * time.Millisecond
+		case s.elapsed < per:
+			left += per - s.elapsed
 		}
-		if s.elapsed > 0 {
-			started++
-			if s.elapsed < per {
-				left += per - s.elapsed
-			}
-			continue
-		}
-		left += per
 	}
 	return left.Round(time.Second)
 }

@@ -370,3 +370,20 @@ func TestPlanRejectsBadNames(t *testing.T) {
 		t.Errorf("ParseParams: %v %v", p, err)
 	}
 }
+
+func TestETAIgnoresCallCostCells(t *testing.T) {
+	o := Defaults(false)
+	states := []*cellState{
+		{Cell: &Cell{}, callCost: true, done: true, elapsed: time.Millisecond},
+		{Cell: &Cell{}, done: true, elapsed: 4 * time.Second},
+		{Cell: &Cell{}, elapsed: time.Second},
+		{Cell: &Cell{}},
+		{Cell: &Cell{}, callCost: true},
+	}
+	p := newProgress(nil, false, states, o)
+	// 3s left for the started cell, 4s for the fresh one, 0.2s for the
+	// call-cost cell.
+	if got, want := p.eta(), 7*time.Second; got != want {
+		t.Errorf("eta %v, want %v", got, want)
+	}
+}

@@ -249,7 +249,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, id, out.Err)
 	}
 	if verr != nil {
-		return r.fail(s, id, runners.Errorf(runners.KindExit, "output not verified: %v", verr))
+		return r.fail(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr))
 	}
 	return nil
 }
