@@ -343,25 +343,13 @@ func (t *Target) function(ctx context.Context, task target.Task) (*function, err
 		env[runners.EnvMaxMemoryBytes] = strconv.FormatInt(job.MaxMemoryBytes, 10)
 	}
 	fn := &function{dir: filepath.Join(t.workDir, key), env: env, kind: "zip"}
-	if job.StdinPath != "" {
-		fn.stdin = "task/input/" + filepath.Base(job.StdinPath)
-		extra = append(extra, pkg.File{Name: fn.stdin, Src: job.StdinPath})
+	// The stdin file and preopened folders travel in the package.
+	in, err := pkg.PackInputs(job.StdinPath, job.Dirs)
+	if err != nil {
+		return nil, runners.Errorf(runners.KindBadJob, "%s: %v", t.opts.Name, err)
 	}
-	// Preopened folders travel in the package, as task/dirs/<n>/...
-	for i, d := range job.Dirs {
-		name := fmt.Sprintf("task/dirs/%d", i)
-		files, err := pkg.Dir(d.Host, name)
-		if err != nil {
-			return nil, runners.Errorf(runners.KindBadJob, "%s: preopened folder %s: %v", t.opts.Name, d.Host, err)
-		}
-		if len(files) == 0 {
-			return nil, runners.Errorf(runners.KindBadJob,
-				"%s: preopened folder %s holds no files, and a function package holds files only: put a file in it, or run on the local target",
-				t.opts.Name, d.Host)
-		}
-		extra = append(extra, files...)
-		fn.dirs = append(fn.dirs, runners.Preopen{Host: name, Guest: d.Guest})
-	}
+	extra = append(extra, in.Files...)
+	fn.stdin, fn.dirs = in.StdinPath, in.Dirs
 	files, err := pkg.Files(task.Worker, job.Module.Path, extra...)
 	if err != nil {
 		return nil, runners.Errorf(runners.KindBadJob, "%s: package: %v", t.opts.Name, err)
