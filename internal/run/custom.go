@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -217,15 +218,20 @@ func (c *CustomModule) state(r *runner) *customState {
 // load reads the expected files once per run.
 func (c *CustomModule) load(r *runner) (*customState, error) {
 	st := c.state(r)
+	return st, st.load(c)
+}
+
+// load reads c's expected files into st, once.
+func (st *customState) load(c *CustomModule) error {
 	if st.loaded {
-		return st, st.loadErr
+		return st.loadErr
 	}
 	st.loaded = true
 	if c.ExpectStdout != "" {
 		b, err := os.ReadFile(c.ExpectStdout)
 		if err != nil {
 			st.loadErr = fmt.Errorf("expected stdout of %s: %w", c.Name, err)
-			return st, st.loadErr
+			return st.loadErr
 		}
 		st.stdout, st.hasStdout = b, true
 		sum := sha256.Sum256(b)
@@ -235,11 +241,11 @@ func (c *CustomModule) load(r *runner) (*customState, error) {
 		b, err := os.ReadFile(c.ExpectStderr)
 		if err != nil {
 			st.loadErr = fmt.Errorf("expected stderr of %s: %w", c.Name, err)
-			return st, st.loadErr
+			return st.loadErr
 		}
 		st.stderr, st.hasStderr = b, true
 	}
-	return st, nil
+	return nil
 }
 
 // keepStdout says whether a custom cell's first cold sample should ask for
@@ -265,11 +271,19 @@ func (r *runner) refPath(c *CustomModule) string {
 
 // checkCustom verifies one output of a custom module's cell.
 func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
-	c := s.Custom
-	st, err := c.load(r)
+	st, err := s.Custom.load(r)
 	if err != nil {
 		return err
 	}
+	return s.Custom.check(st, out, func(got []byte, complete bool) (*customRef, error) {
+		return r.reference(s, out, got, complete)
+	})
+}
+
+// check verifies one output against the expected files st holds or, when
+// there is no expected stdout, against the reference ref returns (which
+// makes this output the reference when there is none yet).
+func (c *CustomModule) check(st *customState, out *runners.Output, ref func(got []byte, complete bool) (*customRef, error)) error {
 	if out == nil {
 		return fmt.Errorf("no output was reported")
 	}
@@ -289,7 +303,7 @@ func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
 				lineDiff(st.stdout, true, got, complete, out.StdoutBytes))
 		}
 	default:
-		ref, err := r.reference(s, out, got, complete)
+		ref, err := ref(got, complete)
 		if err != nil {
 			return err
 		}
@@ -305,6 +319,67 @@ func (r *runner) checkCustom(s *cellState, out *runners.Output) error {
 		}
 	}
 	return nil
+}
+
+// Verifier checks a custom module's outputs outside a run (bench deploy
+// aws) by the same rules as a run's cells (see "How a custom module's
+// outputs are checked"). One Verifier serves a module's whole deployment:
+// without an expected stdout, the first output it checks becomes the
+// reference every other configuration must reproduce. It is safe for
+// concurrent use.
+type Verifier struct {
+	c  *CustomModule
+	mu sync.Mutex
+	st *customState
+}
+
+// NewVerifier reads the module's expected files.
+func (c *CustomModule) NewVerifier() (*Verifier, error) {
+	st := &customState{}
+	if err := st.load(c); err != nil {
+		return nil, err
+	}
+	return &Verifier{c: c, st: st}, nil
+}
+
+// KeepStdout says whether an execution should return its whole stdout
+// (runners.Job.KeepStdout), so that a mismatch is reported as a line diff
+// past the 256-byte head: when an expected stdout of at most 1 MiB is
+// given. A reference made without one is the head and hash only, as on
+// any serverless target.
+func (v *Verifier) KeepStdout() bool {
+	return v.st.hasStdout && len(v.st.stdout) <= keepStdoutMax
+}
+
+// Check verifies one output of the module, from cell. When the module has
+// no expected stdout and this is the first output with exit code 0, it
+// becomes the reference and note, for the results, says so; note is ""
+// otherwise.
+func (v *Verifier) Check(cell results.Cell, out *runners.Output) (note string, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	err = v.c.check(v.st, out, func(got []byte, complete bool) (*customRef, error) {
+		if v.st.ref == nil {
+			v.st.ref = &customRef{Cell: cell, SHA256: out.StdoutSHA256, Bytes: out.StdoutBytes, Stdout: got, Complete: complete}
+			note = fmt.Sprintf("%s has no expected stdout: the first output, from %s/%s (%s), %d bytes, SHA-256 %.12s, is the reference "+
+				"and every other configuration must print the same; samples are verified only by that agreement, so a deployment of a "+
+				"single configuration verifies nothing; give --expect-stdout (bench run --wasm on the local target saves the whole "+
+				"stdout as modules/%s.stdout.reference)",
+				v.c.Name, cell.Runtime, cell.Tier, cell.Target, out.StdoutBytes, out.StdoutSHA256, v.c.Name)
+		}
+		return v.st.ref, nil
+	})
+	return note, err
+}
+
+// Explain names the feature beyond WebAssembly 1.0 that a runtime lacks
+// when it refuses to compile the module, as a run's failures do: the
+// failure becomes KindUnsupported when the feature is identified. Other
+// errors are returned as they are.
+func (v *Verifier) Explain(e *runners.Error) *runners.Error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.c.explain(v.st, e)
 }
 
 // reference returns the module's reference output, making this output the
@@ -496,10 +571,14 @@ func moduleFeatures(path string) ([]string, error) {
 // yet implemented: V128Const" for SIMD). The failure becomes
 // KindUnsupported when the feature is identified.
 func (r *runner) explainFailure(c *CustomModule, e *runners.Error) *runners.Error {
+	return c.explain(c.state(r), e)
+}
+
+// explain is explainFailure with the module's features cached in st.
+func (c *CustomModule) explain(st *customState, e *runners.Error) *runners.Error {
 	if e == nil || e.Kind != runners.KindCompile {
 		return e
 	}
-	st := c.state(r)
 	if !st.featDone {
 		st.featDone = true
 		st.features, st.featErr = moduleFeatures(c.Path)
