@@ -57,8 +57,14 @@ type Artifact struct {
 	UnzippedBytes int64
 	Image         v1.Image
 	ImageDigest   string
-	// StdinPath is the workload input inside the package, if any.
+	// StdinPath is the workload input inside the package, if any, and
+	// Dirs a custom module's preopened folders shipped in it (read-only
+	// at /var/task on AWS Lambda).
 	StdinPath string
+	Dirs      []runners.Preopen
+	// ModuleBytes is the module's size, InputBytes that of the stdin file
+	// and preopened folders shipped with it.
+	ModuleBytes, InputBytes int64
 	// Unavailable says why the artifact cannot be built or deployed.
 	Unavailable string
 }
@@ -130,8 +136,8 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 	if c.Prepared && a.Arch != HostArch {
 		return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", a.Tier, a.Arch, HostArch)
 	}
-	if c.Workload == nil {
-		return fmt.Errorf("only the built-in workloads can be deployed")
+	if c.Workload == nil && c.Custom == nil {
+		return fmt.Errorf("a cell with neither a workload nor a --wasm module cannot be deployed")
 	}
 	worker, err := b.worker(ctx, c.Runtime, a.Tier, a.Arch)
 	if err != nil {
@@ -159,9 +165,23 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		extra = append(extra, files...)
 		a.Env[runners.EnvArtifactDir] = pkg.ArtifactDir
 	}
-	if c.Workload.HasStdin {
+	switch {
+	case c.Custom != nil:
+		// The stdin file and preopened folders travel as lambda-local
+		// ships them (task/input/<name>, task/dirs/<n>/).
+		in, err := pkg.PackInputs(c.Custom.StdinPath, c.Custom.Dirs)
+		if err != nil {
+			return fmt.Errorf("--wasm %s: %w", c.Custom.Name, err)
+		}
+		extra = append(extra, in.Files...)
+		a.StdinPath, a.Dirs, a.InputBytes = in.StdinPath, in.Dirs, in.Bytes
+	case c.Workload.HasStdin:
 		a.StdinPath = StdinFile
 		extra = append(extra, pkg.File{Name: StdinFile, Data: c.Workload.Stdin(), Mode: 0o644})
+		a.InputBytes = int64(len(c.Workload.Stdin()))
+	}
+	if st, err := os.Stat(module); err == nil {
+		a.ModuleBytes = st.Size()
 	}
 	files, err := pkg.Files(worker, module, extra...)
 	if err != nil {
@@ -267,16 +287,23 @@ func nodeFlags(c runners.Command) []string {
 	return out
 }
 
+// moduleName is the guest's argv[0], as bench run gives it.
 func moduleName(c *run.Cell) string {
+	if c.Custom != nil {
+		return filepath.Base(c.Custom.Path)
+	}
 	if c.Runtime.Native {
 		return c.Workload.NativeName(c.Lang)
 	}
 	return c.Workload.ModuleName(c.Lang)
 }
 
-// module is the file the function runs: the wasm module written out of
-// the workloads package, or the native build.
+// module is the file the function runs: a --wasm module, the wasm module
+// written out of the workloads package, or the native build.
 func (b *builder) module(c *run.Cell) (string, error) {
+	if c.Custom != nil {
+		return c.Custom.Path, nil
+	}
 	if c.Runtime.Native {
 		p := filepath.Join(b.o.BinDir, "native", c.Workload.NativeName(c.Lang))
 		if _, err := os.Stat(p); err != nil {

@@ -15,6 +15,7 @@ import (
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
@@ -52,8 +53,43 @@ type invocation struct {
 	resp      runners.LambdaResponse
 	err       error  // the invocation failed at the AWS level
 	funcError string // X-Amz-Function-Error and payload
-	version   string
+	// funcErr is the function error's errorType and errorMessage when
+	// the payload has them (a bench bootstrap's "Bench.<kind>").
+	funcErrType, funcErrMsg string
+	version                 string
 }
+
+// checker verifies one output of a function: a built-in workload's
+// oracle, or a --wasm module's run.Verifier. note, when not "", is for the
+// results (a custom module's output became the reference).
+type checker interface {
+	check(cell results.Cell, out *runners.Output) (note string, err error)
+	// keepStdout says whether the first cold invocation should return the
+	// whole stdout, for a line diff.
+	keepStdout() bool
+	// explain names what a runtime lacks when it refuses the module.
+	explain(e *runners.Error) *runners.Error
+}
+
+// oracle checks a built-in workload's output.
+type oracle struct{ exp workloads.Expectation }
+
+func (o oracle) check(_ results.Cell, out *runners.Output) (string, error) {
+	return "", o.exp.Check(out)
+}
+func (oracle) keepStdout() bool                        { return false }
+func (oracle) explain(e *runners.Error) *runners.Error { return e }
+
+// verifier checks a --wasm module's output: one run.Verifier per module
+// for the whole deployment, so that without an expected stdout every
+// configuration must agree with the first output.
+type verifier struct{ v *run.Verifier }
+
+func (v verifier) check(c results.Cell, out *runners.Output) (string, error) {
+	return v.v.Check(c, out)
+}
+func (v verifier) keepStdout() bool                        { return v.v.KeepStdout() }
+func (v verifier) explain(e *runners.Error) *runners.Error { return v.v.Explain(e) }
 
 // measurer measures one deployed function.
 type measurer struct {
@@ -61,7 +97,7 @@ type measurer struct {
 	c   *clients
 	f   *Function
 	env map[string]string
-	exp workloads.Expectation
+	chk checker
 	out func(...results.Record) error
 }
 
@@ -151,18 +187,24 @@ func (m *measurer) forceCold(ctx context.Context, tag string) error {
 	return nil
 }
 
-// request is the invocation event.
-func (m *measurer) request(iteration int) runners.LambdaRequest {
-	req := runners.LambdaRequest{Args: m.f.Workload.Args(m.f.N), Iteration: iteration, TimeoutNS: int64(m.o.Timeout)}
-	if m.f.Artifact.StdinPath != "" {
-		req.StdinPath = m.f.Artifact.StdinPath
+// request is the invocation event. The first cold invocation asks for
+// the whole stdout when a line diff may need it (as bench run's first cold
+// sample does): returning it is part of that invocation's Duration.
+func (m *measurer) request(kind string, process, iteration int) runners.LambdaRequest {
+	req := runners.LambdaRequest{Iteration: iteration, TimeoutNS: int64(m.o.Timeout),
+		StdinPath: m.f.Artifact.StdinPath, Dirs: m.f.Artifact.Dirs}
+	if m.f.Custom != nil {
+		req.Args = m.f.Custom.Args
+	} else {
+		req.Args = m.f.Workload.Args(m.f.N)
 	}
+	req.KeepStdout = kind == "cold" && process == 0 && m.chk.keepStdout()
 	return req
 }
 
 func (m *measurer) invoke(ctx context.Context, kind string, process, iteration int) invocation {
 	inv := invocation{kind: kind, process: process, iteration: iteration}
-	payload, err := json.Marshal(m.request(iteration))
+	payload, err := json.Marshal(m.request(kind, process, iteration))
 	if err != nil {
 		inv.err = err
 		return inv
@@ -190,6 +232,13 @@ func (m *measurer) invoke(ctx context.Context, kind string, process, iteration i
 	}
 	if fe := sdk.ToString(out.FunctionError); fe != "" {
 		inv.funcError = fe + ": " + clip(string(out.Payload), 600)
+		var doc struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(out.Payload, &doc) == nil {
+			inv.funcErrType, inv.funcErrMsg = doc.ErrorType, doc.ErrorMessage
+		}
 		return inv
 	}
 	if jerr := json.Unmarshal(out.Payload, &inv.resp); jerr != nil && inv.err == nil {
@@ -225,9 +274,16 @@ func (m *measurer) record(inv invocation) error {
 	// What the bootstrap said and whether its output is right.
 	verified := false
 	var verr error
+	var notes []results.Record
 	for _, ev := range inv.resp.Events {
 		if ev.Type == runners.EventOutput {
-			if err := m.exp.Check(ev.Output); err != nil {
+			note, err := m.chk.check(m.where(), ev.Output)
+			if note != "" {
+				r := base
+				r.Kind, r.Note = results.KindNote, note
+				notes = append(notes, r)
+			}
+			if err != nil {
 				verr = err
 			} else {
 				verified = true
@@ -280,26 +336,51 @@ func (m *measurer) record(inv invocation) error {
 			recs = append(recs, r)
 		}
 	}
-	if err := m.out(recs...); err != nil {
+	if err := m.out(append(recs, notes...)...); err != nil {
 		return err
 	}
 	switch {
 	case inv.err != nil:
 		return fail(string(runners.KindInternal), inv.err.Error(), "")
 	case inv.funcError != "":
-		kind := string(runners.KindCrash)
-		if rep.Status == "timeout" {
-			kind = string(runners.KindTimeout)
-		} else if strings.Contains(inv.funcError, "OutOfMemory") || strings.Contains(rep.ErrorType, "OutOfMemory") {
-			kind = string(runners.KindMemory)
-		}
-		return fail(kind, "function error: "+inv.funcError, "")
+		e := functionError(inv, rep)
+		e = m.chk.explain(e)
+		return fail(string(e.Kind), e.Message, "")
 	case inv.resp.Error != nil:
-		return fail(string(inv.resp.Error.Kind), inv.resp.Error.Message, inv.resp.Error.Stderr)
+		e := m.chk.explain(inv.resp.Error)
+		return fail(string(e.Kind), e.Message, e.Stderr)
 	case verr != nil:
-		return fail(string(runners.KindExit), fmt.Sprintf("output not verified: %s invoke %d: %v", inv.kind, inv.iteration, verr), "")
+		// A wrong output is a failure with the diff, never a sample.
+		return fail(string(runners.KindOutput), fmt.Sprintf("output not verified: %s invoke %d: %v", inv.kind, inv.iteration, verr), "")
 	}
 	return nil
+}
+
+// where names the function for a custom module's reference and messages:
+// the cell, with the architecture, memory size and package in its target.
+func (m *measurer) where() results.Cell {
+	c := m.f.Cell
+	c.Target = fmt.Sprintf("%s, %s, %d MB, %s", c.Target, m.f.Arch, m.f.MemoryMB, m.f.Package)
+	return c
+}
+
+// functionError classifies a function error (X-Amz-Function-Error): the
+// kind a bench bootstrap named in its errorType ("Bench.compile", posted
+// to /init/error), a timeout or out-of-memory from the REPORT, else a
+// crash.
+func functionError(inv invocation, rep report.Report) *runners.Error {
+	kind := runners.KindCrash
+	msg := "function error: " + inv.funcError
+	switch {
+	case strings.HasPrefix(inv.funcErrType, runners.ErrorTypePrefix):
+		kind = runners.ErrorKind(strings.TrimPrefix(inv.funcErrType, runners.ErrorTypePrefix))
+		msg = fmt.Sprintf("function error (%s): %s", inv.funcErrType, inv.funcErrMsg)
+	case rep.Status == "timeout":
+		kind = runners.KindTimeout
+	case strings.Contains(inv.funcError, "OutOfMemory") || strings.Contains(rep.ErrorType, "OutOfMemory"):
+		kind = runners.KindMemory
+	}
+	return &runners.Error{Kind: kind, Message: msg}
 }
 
 func clip(s string, n int) string {

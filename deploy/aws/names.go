@@ -57,12 +57,15 @@ func CheckRunID(id string) error {
 // Lambda function names: at most 64 of [A-Za-z0-9_-].
 const maxFunctionName = 64
 
-// functionName is "bench-<run>-<runtime>-<tier>-<workload>-<lang>-<arch>-<mem>-<pkg>",
-// shortened with a hash of the whole when it does not fit.
+// functionName is "bench-<run>-<runtime>-<tier>-<workload>-<lang>-<param>-<arch>-<mem>-<pkg>"
+// (empty parts left out), shortened with a hash of the whole when it does
+// not fit.
 func functionName(runID string, parts ...string) string {
-	clean := make([]string, len(parts))
-	for i, p := range parts {
-		clean[i] = sanitize(p)
+	var clean []string
+	for _, p := range parts {
+		if c := sanitize(p); c != "" { // a custom module has no parameter
+			clean = append(clean, c)
+		}
 	}
 	full := namePrefix + runID + "-" + strings.Join(clean, "-")
 	if len(full) <= maxFunctionName {

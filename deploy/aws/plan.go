@@ -160,11 +160,14 @@ type Function struct {
 	Package  string
 	// Name is the function's name: bench-<run id>-<configuration>.
 	Name string
-	// Workload and N are what an invocation runs.
+	// Workload and N are what an invocation runs: a built-in workload,
+	// or Custom, a user's own module (bench deploy aws --wasm).
 	Workload *workloads.Workload
 	N        int64
+	Custom   *run.CustomModule
 	Artifact *Artifact
 	cell     *run.Cell
+	chk      checker
 }
 
 // Key names the configuration in task ids and messages.
@@ -185,9 +188,12 @@ func (o *Options) functions() []*Function {
 				for _, m := range o.MemoryMB {
 					cell := c.Cell
 					cell.Target = Target
-					f := &Function{Cell: cell, Arch: a, MemoryMB: m, Package: p, Workload: c.Workload, N: c.N, cell: c}
-					f.Name = functionName(o.RunID, c.Runtime.Name, c.Tier, cell.Workload, cell.Lang,
-						strconv.FormatInt(c.N, 10), archShort(a), strconv.Itoa(m), p)
+					f := &Function{Cell: cell, Arch: a, MemoryMB: m, Package: p, Workload: c.Workload, N: c.N, Custom: c.Custom, cell: c}
+					param := strconv.FormatInt(c.N, 10)
+					if c.Custom != nil {
+						param = "" // a custom module has no parameter
+					}
+					f.Name = functionName(o.RunID, c.Runtime.Name, c.Tier, cell.Workload, cell.Lang, param, archShort(a), strconv.Itoa(m), p)
 					out = append(out, f)
 				}
 			}

@@ -8,10 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/wasmbench/bench/deploy/pkg"
+	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -23,7 +26,8 @@ type Result struct {
 	Functions []*Function
 	// Stats per function key, for the summary.
 	Stats map[string]*Stats
-	// Failed counts configurations that failed (or could not be built).
+	// Failed counts configurations that failed, had failed invocations
+	// (a trap, a wrong output) or could not be built.
 	Failed int
 	// Leftovers are the resources teardown could not delete; Kept those
 	// --keep left on purpose.
@@ -37,6 +41,8 @@ type Stats struct {
 	ColdPriceUSD, WarmPriceUSD                           []float64
 	BurstColdStarts                                      int
 	Failures                                             int
+	// FirstError is the first failure's message.
+	FirstError string
 }
 
 // ErrLeftovers means teardown could not delete everything.
@@ -71,6 +77,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	fns := o.functions()
 	res.Functions = fns
+	if err := setCheckers(fns); err != nil {
+		return nil, err
+	}
 	b := newBuilder(&o)
 	arts := map[string]*Artifact{}
 	for _, f := range fns {
@@ -186,6 +195,11 @@ func deployAll(ctx context.Context, o *Options, d *deployer, fns []*Function, w 
 			return err
 		}
 		err := deployOne(ctx, o, d, f, out)
+		if err == nil && st.Failures > 0 {
+			// Measured, but invocations failed (a trap, a wrong output).
+			res.Failed++
+			fmt.Fprintf(o.Log, "%s: %d failed invocations, the first: %s\n", f.Name, st.Failures, clip(st.FirstError, 300))
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -218,13 +232,8 @@ func deployOne(ctx context.Context, o *Options, d *deployer, f *Function, out fu
 	env[envColdKey] = "created"
 	err := d.createFunction(ctx, f, env)
 	if err == nil {
-		exp, eerr := f.Workload.Expect(f.Cell.Lang, f.N)
-		if eerr != nil {
-			err = eerr
-		} else {
-			m := &measurer{o: o, c: d.c, f: f, env: env, exp: exp, out: out}
-			err = m.run(ctx)
-		}
+		m := &measurer{o: o, c: d.c, f: f, env: env, chk: f.chk, out: out}
+		err = m.run(ctx)
 	}
 	if !o.Keep {
 		if derr := d.deleteFunction(context.WithoutCancel(ctx), f.Name); derr != nil {
@@ -234,12 +243,44 @@ func deployOne(ctx context.Context, o *Options, d *deployer, f *Function, out fu
 	return err
 }
 
+// setCheckers gives each function what verifies its outputs: a built-in
+// workload's oracle, or its --wasm module's verifier, one per module for
+// the whole run (without an expected stdout, every configuration must
+// print what the first one did).
+func setCheckers(fns []*Function) error {
+	verifiers := map[*run.CustomModule]checker{}
+	for _, f := range fns {
+		if f.Custom == nil {
+			exp, err := f.Workload.Expect(f.Cell.Lang, f.N)
+			if err != nil {
+				return err
+			}
+			f.chk = oracle{exp}
+			continue
+		}
+		chk, ok := verifiers[f.Custom]
+		if !ok {
+			v, err := f.Custom.NewVerifier()
+			if err != nil {
+				return fmt.Errorf("--wasm %s: %w", f.Custom.Name, err)
+			}
+			chk = verifier{v}
+			verifiers[f.Custom] = chk
+		}
+		f.chk = chk
+	}
+	return nil
+}
+
 // add folds written records into the summary figures.
 func (s *Stats) add(recs []results.Record) {
 	for _, r := range recs {
 		switch {
 		case r.Kind == results.KindFailure:
 			s.Failures++
+			if s.FirstError == "" {
+				s.FirstError = r.Error
+			}
 		case r.Kind != results.KindSample:
 		case r.Phase == PhaseBurstColdStarts:
 			s.BurstColdStarts += int(r.Value)
@@ -372,13 +413,82 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 	if o.RoleARN == "" {
 		fmt.Fprintln(w, "an execution role would be created (AWSLambdaBasicExecutionRole only) and deleted at the end")
 	}
+	printCustom(w, fns)
 	if len(unavailable) > 0 {
 		fmt.Fprintf(w, "\nunavailable (%d):\n  %s\n", len(unavailable), strings.Join(unavailable, "\n  "))
 	}
 }
 
+// printCustom lists the --wasm modules of a plan: what each package of
+// theirs ships besides the worker, how it is checked, and the packages'
+// sizes.
+func printCustom(w io.Writer, fns []*Function) {
+	var mods []*run.CustomModule
+	pkgs := map[*run.CustomModule][]*Artifact{}
+	for _, f := range fns {
+		if f.Custom == nil {
+			continue
+		}
+		as, seen := pkgs[f.Custom]
+		if !seen {
+			mods = append(mods, f.Custom)
+		}
+		if f.Artifact.Unavailable != "" || slices.Contains(as, f.Artifact) {
+			continue
+		}
+		pkgs[f.Custom] = append(as, f.Artifact)
+	}
+	if len(mods) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n--wasm modules (%d), each shipped in its packages with its stdin file and preopened folders; "+
+		"a function's package is read-only at %s on AWS Lambda, so a module cannot write into its preopened folders there:\n", len(mods), pkg.TaskRoot)
+	for _, c := range mods {
+		fmt.Fprintf(w, "  %s: %s, %s", c.Name, filepath.Base(c.Path), fmtBytes(fileBytes(c.Path)))
+		if len(c.Args) > 0 {
+			fmt.Fprintf(w, ", args %q", c.Args)
+		}
+		if c.StdinPath != "" {
+			fmt.Fprintf(w, ", stdin %s", c.StdinPath)
+		}
+		for _, d := range c.Dirs {
+			fmt.Fprintf(w, ", preopens %s as %q", d.Host, d.Guest)
+		}
+		if as := pkgs[c]; len(as) > 0 && as[0].InputBytes > 0 {
+			fmt.Fprintf(w, " (inputs %s)", fmtBytes(as[0].InputBytes))
+		}
+		switch {
+		case c.ExpectStdout != "" && c.ExpectStderr != "":
+			fmt.Fprintf(w, "; checked against %s and %s", filepath.Base(c.ExpectStdout), filepath.Base(c.ExpectStderr))
+		case c.ExpectStdout != "":
+			fmt.Fprintf(w, "; checked against %s", filepath.Base(c.ExpectStdout))
+		default:
+			fmt.Fprint(w, "; no expected stdout: every configuration must print what the first one does")
+		}
+		fmt.Fprintln(w)
+		var sizes []string
+		for _, a := range pkgs[c] {
+			sizes = append(sizes, fmt.Sprintf("%s/%s %s %s %s", a.Runtime, a.Tier, a.Arch, a.Package, fmtBytes(a.Bytes)))
+		}
+		if len(sizes) == 0 {
+			sizes = []string{"none can be built (see unavailable)"}
+		}
+		fmt.Fprintf(w, "    packages: %s\n", strings.Join(sizes, "; "))
+	}
+}
+
+func fileBytes(p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
 func fmtBytes(n int64) string {
 	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
 	case n >= 10<<20:
 		return fmt.Sprintf("%d MB", n>>20)
 	case n >= 1<<20:
