@@ -36,11 +36,16 @@ func runDeployAWS(s *State, args []string) error {
 			"Deploys one Lambda function per runtime x tier x workload x language x architecture x memory x package,\n"+
 			"forces cold starts, invokes warm and in bursts, writes results.jsonl (target aws-lambda) and deletes\n"+
 			"everything it created. Credentials come from the standard AWS chain (environment, ~/.aws, SSO, roles).\n"+
+			"\nWith --wasm, your own WASI command modules (FILE.wasm, or a Sightglass benchmark folder: every *.wasm in it,\n"+
+			"checked against <name>.stdout.expected, the folder preopened as \".\") replace the built-in workloads. Each\n"+
+			"function package ships the module, its --stdin file and its preopened folders; AWS Lambda mounts a package\n"+
+			"read-only at /var/task, so a module cannot write into its preopened folders there (only /tmp is writable).\n"+
+			"A wrong output is a failure record with a line diff, never a verified sample.\n"+
 			"\nFlags:")
 		fs.PrintDefaults()
 	}
 	var rts, tiers, wls, langs, arches, mems, pkgs listFlag
-	var params repeatFlag
+	var params, wasm, wasmArgs, dirs repeatFlag
 	region := fs.String("region", "", "AWS region to deploy in (required unless --dry-run)")
 	role := fs.String("role", "", "execution role ARN to use (default: create a minimal one for the run and delete it)")
 	fs.Var(&rts, "runtime", "runtimes, comma-separated (default: wazero)")
@@ -48,6 +53,11 @@ func runDeployAWS(s *State, args []string) error {
 	fs.Var(&wls, "workload", "workloads (default: fib)")
 	fs.Var(&langs, "lang", "source languages (default: all the workload has)")
 	fs.Var(&params, "param", "workload parameter NAME=V1,V2 (repeatable; default: each workload's quick value)")
+	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder, instead of the workloads (repeatable)")
+	fs.Var(&wasmArgs, "arg", "argument passed to every --wasm module (repeatable)")
+	stdin := fs.String("stdin", "", "file fed to the --wasm modules' stdin (shipped in the package)")
+	fs.Var(&dirs, "dir", "preopen HOST[:GUEST] for the --wasm modules (repeatable; shipped in the package, read-only on Lambda)")
+	expect := fs.String("expect-stdout", "", "file with the --wasm modules' expected stdout")
 	fs.Var(&arches, "arch", "architectures: x86_64, arm64 (default: x86_64)")
 	fs.Var(&mems, "memory", "memory sizes in MB (default: 128,512,1024,1769; 1769 MB is one full vCPU)")
 	fs.Var(&pkgs, "package", "package types: zip, image (default: zip)")
@@ -96,6 +106,20 @@ func runDeployAWS(s *State, args []string) error {
 		return usageError("--run-id goes with --cleanup")
 	}
 
+	var custom []run.CustomModule
+	switch {
+	case len(wasm) > 0:
+		if len(wls) > 0 || len(langs) > 0 || len(params) > 0 {
+			return usageError("--wasm replaces the built-in workloads: drop --workload, --lang and --param")
+		}
+		var err error
+		if custom, err = run.CustomModules(wasm, wasmArgs, *stdin, dirs, *expect); err != nil {
+			return usageError("%v", err)
+		}
+	case len(wasmArgs) > 0 || *stdin != "" || len(dirs) > 0 || *expect != "":
+		return usageError("--arg, --stdin, --dir and --expect-stdout go with --wasm")
+	}
+
 	memMB, err := parseMemory(mems)
 	if err != nil {
 		return usageError("--memory: %v", err)
@@ -103,7 +127,7 @@ func runDeployAWS(s *State, args []string) error {
 	if len(rts) == 0 {
 		rts = listFlag{"wazero"}
 	}
-	if len(wls) == 0 {
+	if len(wls) == 0 && len(custom) == 0 {
 		wls = listFlag{"fib"}
 	}
 	if len(arches) == 0 {
@@ -145,7 +169,7 @@ func runDeployAWS(s *State, args []string) error {
 	// The credentials are checked inside Run before anything is built; the
 	// planning below only reads this machine's workers.
 	rtsFound := run.Discover(s.Ctx, s.BinDir)
-	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0}
+	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0, Custom: custom}
 	cells, notes, err := run.Plan(ro, rtsFound, []string{awsdeploy.Target}, s.BinDir)
 	if err != nil {
 		return err

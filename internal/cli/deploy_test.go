@@ -17,6 +17,11 @@ import (
 
 func TestDeployArgumentErrors(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "aws")
+	sg := filepath.Join("..", "..", "testdata", "sightglass")
+	notWasm := filepath.Join(t.TempDir(), "x.wasm")
+	if err := os.WriteFile(notWasm, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -33,6 +38,17 @@ func TestDeployArgumentErrors(t *testing.T) {
 		{[]string{"deploy", "aws", "--run-id", "x"}, 2, "--run-id goes with --cleanup"},
 		{[]string{"deploy", "aws", "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", sg, "--workload", "fib", "--out", out}, 2,
+			"--wasm replaces the built-in workloads: drop --workload, --lang and --param"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", sg, "--param", "fib=20", "--out", out}, 2, "--wasm replaces the built-in workloads"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", filepath.Join(sg, "nope.wasm"), "--out", out}, 2, "nope.wasm: stat"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", notWasm, "--out", out}, 2, "not a WebAssembly binary"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", t.TempDir(), "--out", out}, 2, "a folder must hold *.wasm files"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", sg, "--stdin", filepath.Join(sg, "missing-input"), "--out", out}, 2, "--stdin"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", sg, "--dir", filepath.Join(sg, "input.txt"), "--out", out}, 2, "not a folder"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--stdin", filepath.Join(sg, "input.txt"), "--out", out}, 2,
+			"--arg, --stdin, --dir and --expect-stdout go with --wasm"},
+		{[]string{"deploy", "aws", "--wasm", sg, "--out", out}, 2, "--region is required"},
 	} {
 		s, _, errb := testState(t)
 		code := Run(s, tc.args)
@@ -145,6 +161,25 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	}
 	if !strings.Contains(stdout.String(), "nothing was sent to AWS") || !strings.Contains(stdout.String(), "1 functions, 3 invocations") {
 		t.Errorf("dry run printed:\n%s", stdout)
+	}
+	if n := cloud.Requests.Load(); n != 0 {
+		t.Fatalf("the dry run sent %d requests", n)
+	}
+
+	// --wasm: a module of one's own with a preopened folder, in the plan.
+	s, stdout, errb = deployState(t, bin)
+	sg, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "sightglass"))
+	wargs := []string{"deploy", "aws", "--region", awstest.Region, "--runtime", "wazero", "--tier", "jit", "--memory", "256",
+		"--wasm", filepath.Join(sg, "checksum.wasm"), "--dir", sg + ":.", "--arg", "input.txt",
+		"--expect-stdout", filepath.Join(sg, "checksum.stdout.expected"), "--dry-run", "--out", filepath.Join(t.TempDir(), "wasm")}
+	if code := Run(s, wargs); code != 0 {
+		t.Fatalf("--wasm dry run: exit %d, stderr %s", code, errb)
+	}
+	for _, want := range []string{"bench-", "-wazero-jit-checksum-wasm-x86-256-zip", "--wasm modules (1)", `args ["input.txt"]`,
+		"preopens " + sg + ` as "."`, "read-only at /var/task", "checked against checksum.stdout.expected", "packages: wazero/jit x86_64 zip"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--wasm dry run does not say %q:\n%s", want, stdout)
+		}
 	}
 	if n := cloud.Requests.Load(); n != 0 {
 		t.Fatalf("the dry run sent %d requests", n)
