@@ -33,6 +33,9 @@ func runList(s *State, args []string) error {
 			if len(t.Limits) > 0 {
 				what += " [limits: " + strings.Join(t.Limits, "; ") + "]"
 			}
+			if run.IsInterpreter(t.Name) && t.Unavailable == "" {
+				what += " [" + run.OutOfDefault + "]"
+			}
 			if t.Prepared {
 				what += " [needs a prepare step; artifact kept in the run folder]"
 			}

@@ -48,6 +48,18 @@ type Options struct {
 	Custom []CustomModule `json:"custom,omitempty"`
 }
 
+// Interpreter tiers take minutes per sample at the default parameters
+// (wazero's interpreter: about 76 s for fib(42) in C, 5 min in Go), so the
+// default matrix leaves them out; --quick (small parameters) and a --tier
+// that names them bring them in.
+var interpreterTiers = []string{"interp", "interpreter", "interpreter-aot"}
+
+// IsInterpreter reports whether a tier is an interpreter.
+func IsInterpreter(tier string) bool { return contains(interpreterTiers, tier) }
+
+// OutOfDefault is the note on interpreter tiers a default run leaves out.
+const OutOfDefault = "not in the default matrix: an interpreter takes minutes per sample at the default parameters; run with --quick, or name it with --tier"
+
 // HardCapFactor bounds how long minimum sample counts may stretch a cell.
 const HardCapFactor = 4
 
@@ -157,6 +169,10 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 		}
 		for _, t := range r.Tiers {
 			if len(o.Tiers) > 0 && !contains(o.Tiers, t.Name) {
+				continue
+			}
+			if len(o.Tiers) == 0 && !o.Quick && IsInterpreter(t.Name) {
+				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, OutOfDefault))
 				continue
 			}
 			if t.Unavailable != "" {

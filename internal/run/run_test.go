@@ -387,3 +387,37 @@ func TestETAIgnoresCallCostCells(t *testing.T) {
 		t.Errorf("eta %v, want %v", got, want)
 	}
 }
+
+func TestDefaultMatrixLeavesInterpretersOut(t *testing.T) {
+	tiersOf := func(o Options) map[string]bool {
+		cells, notes, err := Plan(o, testRuntimes(), []string{"local"}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, c := range cells {
+			got[c.Tier] = true
+		}
+		if !o.Quick && len(o.Tiers) == 0 {
+			found := false
+			for _, n := range notes {
+				found = found || (n.Tier == "interp" && n.Note == OutOfDefault)
+			}
+			if !found {
+				t.Error("no note says why the interpreter is left out")
+			}
+		}
+		return got
+	}
+	if got := tiersOf(Defaults(false)); got["interp"] || !got["jit"] || !got["aot"] {
+		t.Errorf("default matrix tiers %v: want jit and aot, not interp", got)
+	}
+	if got := tiersOf(Defaults(true)); !got["interp"] {
+		t.Errorf("quick matrix tiers %v: want interp too", got)
+	}
+	o := Defaults(false)
+	o.Tiers = []string{"interp"}
+	if got := tiersOf(o); !got["interp"] || len(got) != 1 {
+		t.Errorf("--tier interp: tiers %v", got)
+	}
+}
