@@ -119,6 +119,7 @@ func TestDeployCustomModules(t *testing.T) {
 		if exec[i].Value >= all[i].Value {
 			t.Errorf("checksum: execute %.0f ns is not inside execute_all %.0f ns", exec[i].Value, all[i].Value)
 		}
+		t.Logf("checksum (cold %v): execute / execute_all = %.2f", exec[i].Cold, exec[i].Value/all[i].Value)
 	}
 	if got := len(samples(cs, PhaseInitDuration)); got != 1 {
 		t.Errorf("checksum: %d init_duration samples, want 1", got)
