@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
-	"github.com/wasmbench/bench/workloads"
 )
 
 // Task kinds, the middle part of a task ID.
@@ -310,48 +310,46 @@ func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: e.Message, Stderr: e.Stderr})
 }
 
-// expectation is what a cell's output must be.
-func (r *runner) expectation(s *cellState) (*workloads.Expectation, error) {
+// checker returns how a cell's outputs are verified: against the
+// workload's oracle, or a custom module's expected files (or the other
+// runtimes' agreement). Call-cost cells produce no output.
+func (r *runner) checker(s *cellState) (func(*runners.Output) error, error) {
 	switch {
 	case s.callCost:
 		return nil, nil
 	case s.Custom != nil:
-		return nil, nil // checkCustom
+		return func(o *runners.Output) error { return r.checkCustom(s, o) }, nil
 	default:
 		e, err := s.Workload.Expect(s.Lang, s.N)
-		return &e, err
+		if err != nil {
+			return nil, err
+		}
+		return e.Check, nil
 	}
 }
 
 // records turns a task's outcome into samples, verifying each output.
 func (r *runner) records(s *cellState, kind, id string, proc int, out target.Outcome) ([]results.Record, error) {
-	exp, err := r.expectation(s)
+	check, err := r.checker(s)
 	if err != nil {
 		return nil, err
 	}
 	verified := map[int]bool{}
 	var verr error
-	allOK := exp != nil || s.callCost || s.Custom != nil
+	allOK := true
 	for _, ev := range out.Events {
 		if ev.Type != runners.EventOutput {
 			continue
 		}
-		ok := false
-		if exp != nil || s.Custom != nil {
-			check := func(o *runners.Output) error { return exp.Check(o) }
-			if s.Custom != nil {
-				check = func(o *runners.Output) error { return r.checkCustom(s, o) }
-			}
-			if err := check(ev.Output); err != nil {
-				if verr == nil {
-					verr = fmt.Errorf("iteration %d: %w", ev.Iteration, err)
-				}
-			} else {
-				ok = true
-			}
+		err := errors.New("nothing to check it against")
+		if check != nil {
+			err = check(ev.Output)
 		}
-		verified[ev.Iteration] = ok
-		allOK = allOK && ok
+		if err != nil && verr == nil {
+			verr = fmt.Errorf("iteration %d: %w", ev.Iteration, err)
+		}
+		verified[ev.Iteration] = err == nil
+		allOK = allOK && err == nil
 	}
 	if out.Err != nil && !s.callCost {
 		allOK = false
