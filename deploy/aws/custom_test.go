@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,7 +170,7 @@ func TestCustomAgreementAcrossConfigurations(t *testing.T) {
 		t.Fatal(err)
 	}
 	chk := verifier{v}
-	o := &Options{Prices: DefaultPrices}
+	o := &Options{Prices: pricing.Default}
 	fn := func(mem int) *Function {
 		return &Function{Cell: results.Cell{Runtime: "wazero", Tier: "jit", Workload: c.Name, Lang: "wasm", Target: Target},
 			Arch: ArchX86, MemoryMB: mem, Package: PackageZip, Custom: c, Artifact: &Artifact{}, chk: chk}

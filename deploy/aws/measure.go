@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"strconv"
 	"strings"
 	"sync"
@@ -305,7 +306,7 @@ func (m *measurer) record(inv invocation) error {
 		if rep.HasInit {
 			sample(PhaseInitDuration, rep.InitDurationMS*1e6, results.UnitNS)
 		}
-		billed := BilledMS(rep.DurationMS, rep.BilledDurationMS, rep.InitDurationMS)
+		billed := pricing.BilledMS(rep.DurationMS, rep.BilledDurationMS, rep.InitDurationMS)
 		sample(PhaseDuration, rep.DurationMS*1e6, results.UnitNS)
 		sample(PhaseBilledDuration, billed*1e6, results.UnitNS)
 		sample(PhaseMaxMemoryUsed, rep.MaxMemoryUsedMB*mib, results.UnitBytes)

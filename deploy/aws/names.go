@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"regexp"
 	"strings"
 	"time"
@@ -12,8 +13,8 @@ import (
 
 // Architectures, as Lambda names them.
 const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
+	ArchX86 = pricing.X86_64
+	ArchARM = pricing.ARM64
 )
 
 // Packages.

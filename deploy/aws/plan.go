@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
 	"sort"
 	"strconv"
@@ -60,7 +61,7 @@ type Options struct {
 	Out string
 	// RunID names and tags everything (default NewRunID).
 	RunID  string
-	Prices Prices
+	Prices pricing.Prices
 	// BinDir holds the workers (bin/), SrcDir the source tree for
 	// cross-compiling them (empty: no cross-compiling).
 	BinDir, SrcDir string
@@ -87,7 +88,7 @@ func (o *Options) defaults() {
 		o.RunID = NewRunID(time.Now())
 	}
 	if o.Prices.GBSecond == nil {
-		o.Prices = DefaultPrices
+		o.Prices = pricing.Default
 	}
 	if o.DirectUploadLimit == 0 {
 		o.DirectUploadLimit = DirectUploadLimit

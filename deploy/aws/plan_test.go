@@ -4,7 +4,6 @@ import (
 	"context"
 	"debug/elf"
 	"errors"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,33 +146,6 @@ func TestFunctionName(t *testing.T) {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
 			t.Errorf("name %q has %q", a, r)
 		}
-	}
-}
-
-func TestPrices(t *testing.T) {
-	p := DefaultPrices
-	// 1000 ms at 1024 MB on x86_64 is one GB-second plus a request.
-	got, err := p.Invocation(ArchX86, 1024, 1000)
-	if err != nil || math.Abs(got-(0.0000166667+0.0000002)) > 1e-12 {
-		t.Errorf("x86_64 1 GB-s = %v, %v", got, err)
-	}
-	arm, _ := p.Invocation(ArchARM, 1024, 1000)
-	if r := (arm - 2e-7) / (got - 2e-7); math.Abs(r-0.8) > 0.001 {
-		t.Errorf("arm64/x86_64 GB-s price ratio %.4f, want 0.8", r)
-	}
-	if _, err := p.Invocation("mips", 128, 1); err == nil {
-		t.Errorf("unknown arch priced")
-	}
-	// INIT billing: a new-style REPORT already includes it, an old-style
-	// one gets it added.
-	if b := BilledMS(12.3, 62, 49.4); b != 62 {
-		t.Errorf("new-style billed %v, want 62", b)
-	}
-	if b := BilledMS(12.3, 13, 49.4); b != 63 {
-		t.Errorf("old-style billed %v, want 13+50", b)
-	}
-	if b := BilledMS(1.2, 2, 0); b != 2 {
-		t.Errorf("warm billed %v, want 2", b)
 	}
 }
 

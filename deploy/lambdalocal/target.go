@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ const (
 	PhaseDuration       = "duration"        // REPORT Duration: event handed over to response
 	PhaseBilledDuration = "billed_duration" // REPORT Billed Duration (INIT included when cold)
 	PhaseMaxMemoryUsed  = "max_memory_used" // REPORT Max Memory Used, bytes (the measured peak, not rounded)
+	PhasePrice          = "price"           // USD the invocation would cost on Lambda x86_64 (pricing.Default)
 )
 
 // Options configures the lambda-local target (and the container targets
@@ -213,6 +215,13 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 		}
 		extra(PhaseDuration, float64(rep.Duration), results.UnitNS, cold, i, warmup)
 		extra(PhaseBilledDuration, float64(rep.BilledDuration), results.UnitNS, cold, i, warmup)
+		// What this invocation would cost on Lambda (x86_64, this memory
+		// size, the dated price table): the local cost chart's input.
+		if price, err := pricing.Default.Invocation(pricing.X86_64, mem, float64(rep.BilledDuration)/1e6); err == nil {
+			extra(PhasePrice, price, results.UnitUSD, cold, i, warmup)
+			out.Extra[len(out.Extra)-1].PriceUSD = price
+			out.Extra[len(out.Extra)-1].Arch = pricing.X86_64
+		}
 		extra(PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
 		if rep.MaxMemoryUsed > out.MaxRSS {
 			out.MaxRSS = rep.MaxMemoryUsed

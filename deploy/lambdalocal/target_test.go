@@ -2,6 +2,7 @@ package lambdalocal
 
 import (
 	"context"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,6 +105,12 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 		if len(ex[p]) != 1 || ex[p][0].Value <= 0 || !ex[p][0].Cold || ex[p][0].MemoryMB != 512 || ex[p][0].Package != "zip" {
 			t.Errorf("extra %s: %+v", p, ex[p])
 		}
+	}
+	// The price is what Lambda would bill for this REPORT (512 MB, x86_64).
+	billed := ex[PhaseBilledDuration][0].Value
+	want, _ := pricing.Default.Invocation(pricing.X86_64, 512, billed/1e6)
+	if p := ex[PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != want || p[0].PriceUSD != want {
+		t.Errorf("price %+v, want %g USD for %v ns billed at 512 MB", p, want, billed)
 	}
 	// The client's total holds the environment's init and the invocation.
 	if init, dur := ex[PhaseInitDuration][0].Value, ex[PhaseDuration][0].Value; float64(out.Total) < init+dur {

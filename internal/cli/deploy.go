@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,9 +71,9 @@ func runDeployAWS(s *State, args []string) error {
 	dry := fs.Bool("dry-run", false, "build every artifact and print the plan and its cost; no AWS call")
 	cleanup := fs.Bool("cleanup", false, "delete everything bench created in --region (found by the bench:run-id tag)")
 	runID := fs.String("run-id", "", "with --cleanup: only this run's resources")
-	priceX86 := fs.Float64("price-gbs-x86_64", awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchX86], "USD per GB-second on x86_64")
-	priceARM := fs.Float64("price-gbs-arm64", awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchARM], "USD per GB-second on arm64")
-	priceReq := fs.Float64("price-requests", awsdeploy.DefaultPrices.PerMillionRequests, "USD per million requests")
+	priceX86 := fs.Float64("price-gbs-x86_64", pricing.Default.GBSecond[awsdeploy.ArchX86], "USD per GB-second on x86_64")
+	priceARM := fs.Float64("price-gbs-arm64", pricing.Default.GBSecond[awsdeploy.ArchARM], "USD per GB-second on arm64")
+	priceReq := fs.Float64("price-requests", pricing.Default.PerMillionRequests, "USD per million requests")
 	estimate := fs.Float64("estimate-ms", 1000, "with --dry-run: billed milliseconds per invocation the cost estimate assumes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -144,15 +145,15 @@ func runDeployAWS(s *State, args []string) error {
 		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
 		Cold: *cold, Warm: *warm, Burst: *burst, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
 		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
-		Prices: awsdeploy.Prices{Region: awsdeploy.DefaultPrices.Region, AsOf: awsdeploy.DefaultPrices.AsOf,
-			Source: awsdeploy.DefaultPrices.Source, PerMillionRequests: *priceReq,
+		Prices: pricing.Prices{Region: pricing.Default.Region, AsOf: pricing.Default.AsOf,
+			Source: pricing.Default.Source, PerMillionRequests: *priceReq,
 			GBSecond: map[string]float64{awsdeploy.ArchX86: *priceX86, awsdeploy.ArchARM: *priceARM}},
 		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
 		// An S3 endpoint of one's own (a local S3) has no bucket host names.
 		Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""},
 	}
-	if *priceX86 != awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchX86] || *priceARM != awsdeploy.DefaultPrices.GBSecond[awsdeploy.ArchARM] ||
-		*priceReq != awsdeploy.DefaultPrices.PerMillionRequests {
+	if *priceX86 != pricing.Default.GBSecond[awsdeploy.ArchX86] || *priceARM != pricing.Default.GBSecond[awsdeploy.ArchARM] ||
+		*priceReq != pricing.Default.PerMillionRequests {
 		o.Prices.Source, o.Prices.AsOf = "given by flags", time.Now().Format("2006-01-02")
 	}
 	if err := o.Check(); err != nil {

@@ -1,8 +1,18 @@
-package aws
+// Package pricing holds what AWS Lambda charges — one dated price table,
+// overridable by flags — and turns a REPORT line's billed duration into the
+// price of an invocation, for bench deploy aws and the local serverless
+// targets alike.
+package pricing
 
 import (
 	"fmt"
 	"math"
+)
+
+// Lambda architectures.
+const (
+	X86_64 = "x86_64"
+	ARM64  = "arm64"
 )
 
 // Prices is what Lambda charges: the one price table bench uses, dated and
@@ -20,16 +30,16 @@ type Prices struct {
 	Source string
 }
 
-// DefaultPrices: AWS Lambda on-demand pricing, us-east-1, first tier
+// Default: AWS Lambda on-demand pricing, us-east-1, first tier
 // (the first 6 billion GB-seconds a month), as of 2025-08-01 — the day
 // Lambda started billing the INIT phase of every function. Free tier not
 // subtracted. Ephemeral storage beyond the free 512 MB is not used.
-var DefaultPrices = Prices{
+var Default = Prices{
 	Region: "us-east-1",
 	AsOf:   "2025-08-01",
 	GBSecond: map[string]float64{
-		ArchX86: 0.0000166667,
-		ArchARM: 0.0000133334,
+		X86_64: 0.0000166667,
+		ARM64:  0.0000133334,
 	},
 	PerMillionRequests: 0.20,
 	Source:             "AWS Lambda pricing page, on-demand, first tier",
@@ -62,5 +72,5 @@ func BilledMS(durationMS, billedMS, initMS float64) float64 {
 // String says which prices are used.
 func (p Prices) String() string {
 	return fmt.Sprintf("USD %.10f/GB-s x86_64, %.10f/GB-s arm64, %.2f per million requests (%s, %s, as of %s)",
-		p.GBSecond[ArchX86], p.GBSecond[ArchARM], p.PerMillionRequests, p.Source, p.Region, p.AsOf)
+		p.GBSecond[X86_64], p.GBSecond[ARM64], p.PerMillionRequests, p.Source, p.Region, p.AsOf)
 }
