@@ -108,9 +108,9 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 	}
 	// The price is what Lambda would bill for this REPORT (512 MB, x86_64).
 	billed := ex[PhaseBilledDuration][0].Value
-	want, _ := pricing.Default.Invocation(pricing.X86_64, 512, billed/1e6)
-	if p := ex[PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != want || p[0].PriceUSD != want {
-		t.Errorf("price %+v, want %g USD for %v ns billed at 512 MB", p, want, billed)
+	wantUSD, _ := pricing.Default.Invocation(pricing.X86_64, 512, billed/1e6)
+	if p := ex[PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != wantUSD || p[0].PriceUSD != wantUSD {
+		t.Errorf("price %+v, want %g USD for %v ns billed at 512 MB", p, wantUSD, billed)
 	}
 	// The client's total holds the environment's init and the invocation.
 	if init, dur := ex[PhaseInitDuration][0].Value, ex[PhaseDuration][0].Value; float64(out.Total) < init+dur {
