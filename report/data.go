@@ -249,6 +249,10 @@ func (d *Data) Warnings() []string {
 			w = append(w, fmt.Sprintf("results from more than one machine in one file: %s and %s", Fingerprint(*d.Env), Fingerprint(*e)))
 		}
 	}
+	if short := d.shortestNative(); short > 0 && short < nativeShortNS {
+		w = append(w, fmt.Sprintf("native executions as short as %s: the native build's execute includes starting its process (about 1 ms), "+
+			"so ratios to native of such cells understate native speed; compare at the default parameters", FormatDuration(short)))
+	}
 	for i, s := range d.Skipped {
 		if i == 5 {
 			w = append(w, fmt.Sprintf("... and %d more unreadable lines", len(d.Skipped)-5))
@@ -261,6 +265,22 @@ func (d *Data) Warnings() []string {
 		w = append(w, fmt.Sprintf("%s: %s: %v", filepath.Base(s.File)+":"+itoa(s.Line), what, s.Err))
 	}
 	return w
+}
+
+// nativeShortNS is the native execute median under which process start
+// (about 1 ms) is more than a few percent of it.
+const nativeShortNS = 50e6
+
+// shortestNative is the smallest median of the native runtime's execute
+// series, or 0 when there is none.
+func (d *Data) shortestNative() float64 {
+	var min float64
+	for _, s := range d.Series {
+		if s.Runtime == "native" && s.Phase == "execute" && s.Summary.N > 0 && (min == 0 || s.Summary.Median < min) {
+			min = s.Summary.Median
+		}
+	}
+	return min
 }
 
 // SameMachine reports whether two fingerprints describe one machine.

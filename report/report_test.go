@@ -365,3 +365,24 @@ func TestTaskVariantsFilledIn(t *testing.T) {
 		t.Error("FromRecords modified its input")
 	}
 }
+
+func TestShortNativeWarning(t *testing.T) {
+	rec := func(v float64) results.Record {
+		return results.Record{Kind: results.KindSample, Cell: results.Cell{Runtime: "native", Tier: "native", Workload: "fib",
+			Lang: "c", Param: "42", Target: "local"}, Phase: "execute", Value: v, Unit: results.UnitNS, Verified: true}
+	}
+	warned := func(v float64) bool {
+		for _, w := range FromRecords([]results.Record{rec(v), rec(v), rec(v)}).Warnings() {
+			if strings.Contains(w, "native executions as short as") {
+				return true
+			}
+		}
+		return false
+	}
+	if !warned(3e6) {
+		t.Error("no warning for 3 ms native executions")
+	}
+	if warned(600e6) {
+		t.Error("a warning for 600 ms native executions")
+	}
+}
