@@ -171,12 +171,12 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 			if len(o.Tiers) > 0 && !contains(o.Tiers, t.Name) {
 				continue
 			}
-			if len(o.Tiers) == 0 && !o.Quick && IsInterpreter(t.Name) {
-				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, OutOfDefault))
-				continue
-			}
 			if t.Unavailable != "" {
 				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, "tier unavailable: "+t.Unavailable))
+				continue
+			}
+			if len(o.Tiers) == 0 && !o.Quick && IsInterpreter(t.Name) {
+				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, OutOfDefault))
 				continue
 			}
 			for _, x := range wls {

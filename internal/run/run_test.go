@@ -116,6 +116,8 @@ func testRuntimes() []*Runtime {
 		{RuntimeSpec: RuntimeSpec{Name: "wazero", Binary: "bench-wazero"}, Version: "v1.12.0", Tiers: []runners.TierInfo{
 			{Name: "jit"}, {Name: "aot", Prepared: true}, {Name: "interp"}}},
 		{RuntimeSpec: RuntimeSpec{Name: "wasmer", Binary: "bench-wasmer"}, Unavailable: "worker bench-wasmer not found"},
+		{RuntimeSpec: RuntimeSpec{Name: "wasmtime", Binary: "bench-wasmtime"}, Version: "v25.0.0", Tiers: []runners.TierInfo{
+			{Name: "interpreter", Unavailable: "Pulley is not built in"}}},
 	}
 }
 
@@ -408,6 +410,13 @@ func TestDefaultMatrixLeavesInterpretersOut(t *testing.T) {
 			}
 		}
 		return got
+	}
+	// An unavailable interpreter is noted as unavailable, not as left out.
+	_, notes, _ := Plan(Defaults(false), testRuntimes(), []string{"local"}, t.TempDir())
+	for _, n := range notes {
+		if n.Runtime == "wasmtime" && !strings.Contains(n.Note, "Pulley is not built in") {
+			t.Errorf("wasmtime's unavailable interpreter noted as %q", n.Note)
+		}
 	}
 	if got := tiersOf(Defaults(false)); got["interp"] || !got["jit"] || !got["aot"] {
 		t.Errorf("default matrix tiers %v: want jit and aot, not interp", got)
