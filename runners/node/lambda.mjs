@@ -33,9 +33,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { WASI } from 'node:wasi';
 
-import { JobError, Kind, PROCESS_TIER, RUNTIME, TIERS, checkImports, hello, readOutput, version } from './worker.mjs';
+import { JobError, JobRunner, Kind, PROCESS_TIER, RUNTIME, TIERS, checkImports, hello, version } from './worker.mjs';
 
 const ERROR_TYPE_PREFIX = 'Bench.'; // runners.ErrorTypePrefix
 
@@ -87,6 +86,7 @@ class Fn {
       throw new JobError(Kind.badJob, `BENCH_MAX_MEMORY_BYTES="${env.BENCH_MAX_MEMORY_BYTES}" is not a byte count`);
     }
     if (cap > 0) v8.setFlagsFromString(`--wasm-max-mem-pages=${Math.floor(cap / 65536)}`);
+    this.maxMemory = cap;
     const dInit = elapsed(t0);
 
     t0 = now();
@@ -138,76 +138,37 @@ class Fn {
     return resp;
   }
 
+  // execute runs one invocation through worker.mjs's own JobRunner, so the
+  // instantiate and execute phases, the in-process timeout, the memory-cap
+  // classification and the output are exactly what a local worker does.
   execute(req, label, events) {
-    const name = this.module.name;
     let stdinPath = req.stdin_path || '';
     if (stdinPath && !path.isAbsolute(stdinPath)) stdinPath = path.join(this.taskRoot, stdinPath);
     if (req.stdin) {
       stdinPath = path.join(this.scratch, 'stdin');
       fs.writeFileSync(stdinPath, Buffer.from(req.stdin, 'base64'));
     }
-    const stdoutPath = path.join(this.scratch, 'stdout');
-    const stderrPath = path.join(this.scratch, 'stderr');
-    const fds = [];
-    try {
-      let benchStart = 0n;
-      let benchEnd = 0n;
-      const bench = { start: () => { benchStart = now(); }, end: () => { benchEnd = now(); } };
-      const t0 = now();
-      let wasi;
-      let inst;
-      try {
-        try {
-          fds.push(fs.openSync(stdinPath || '/dev/null', 'r'));
-        } catch (err) {
-          throw new JobError(Kind.badJob, `stdin: ${err.message}`);
-        }
-        fds.push(fs.openSync(stdoutPath, 'w'));
-        fds.push(fs.openSync(stderrPath, 'w'));
-        // Preopened folders shipped in the package (runners.LambdaRequest.Dirs).
-        const preopens = {};
-        for (const d of req.dirs || []) {
-          const host = path.isAbsolute(d.host) ? d.host : path.join(this.taskRoot, d.host);
-          if (!fs.existsSync(host) || !fs.statSync(host).isDirectory()) {
-            throw new JobError(Kind.badJob, `preopened folder ${host} (guest ${d.guest}): not a folder in the function package`);
-          }
-          preopens[d.guest] = host;
-        }
-        wasi = new WASI({
-          version: 'preview1', returnOnExit: true, args: [name, ...(req.args || [])], env: req.env || {},
-          stdin: fds[0], stdout: fds[1], stderr: fds[2], preopens,
-        });
-        checkImports(this.mod); // name an import node does not provide, as worker.mjs does
-        inst = new WebAssembly.Instance(this.mod, { ...wasi.getImportObject(), bench });
-      } catch (err) {
-        const e = classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${name}`);
-        throw e;
+    // Preopened folders shipped in the package (runners.LambdaRequest.Dirs).
+    const dirs = [];
+    for (const d of req.dirs || []) {
+      const host = path.isAbsolute(d.host) ? d.host : path.join(this.taskRoot, d.host);
+      if (!fs.existsSync(host) || !fs.statSync(host).isDirectory()) {
+        throw new JobError(Kind.badJob, `preopened folder ${host} (guest ${d.guest}): not a folder in the function package`);
       }
-      const dInst = elapsed(t0);
-      let code;
-      const t1 = now();
-      try {
-        code = wasi.start(inst);
-      } catch (err) {
-        const e = classify(err, isOutOfMemory(err) ? Kind.memory : Kind.trap, `node: run ${name}`);
-        e.stderr = readOutput(stdoutPath, stderrPath, false).stderr || '';
-        throw e;
-      }
-      const dExec = elapsed(t1);
-      events.push(label({ type: 'phase', phase: 'instantiate', ns: dInst }));
-      if (benchStart && benchEnd) {
-        events.push(label({ type: 'phase', phase: 'execute', ns: elapsed(benchStart, benchEnd) }));
-        events.push(label({ type: 'phase', phase: 'execute_all', ns: dExec }));
-      } else {
-        events.push(label({ type: 'phase', phase: 'execute', ns: dExec }));
-      }
-      const out = readOutput(stdoutPath, stderrPath, req.keep_stdout);
-      out.exit_code = code === undefined ? 0 : code;
-      events.push(label({ type: 'output', output: out }));
-      if (out.exit_code !== 0) throw new JobError(Kind.exit, `${name} exited with code ${out.exit_code}`, out.stderr);
-    } finally {
-      for (const fd of fds) fs.closeSync(fd);
+      dirs.push({ host, guest: d.guest });
     }
+    try {
+      checkImports(this.mod); // name an import node does not provide, as worker.mjs does
+    } catch (err) {
+      throw classify(err, Kind.unsupported, `node: instantiate ${this.module.name}`);
+    }
+    const job = {
+      id: 'invoke', op: 'cold', tier: this.tier, module: this.module, args: req.args || [], env: req.env || {},
+      stdin_path: stdinPath, dirs, timeout_ns: req.timeout_ns || 0, keep_stdout: !!req.keep_stdout,
+      max_memory_bytes: this.maxMemory,
+    };
+    const iter = req.iteration || 0;
+    new JobRunner(job, (ev) => events.push(label(ev))).execute(this.mod, this.scratch, iter, !!req.warmup);
   }
 }
 
