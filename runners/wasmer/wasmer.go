@@ -270,22 +270,8 @@ func (e *aotEngine) Prepare(ctx context.Context, src runners.Source) (string, in
 	if err != nil {
 		return "", 0, fmt.Errorf("serialize: %w", err)
 	}
-	if err := os.MkdirAll(e.artifactDir, 0o755); err != nil {
-		return "", 0, fmt.Errorf("artifact folder: %w", err)
-	}
-	tmp, err := os.CreateTemp(e.artifactDir, ".tmp-*")
-	if err != nil {
-		return "", 0, fmt.Errorf("write artifact: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return "", 0, fmt.Errorf("write artifact %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return "", 0, fmt.Errorf("write artifact: %w", err)
+	if err := runners.WriteArtifact(path, b); err != nil {
+		return "", 0, err
 	}
 	return path, int64(len(b)), nil
 }

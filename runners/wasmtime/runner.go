@@ -162,23 +162,9 @@ func (e *engine) Prepare(_ context.Context, src runners.Source) (string, int64, 
 	if err != nil {
 		return "", 0, fmt.Errorf("serialize %s: %w", src.Name, err)
 	}
-	if err := os.MkdirAll(e.dir, 0o755); err != nil {
-		return "", 0, fmt.Errorf("artifact dir: %w", err)
-	}
 	path := ArtifactPath(e.dir, src)
-	tmp, err := os.CreateTemp(e.dir, ".cwasm-*")
-	if err != nil {
-		return "", 0, fmt.Errorf("write artifact: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return "", 0, fmt.Errorf("write artifact %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return "", 0, fmt.Errorf("write artifact %s: %w", path, err)
+	if err := runners.WriteArtifact(path, b); err != nil {
+		return "", 0, err
 	}
 	return path, int64(len(b)), nil
 }
