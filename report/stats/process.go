@@ -1,0 +1,278 @@
+package stats
+
+// Process-level statistics: the process is the unit of replication.
+//
+// Every process (a cold sample's fresh worker, a warm worker, a fresh
+// Lambda environment or container) shifts all of its values together:
+// the CPU it landed on, its memory layout, what else ran on the machine
+// meanwhile. Executions inside one warm process are therefore a cluster,
+// not independent draws, and treating them as independent makes every
+// interval too narrow and every test too eager (a seeded simulation with a
+// per-process shift equal to the within-process noise labelled 27-30% of
+// identical rows faster or slower).
+//
+// So each process is reduced to one unit value (the median of its counted
+// executions; a cold sample is its own unit), and all inference is done on
+// the units: the centre is their geometric mean, the interval a Student t
+// interval on their logarithms, and a comparison Welch's t-test on the
+// logarithms of the two runs' units, whose exponentiated mean difference
+// is the ratio NEW/OLD. Logarithms make the interval a ratio interval
+// (timings are right-skewed and compared as ratios) and let the t
+// procedures' assumption (roughly normal units) hold far better than on
+// raw times. The test is exact under that assumption for any number of
+// units, and the method needs at least MinUnits per side for a verdict.
+
+import (
+	"math"
+	"sort"
+	"strconv"
+
+	mstats "github.com/aclements/go-moremath/stats"
+)
+
+// MethodName names the process-level method in every output that rests
+// on it.
+const MethodName = "process-level: one unit per process (median of its executions), " +
+	"geometric mean with Student t interval on log units; comparisons by Welch's t-test on log units"
+
+// MinUnits is the fewest independent units (processes) a side needs for
+// an interval and a verdict.
+const MinUnits = 3
+
+// Units reduces clustered values to one unit value per process: the
+// median of each non-empty group. The order of groups is kept.
+func Units(groups [][]float64) []float64 {
+	out := make([]float64, 0, len(groups))
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		out = append(out, median(sorted(g)))
+	}
+	return out
+}
+
+// ProcessSummary is a process-level summary of one series.
+type ProcessSummary struct {
+	// Units is the number of independent units (processes); Values the
+	// number of values under them.
+	Units, Values int
+	// Center is the geometric mean of the unit values; Median their
+	// median.
+	Center, Median float64
+	// Lo and Hi bound the Student t interval for the geometric mean at
+	// level Confidence; HasCI is false below MinUnits units (or when a
+	// value is not positive) and Note says why.
+	Lo, Hi float64
+	HasCI  bool
+	Note   string
+	// Between is the spread between processes: the standard deviation of
+	// the log unit values (about the CV between processes). Within is
+	// the spread inside one process: the pooled standard deviation of
+	// log values around their own process's mean (0 when no process has
+	// two values). HasWithin is false when no process has two values.
+	Between, Within float64
+	HasWithin       bool
+}
+
+// HalfWidth is the interval's relative half-width: the larger of Hi/Center-1
+// and 1-Lo/Center (+Inf without an interval).
+func (p ProcessSummary) HalfWidth() float64 {
+	if !p.HasCI || p.Center <= 0 {
+		return math.Inf(1)
+	}
+	return math.Max(p.Hi/p.Center-1, 1-p.Lo/p.Center)
+}
+
+// SummarizeProcesses summarizes clustered values: groups[i] holds the
+// counted values of process i (one value for a cold sample).
+func SummarizeProcesses(groups [][]float64) ProcessSummary {
+	units := Units(groups)
+	var p ProcessSummary
+	p.Units = len(units)
+	for _, g := range groups {
+		p.Values += len(g)
+	}
+	if p.Units == 0 {
+		p.Note = "no samples"
+		return p
+	}
+	p.Median = median(sorted(units))
+	logs, ok := logsOf(units)
+	if !ok {
+		p.Center = mean(units)
+		p.Note = "values not all positive: no interval"
+		return p
+	}
+	m, sd := meanSD(logs)
+	p.Center = math.Exp(m)
+	p.Between = sd
+	p.Within, p.HasWithin = pooledWithin(groups)
+	if p.Units < MinUnits {
+		p.Note = "too few processes for an interval: need at least " + strconv.Itoa(MinUnits)
+		return p
+	}
+	h := tQuantile(1-(1-Confidence)/2, float64(p.Units-1)) * sd / math.Sqrt(float64(p.Units))
+	p.Lo, p.Hi, p.HasCI = math.Exp(m-h), math.Exp(m+h), true
+	return p
+}
+
+// pooledWithin is the pooled standard deviation of log values around
+// their own group's mean, over groups with two or more positive values.
+func pooledWithin(groups [][]float64) (float64, bool) {
+	var ss float64
+	df := 0
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		logs, ok := logsOf(g)
+		if !ok {
+			continue
+		}
+		m, _ := meanSD(logs)
+		for _, l := range logs {
+			ss += (l - m) * (l - m)
+		}
+		df += len(g) - 1
+	}
+	if df == 0 {
+		return 0, false
+	}
+	return math.Sqrt(ss / float64(df)), true
+}
+
+// UnitComparison is NEW relative to OLD on process-level units.
+type UnitComparison struct {
+	N1, N2 int
+	// Ratio is exp(mean log NEW - mean log OLD), the ratio of geometric
+	// means; Lo and Hi bound its Welch interval at level Confidence.
+	Ratio, Lo, Hi float64
+	HasCI         bool
+	// P is Welch's two-sided p-value; DF its Welch-Satterthwaite degrees
+	// of freedom; SE the standard error of the log ratio.
+	P, DF, SE float64
+	Note      string
+}
+
+// CompareUnits compares two sets of unit values with Welch's t-test on
+// their logarithms. Fewer than MinUnits on a side gives no interval and
+// P = 1: too little data is never a verdict.
+func CompareUnits(old, new []float64) UnitComparison {
+	c := UnitComparison{N1: len(old), N2: len(new), P: 1}
+	lo, ok1 := logsOf(old)
+	ln, ok2 := logsOf(new)
+	if !ok1 || !ok2 || c.N1 == 0 || c.N2 == 0 {
+		c.Note = "values not all positive: no ratio"
+		if c.N1 == 0 || c.N2 == 0 {
+			c.Note = "no samples on one side"
+		}
+		return c
+	}
+	m1, s1 := meanSD(lo)
+	m2, s2 := meanSD(ln)
+	d := m2 - m1
+	c.Ratio = math.Exp(d)
+	if c.N1 < MinUnits || c.N2 < MinUnits {
+		c.Note = "too few processes: need at least " + strconv.Itoa(MinUnits) + " per side"
+		return c
+	}
+	v1, v2 := s1*s1/float64(c.N1), s2*s2/float64(c.N2)
+	c.SE = math.Sqrt(v1 + v2)
+	if c.SE == 0 {
+		// Identical units on each side (deterministic figures): the
+		// ratio is exact.
+		c.Lo, c.Hi, c.HasCI, c.DF = c.Ratio, c.Ratio, true, math.Inf(1)
+		if d != 0 {
+			c.P = 0
+		}
+		return c
+	}
+	c.DF = (v1 + v2) * (v1 + v2) / (v1*v1/float64(c.N1-1) + v2*v2/float64(c.N2-1))
+	t := d / c.SE
+	c.P = 2 * (1 - tCDF(math.Abs(t), c.DF))
+	h := tQuantile(1-(1-Confidence)/2, c.DF) * c.SE
+	c.Lo, c.Hi, c.HasCI = math.Exp(d-h), math.Exp(d+h), true
+	return c
+}
+
+// AdjustBH returns Benjamini-Hochberg adjusted p-values (q-values) for
+// ps, in the same order: rejecting every test with q <= alpha controls the
+// false discovery rate across them at alpha (for independent or positively
+// dependent tests).
+func AdjustBH(ps []float64) []float64 {
+	n := len(ps)
+	q := make([]float64, n)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	prev := 1.0
+	for r := n - 1; r >= 0; r-- {
+		i := idx[r]
+		v := math.Min(prev, ps[i]*float64(n)/float64(r+1))
+		q[i] = math.Min(v, 1)
+		prev = q[i]
+	}
+	return q
+}
+
+// tCDF is Student's t distribution's CDF with df degrees of freedom.
+func tCDF(x, df float64) float64 {
+	if math.IsInf(df, 1) || df > 1e6 {
+		return mstats.StdNormal.CDF(x)
+	}
+	return mstats.TDist{V: df}.CDF(x)
+}
+
+// tQuantile inverts tCDF by bisection (p in (0.5, 1)).
+func tQuantile(p, df float64) float64 {
+	if math.IsInf(df, 1) || df > 1e6 {
+		return mstats.StdNormal.InvCDF(p)
+	}
+	lo, hi := 0.0, 1.0
+	for tCDF(hi, df) < p {
+		hi *= 2
+	}
+	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
+		mid := (lo + hi) / 2
+		if tCDF(mid, df) < p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+func logsOf(xs []float64) ([]float64, bool) {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		if !(x > 0) || math.IsInf(x, 0) {
+			return nil, false
+		}
+		out[i] = math.Log(x)
+	}
+	return out, true
+}
+
+func meanSD(xs []float64) (m, sd float64) {
+	m = mean(xs)
+	if len(xs) < 2 {
+		return m, 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(ss / float64(len(xs)-1))
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
