@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,8 +23,10 @@ type event struct {
 	Env     map[string]string `json:"env"`
 	AllocMB int               `json:"alloc_mb"`
 	Sleep   bool              `json:"sleep"`
-	Fail    bool              `json:"fail"`
-	Exit    bool              `json:"exit"`
+	// SpinMS burns that much CPU time (user and system, all threads).
+	SpinMS int  `json:"spin_ms"`
+	Fail   bool `json:"fail"`
+	Exit   bool `json:"exit"`
 }
 
 type reply struct {
@@ -31,7 +34,19 @@ type reply struct {
 	PID   int               `json:"pid"`
 	Env   map[string]string `json:"env"`
 	Count int               `json:"count"`
+	// Cgroup is /proc/self/cgroup: where the host (or the container
+	// engine) put the function.
+	Cgroup string `json:"cgroup"`
 }
+
+// cpuTime is the process's CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+var sink uint64
 
 var count int
 
@@ -48,6 +63,13 @@ func handle(_ context.Context, ev event) (reply, error) {
 		time.Sleep(time.Hour)
 	case ev.Fail:
 		return reply{}, errors.New("the function failed on purpose")
+	case ev.SpinMS > 0:
+		end := cpuTime() + time.Duration(ev.SpinMS)*time.Millisecond
+		for cpuTime() < end {
+			for i := 0; i < 100000; i++ {
+				sink = sink*31 + uint64(i)
+			}
+		}
 	case ev.Exit:
 		fmt.Fprintln(os.Stderr, "fakefn: exiting mid-invocation")
 		os.Exit(7)
@@ -70,7 +92,8 @@ func handle(_ context.Context, ev event) (reply, error) {
 		f.Close()
 		os.Remove(f.Name())
 	}
-	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count}, nil
+	cg, _ := os.ReadFile("/proc/self/cgroup")
+	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count, Cgroup: string(cg)}, nil
 }
 
 func main() {
