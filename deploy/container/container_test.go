@@ -262,9 +262,13 @@ func TestCPUShareInEngineConfig(t *testing.T) {
 		t.Errorf("no share, yet docker create %s", args)
 	}
 	s.CPU = share
+	s.CPU.Shares = 262144
+	if args := strings.Join(dockerCreateArgs("n", "img", s, true), " "); !strings.Contains(args, "--cpu-quota 7236 --cpu-shares 262144") {
+		t.Errorf("weighted share, docker create %s", args)
+	}
 	cfg := ociConfig("/root", s, "/bench-runc/x")
 	res := cfg["linux"].(map[string]any)["resources"].(map[string]any)
-	if cpu := res["cpu"].(map[string]any); cpu["quota"] != int64(7236) || cpu["period"] != int64(100000) {
+	if cpu := res["cpu"].(map[string]any); cpu["quota"] != int64(7236) || cpu["period"] != int64(100000) || cpu["shares"] != int64(262144) {
 		t.Errorf("runc resources.cpu %v", cpu)
 	}
 	if mem := res["memory"].(map[string]any); mem["limit"] != int64(128<<20) {

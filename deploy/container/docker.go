@@ -35,7 +35,7 @@ func (d *dockerLauncher) MemoryLimit() string    { return "docker --memory (and 
 // CPULimit implements lambdalocal.CPULimiter: the container's own cgroup
 // gets the quota.
 func (d *dockerLauncher) CPULimit(s lambdalocal.CPUShare) string {
-	return fmt.Sprintf("docker --cpu-quota %d --cpu-period %d", s.QuotaUS, s.PeriodUS)
+	return fmt.Sprintf("docker --cpu-quota %d --cpu-period %d --cpu-shares %d", s.QuotaUS, s.PeriodUS, s.Shares)
 }
 func (d *dockerLauncher) available(ctx context.Context) error {
 	d.mu.Lock()
@@ -180,6 +180,9 @@ func dockerCreateArgs(name, ref string, s lambdalocal.LaunchSpec, cgroupfs bool)
 	if s.CPU.QuotaUS > 0 {
 		args = append(args, "--cpu-period", strconv.FormatInt(s.CPU.PeriodUS, 10),
 			"--cpu-quota", strconv.FormatInt(s.CPU.QuotaUS, 10))
+		if s.CPU.Shares > 0 {
+			args = append(args, "--cpu-shares", strconv.FormatInt(s.CPU.Shares, 10))
+		}
 	}
 	for _, kv := range s.Env {
 		args = append(args, "--env", kv)

@@ -40,7 +40,7 @@ func (r *runcLauncher) MemoryLimit() string {
 // CPULimit implements lambdalocal.CPULimiter: the container's own cgroup
 // gets the quota.
 func (r *runcLauncher) CPULimit(s lambdalocal.CPUShare) string {
-	return fmt.Sprintf("runc linux.resources.cpu quota %d period %d", s.QuotaUS, s.PeriodUS)
+	return fmt.Sprintf("runc linux.resources.cpu quota %d period %d shares %d", s.QuotaUS, s.PeriodUS, s.Shares)
 }
 
 func (r *runcLauncher) available(context.Context) error {
@@ -205,7 +205,11 @@ func ociConfig(root string, s lambdalocal.LaunchSpec, cgroupsPath string) map[st
 		res["memory"] = map[string]any{"limit": lim, "swap": lim}
 	}
 	if s.CPU.QuotaUS > 0 {
-		res["cpu"] = map[string]any{"quota": s.CPU.QuotaUS, "period": s.CPU.PeriodUS}
+		cpu := map[string]any{"quota": s.CPU.QuotaUS, "period": s.CPU.PeriodUS}
+		if s.CPU.Shares > 0 {
+			cpu["shares"] = s.CPU.Shares // runc converts it to cpu.weight on cgroup v2
+		}
+		res["cpu"] = cpu
 	}
 	if len(res) > 0 {
 		linux["resources"] = res

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -278,27 +277,23 @@ func (c *Cgroup) setMemory() error {
 	return nil
 }
 
-// setCPU writes the CFS bandwidth quota — cgroup v1's cpu.cfs_period_us
-// and cpu.cfs_quota_us, cgroup v2's cpu.max — and the group's weight
-// against the machine's other work: as many tasks' worth (cpu.shares 1024,
-// cpu.weight 100 each) as the vCPUs it may use, rounded up. A group
-// competes as one entity, so with the default weight a function's threads
-// would together weigh as one thread of any other process: the weight
-// keeps the grouping itself from slowing a multi-threaded function down,
-// and gives a single-threaded one no more than it had outside the group.
+// setCPU writes the CFS bandwidth quota and the weight: cgroup v1's
+// cpu.cfs_period_us, cpu.cfs_quota_us and cpu.shares, cgroup v2's cpu.max
+// and cpu.weight.
 func (c *Cgroup) setCPU() error {
 	g := c.groups[c.cpu]
-	tasks := int64(math.Ceil(c.share.VCPU()))
 	type setting struct{ name, v string }
 	files := []setting{
 		{"cpu.cfs_period_us", strconv.FormatInt(c.share.PeriodUS, 10)},
 		{"cpu.cfs_quota_us", strconv.FormatInt(c.share.QuotaUS, 10)},
-		{"cpu.shares", strconv.FormatInt(1024*tasks, 10)},
+	}
+	if c.share.Shares > 0 {
+		files = append(files, setting{"cpu.shares", strconv.FormatInt(c.share.Shares, 10)})
 	}
 	if g.v2 {
-		files = []setting{
-			{"cpu.max", fmt.Sprintf("%d %d", c.share.QuotaUS, c.share.PeriodUS)},
-			{"cpu.weight", strconv.FormatInt(min(100*tasks, 10000), 10)},
+		files = []setting{{"cpu.max", fmt.Sprintf("%d %d", c.share.QuotaUS, c.share.PeriodUS)}}
+		if c.share.Shares > 0 {
+			files = append(files, setting{"cpu.weight", strconv.FormatInt(c.share.Weight(), 10)})
 		}
 	}
 	for _, f := range files {

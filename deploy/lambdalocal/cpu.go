@@ -28,10 +28,47 @@ const cfsPeriodUS = 100_000
 const cfsMinQuotaUS = 1000
 
 // CPUShare is the CPU an environment gets, as a CFS bandwidth quota: at
-// most QuotaUS of CPU time (over all its threads) in every PeriodUS.
+// most QuotaUS of CPU time (over all its threads) in every PeriodUS; and
+// its weight against the machine's other work, in cgroup v1 cpu.shares
+// (1024 a task, 0 for the default).
 type CPUShare struct {
 	MemoryMB          int
 	QuotaUS, PeriodUS int64
+	Shares            int64
+}
+
+// Weights of an environment's group (cgroup v1 cpu.shares).
+const (
+	taskShares = 1024   // one ordinary task's
+	maxShares  = 262144 // the kernel's largest
+)
+
+// withWeight gives a share its weight on a machine of that many CPUs. A
+// share that leaves at least one CPU (or half the machine) to the rest
+// gets the highest weight, so that the machine's other work cannot keep
+// the environment from its quota, as nothing keeps a Lambda function
+// from its vCPU share: the quota still caps it. A larger share weighs as
+// many tasks as its vCPUs, rounded up (a group competes as one entity: at
+// the default weight all of a function's threads would together count as
+// one thread of any other process), so that it cannot take the whole
+// machine from the rest, this host included.
+func withWeight(s CPUShare, machine float64) CPUShare {
+	v := s.VCPU()
+	if v <= machine-1 || v <= machine/2 {
+		s.Shares = maxShares
+	} else {
+		s.Shares = taskShares * int64(math.Ceil(v))
+	}
+	return s
+}
+
+// Weight is the share's weight in cgroup v2 cpu.weight (1 to 10000,
+// 100 a task), converted from Shares as runc and systemd convert it.
+func (s CPUShare) Weight() int64 {
+	if s.Shares <= 0 {
+		return 100
+	}
+	return 1 + (min(max(s.Shares, 2), maxShares)-2)*9999/(maxShares-2)
 }
 
 // LambdaCPU is the CPU share Lambda gives a function of memoryMB: memoryMB

@@ -33,6 +33,28 @@ func TestLambdaCPU(t *testing.T) {
 	}
 }
 
+func TestCPUWeight(t *testing.T) {
+	for _, c := range []struct {
+		mb      int
+		machine float64
+		shares  int64
+	}{
+		{128, 2, 262144}, {1769, 2, 262144}, // leaves a CPU to the rest: the highest weight
+		{3538, 2, 2048}, {10240, 2, 6144}, // would take the machine: as many tasks as its vCPUs
+		{128, 1, 262144}, {1024, 1, 1024}, // one CPU: up to half of it
+		{10240, 8, 262144},
+	} {
+		if got := withWeight(LambdaCPU(c.mb), c.machine).Shares; got != c.shares {
+			t.Errorf("%d MB on %v CPUs: cpu.shares %d, want %d", c.mb, c.machine, got, c.shares)
+		}
+	}
+	for shares, weight := range map[int64]int64{0: 100, 2: 1, 1024: 39, 262144: 10000} {
+		if got := (CPUShare{Shares: shares}).Weight(); got != weight {
+			t.Errorf("cpu.shares %d is cpu.weight %d, want %d", shares, got, weight)
+		}
+	}
+}
+
 func TestCPUNoteSaysWhatTheMachineLacks(t *testing.T) {
 	got := cpuNote(LambdaCPU(10240), "cgroup v1 cfs quota 578858/100000 us", 2, "2 cores")
 	for _, want := range []string{"cpu quota 5.789 vCPU for 10240 MB (Lambda: 1 vCPU per 1,769 MB): cgroup v1 cfs quota 578858/100000 us",

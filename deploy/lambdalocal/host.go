@@ -232,7 +232,8 @@ func cpuMode(cfg Config) (mode, why string, share CPUShare) {
 	if !cfg.ScaleCPU {
 		return "", "CPU scaling is off", CPUShare{}
 	}
-	share = LambdaCPU(cfg.MemoryMB)
+	machine, _ := machineCPU()
+	share = withWeight(LambdaCPU(cfg.MemoryMB), machine)
 	if _, ok := cfg.Launcher.(CPULimiter); ok {
 		return "launcher", "", share
 	}
@@ -294,9 +295,9 @@ func (h *Host) CPUEnforcement() string {
 	s := h.share
 	switch h.cpuMode {
 	case "cgroup1":
-		return cpuNote(s, fmt.Sprintf("cgroup v1 cfs quota %d/%d us", s.QuotaUS, s.PeriodUS), machine, what)
+		return cpuNote(s, fmt.Sprintf("cgroup v1 cfs quota %d/%d us, cpu.shares %d", s.QuotaUS, s.PeriodUS, s.Shares), machine, what)
 	case "cgroup2":
-		return cpuNote(s, fmt.Sprintf("cgroup v2 cpu.max %d %d", s.QuotaUS, s.PeriodUS), machine, what)
+		return cpuNote(s, fmt.Sprintf("cgroup v2 cpu.max %d %d, cpu.weight %d", s.QuotaUS, s.PeriodUS, s.Weight()), machine, what)
 	case "launcher":
 		return cpuNote(s, h.cfg.Launcher.(CPULimiter).CPULimit(s), machine, what)
 	}

@@ -423,6 +423,17 @@ func TestHostCPUQuota(t *testing.T) {
 	if got := h.CPU(); got.QuotaUS != 7236 || got.PeriodUS != 100000 {
 		t.Errorf("CPU() %+v", got)
 	}
+	// The group's weight is the share's: the highest, on a machine with a
+	// CPU to spare.
+	g := h.env.cg.groups[h.env.cg.cpu]
+	want := strconv.FormatInt(h.CPU().Shares, 10)
+	file := "cpu.shares"
+	if g.v2 {
+		want, file = strconv.FormatInt(h.CPU().Weight(), 10), "cpu.weight"
+	}
+	if b, _ := os.ReadFile(filepath.Join(g.dir, file)); strings.TrimSpace(string(b)) != want || !strings.Contains(note, file+" "+want) {
+		t.Errorf("%s %q, want %s; note %q", file, b, want, note)
+	}
 	// 50 ms of CPU at 7.236 ms per 100 ms period: throttled, whatever
 	// else this machine is doing.
 	resp, _, _ := invokeFake(t, h, `{"spin_ms":50}`)
