@@ -251,7 +251,9 @@ func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome,
 			}
 			return out, err
 		}
-		cpuQuota, cpuNote = h.CPU().VCPU(), h.CPUEnforcement()
+		if rep.Cold || cpuNote == "" { // a new environment: the host may have had to give up its CPU cgroup
+			cpuQuota, cpuNote = h.CPU().VCPU(), h.CPUEnforcement()
+		}
 		first := len(out.Extra)
 		cold := task.Job.Op == runners.OpCold
 		if rep.Cold {

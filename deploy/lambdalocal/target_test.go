@@ -266,6 +266,64 @@ func TestTargetFunctionTimeout(t *testing.T) {
 	}
 }
 
+// fakeTask is a task whose function is fakefn, set up by the FAKEFN_*
+// settings in its module file.
+func fakeTask(t *testing.T, settings string) target.Task {
+	t.Helper()
+	task := fibTask(t, runners.OpCold, "jit", 20)
+	task.Worker = runners.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
+	if err := os.WriteFile(task.Job.Module.Path, []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+// An INIT past its limit is re-run inside the invocation: the samples say
+// so, and the first INIT is a suppressed_init sample, not an
+// init_duration.
+func TestTargetSuppressedInit(t *testing.T) {
+	tg := New(Options{InitTimeout: 200 * time.Millisecond, FunctionTimeout: time.Minute})
+	defer tg.Close()
+	out, err := tg.Run(context.Background(), fakeTask(t, "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=400"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err != nil {
+		t.Fatalf("suppressed init: %+v", out.Err)
+	}
+	ex := extras(out)
+	if len(ex[PhaseInitDuration]) != 0 || len(ex[PhaseSuppressedInit]) != 1 || ex[PhaseSuppressedInit][0].Value < 200e6 {
+		t.Errorf("init samples: %+v", out.Extra)
+	}
+	if d := ex[PhaseDuration]; len(d) != 1 || d[0].Value < 400e6 {
+		t.Errorf("the duration does not hold the re-run INIT: %+v", d)
+	}
+	for _, r := range out.Extra {
+		if r.Phase != results.PhasePackageBytes && !strings.Contains(r.Note, "suppressed init: the INIT ran past Lambda's 0.2 s init limit") {
+			t.Errorf("%s: note %q", r.Phase, r.Note)
+		}
+	}
+}
+
+// A re-run INIT past the function timeout fails the cell as a timeout in
+// phase invoke, naming both limits.
+func TestTargetSuppressedInitTimesOut(t *testing.T) {
+	tg := New(Options{InitTimeout: 200 * time.Millisecond, FunctionTimeout: 300 * time.Millisecond})
+	defer tg.Close()
+	out, err := tg.Run(context.Background(), fakeTask(t, "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=60000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "timeout in phase invoke: the INIT ran past Lambda's 0.2 s init limit (phase init), was re-run inside the " +
+		"invocation and ran past the function timeout (0.3 s) there: RequestId: "
+	if out.Err == nil || out.Err.Kind != runners.KindTimeout || !strings.HasPrefix(out.Err.Message, want) {
+		t.Fatalf("got %+v\nwant kind timeout, message %q...", out.Err, want)
+	}
+	if len(extras(out)[PhaseSuppressedInit]) != 1 {
+		t.Errorf("no suppressed_init sample: %+v", out.Extra)
+	}
+}
+
 func TestTargetFunctionTimeoutOption(t *testing.T) {
 	if d := New(Options{}).FunctionTimeout(); d != 3*time.Second {
 		t.Errorf("default function timeout %v, want Lambda's 3 s", d)

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -96,7 +98,32 @@ func handle(_ context.Context, ev event) (reply, error) {
 	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count, Cgroup: string(cg)}, nil
 }
 
+// settingsFromModule applies the FAKEFN_* settings written in the module
+// a bench target packaged as the function's (BENCH_MODULE): a text file
+// such as "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=500", so that a target
+// test can pick the fake's behaviour, which the target's own environment
+// does not carry.
+func settingsFromModule() {
+	p := os.Getenv("BENCH_MODULE")
+	if p == "" || os.Getenv("FAKEFN_MODE") != "" {
+		return
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), p)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return
+	}
+	for _, kv := range strings.Fields(string(b)) {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "FAKEFN_") {
+			os.Setenv(k, v)
+		}
+	}
+}
+
 func main() {
+	settingsFromModule()
 	switch os.Getenv("FAKEFN_MODE") {
 	case "exit-init":
 		fmt.Fprintln(os.Stderr, "fakefn: cannot initialise, exiting")
