@@ -81,6 +81,7 @@ type Record struct {
 	MemoryMB   int     `json:"memory_mb,omitempty"` // configured function memory
 	Package    string  `json:"package,omitempty"`   // zip | image
 	PriceUSD   float64 `json:"price_usd,omitempty"` // cost of this invocation, where priced
+	CPUQuota   float64 `json:"cpu_quota,omitempty"` // vCPUs a serverless environment's CPU quota allowed (memory/1769 MB)
 	Cache      string  `json:"cache,omitempty"`     // AOT cache state: none | disk
 	WarmMode   string  `json:"warm_mode,omitempty"` // fresh-instance | live-instance
 	ModuleName string  `json:"module,omitempty"`    // the module file a custom workload came from

@@ -41,8 +41,14 @@ type Options struct {
 	Engine string
 	// MemoryMB is the function's memory size when a task names none.
 	MemoryMB int
+	// FunctionTimeout is the function timeout; Lambda's default, 3 s,
+	// when zero (see lambdalocal.Options).
+	FunctionTimeout time.Duration
 	// InitTimeout bounds an environment's init; 10 s when zero.
 	InitTimeout time.Duration
+	// NoCPUScaling lets every container use the whole machine's CPU at
+	// any memory size, instead of the share Lambda gives that size.
+	NoCPUScaling bool
 	// WorkDir holds the packages, images and bundles; a temporary folder
 	// when empty.
 	WorkDir string
@@ -97,7 +103,8 @@ func New(opts Options) (*Target, error) {
 	}
 	t.opts = opts
 	t.inner = lambdalocal.New(lambdalocal.Options{Name: "container-local", Launcher: t.l, MemoryMB: opts.MemoryMB,
-		InitTimeout: opts.InitTimeout, WorkDir: opts.WorkDir, Log: opts.Log,
+		FunctionTimeout: opts.FunctionTimeout, InitTimeout: opts.InitTimeout, NoCPUScaling: opts.NoCPUScaling,
+		WorkDir: opts.WorkDir, Log: opts.Log,
 		Prepare: func(ctx context.Context, dir string, files []pkg.File) (string, int64, error) {
 			size, err := t.l.prepare(ctx, dir, files)
 			return "image", size, err
@@ -112,11 +119,24 @@ func (t *Target) Name() string { return "container-local" }
 func (t *Target) Engine() string { return t.opts.Engine }
 
 // Available implements target.Target: it says what is missing — the
-// engine's executable, a reachable Docker daemon, root for runc.
-func (t *Target) Available(ctx context.Context) error { return t.l.available(ctx) }
+// engine's executable, a reachable Docker daemon, root for runc — or
+// what is wrong with the options.
+func (t *Target) Available(ctx context.Context) error {
+	if err := t.inner.Available(ctx); err != nil {
+		return err
+	}
+	return t.l.available(ctx)
+}
 
 // MemoryEnforcement says how the memory size is enforced.
 func (t *Target) MemoryEnforcement() string { return t.inner.MemoryEnforcement() }
+
+// CPUScaling says what CPU a container of a memory size (0: the default)
+// gets, and how.
+func (t *Target) CPUScaling(memoryMB int) string { return t.inner.CPUScaling(memoryMB) }
+
+// FunctionTimeout is the function timeout the target applies.
+func (t *Target) FunctionTimeout() time.Duration { return t.inner.FunctionTimeout() }
 
 // Close removes the packages, bundles and the images it loaded.
 func (t *Target) Close() error {

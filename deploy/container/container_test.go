@@ -2,10 +2,14 @@ package container
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -74,7 +78,7 @@ func build(t *testing.T, pkgPath, name string) string {
 // engine cannot run here.
 func engine(t *testing.T, name string) *Target {
 	t.Helper()
-	tg, err := New(Options{Engine: name})
+	tg, err := New(Options{Engine: name, FunctionTimeout: time.Minute}) // not about the timeout: a busy machine must not fail it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +180,100 @@ func testEngine(t *testing.T, name string) {
 	verify(t, out, 20, 3)
 
 	testOutOfMemory(t, tg)
+	testCPUQuota(t, tg)
+}
+
+// testCPUQuota runs a function at 128 MB: the container's own cgroup has
+// Lambda's CPU quota for it, 128/1769 of a CPU.
+func testCPUQuota(t *testing.T, tg *Target) {
+	t.Helper()
+	exe := build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")
+	dir := t.TempDir()
+	if _, err := tg.l.prepare(context.Background(), dir, []pkg.File{{Name: "bootstrap", Src: exe}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := tg.l.(*dockerLauncher); ok {
+		t.Cleanup(d.close)
+	}
+	h, err := lambdalocal.NewHost(lambdalocal.Config{TaskRoot: dir, Launcher: tg.l, MemoryMB: 128, ScaleCPU: true, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	note := h.CPUEnforcement()
+	t.Logf("cpu: %s", note)
+	if !strings.Contains(note, "cpu quota 0.072 vCPU for 128 MB") || !strings.Contains(note, tg.l.Name()) {
+		t.Errorf("note %q", note)
+	}
+	resp, _, err := h.Invoke(context.Background(), []byte(`{}`))
+	if err != nil || resp.FunctionError != "" {
+		t.Fatalf("invoke: %v %s\n%s", err, resp.Payload, resp.Logs)
+	}
+	var reply struct {
+		Cgroup string `json:"cgroup"`
+	}
+	if err := json.Unmarshal(resp.Payload, &reply); err != nil {
+		t.Fatal(err)
+	}
+	if q, p := cpuQuota(t, reply.Cgroup); q != 7236 || p != 100000 {
+		t.Errorf("the container's cgroup has quota %d/%d us, want 7236/100000", q, p)
+	}
+}
+
+// cpuQuota reads the CPU quota of the cgroup a /proc/<pid>/cgroup text
+// names (the engines here share the host's cgroup namespace).
+func cpuQuota(t *testing.T, procCgroup string) (quota, period int64) {
+	t.Helper()
+	read := func(p string) int64 {
+		b, _ := os.ReadFile(p)
+		n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		return n
+	}
+	for _, line := range strings.Split(strings.TrimSpace(procCgroup), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) == 3 && slices.Contains(strings.Split(parts[1], ","), "cpu") {
+			dir := filepath.Join("/sys/fs/cgroup/cpu", parts[2])
+			return read(filepath.Join(dir, "cpu.cfs_quota_us")), read(filepath.Join(dir, "cpu.cfs_period_us"))
+		}
+		if len(parts) == 3 && parts[0] == "0" {
+			if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", parts[2], "cpu.max")); err == nil {
+				var q, p int64
+				if _, err := fmt.Sscanf(string(b), "%d %d", &q, &p); err == nil {
+					return q, p
+				}
+			}
+		}
+	}
+	t.Fatalf("no CPU quota for the cgroups in %q", procCgroup)
+	return 0, 0
+}
+
+func TestCPUShareInEngineConfig(t *testing.T) {
+	share := lambdalocal.LambdaCPU(128)
+	s := lambdalocal.LaunchSpec{ID: "x", Tmp: "/tmp/x", MemoryMB: 128, CPU: share, Env: []string{"A=b"}}
+	args := strings.Join(dockerCreateArgs("n", "img", s, true), " ")
+	for _, want := range []string{"--memory 128m --memory-swap 128m", "--cpu-period 100000 --cpu-quota 7236", "--env A=b img"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("docker create %s: lacks %q", args, want)
+		}
+	}
+	s.CPU = lambdalocal.CPUShare{}
+	if args := strings.Join(dockerCreateArgs("n", "img", s, true), " "); strings.Contains(args, "--cpu") {
+		t.Errorf("no share, yet docker create %s", args)
+	}
+	s.CPU = share
+	s.CPU.Shares = 262144
+	if args := strings.Join(dockerCreateArgs("n", "img", s, true), " "); !strings.Contains(args, "--cpu-quota 7236 --cpu-shares 262144") {
+		t.Errorf("weighted share, docker create %s", args)
+	}
+	cfg := ociConfig("/root", s, "/bench-runc/x")
+	res := cfg["linux"].(map[string]any)["resources"].(map[string]any)
+	if cpu := res["cpu"].(map[string]any); cpu["quota"] != int64(7236) || cpu["period"] != int64(100000) || cpu["shares"] != int64(262144) {
+		t.Errorf("runc resources.cpu %v", cpu)
+	}
+	if mem := res["memory"].(map[string]any); mem["limit"] != int64(128<<20) {
+		t.Errorf("runc resources.memory %v", mem)
+	}
 }
 
 // testOutOfMemory runs a function that allocates 256 MB in a 64 MB

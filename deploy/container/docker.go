@@ -31,6 +31,12 @@ type dockerLauncher struct {
 func (d *dockerLauncher) Name() string           { return Docker }
 func (d *dockerLauncher) TaskRoot(string) string { return pkg.TaskRoot }
 func (d *dockerLauncher) MemoryLimit() string    { return "docker --memory (and --memory-swap)" }
+
+// CPULimit implements lambdalocal.CPULimiter: the container's own cgroup
+// gets the quota.
+func (d *dockerLauncher) CPULimit(s lambdalocal.CPUShare) string {
+	return fmt.Sprintf("docker --cpu-quota %d --cpu-period %d --cpu-shares %d", s.QuotaUS, s.PeriodUS, s.Shares)
+}
 func (d *dockerLauncher) available(ctx context.Context) error {
 	d.mu.Lock()
 	checked := d.checked
@@ -121,24 +127,10 @@ func (d *dockerLauncher) Launch(ctx context.Context, s lambdalocal.LaunchSpec) (
 		return nil, err
 	}
 	name := "bench-lambda-" + s.ID + "-" + strconv.Itoa(os.Getpid())
-	args := []string{"create", "--name", name, "--network", "host", "--read-only", "--user", "65534:65534",
-		"--log-driver", "none", "--volume", s.Tmp + ":/tmp", "--pids-limit", "1024"}
 	d.mu.Lock()
 	cgroupfs := d.cgroupfs
 	d.mu.Unlock()
-	if s.Memory != nil && cgroupfs {
-		// The environment's cgroup is the container's parent: its limit
-		// applies and its peak counts the container.
-		args = append(args, "--cgroup-parent", s.Memory.Path())
-		s.Memory.AlsoRemove()
-	} else {
-		m := strconv.Itoa(s.MemoryMB) + "m"
-		args = append(args, "--memory", m, "--memory-swap", m)
-	}
-	for _, kv := range s.Env {
-		args = append(args, "--env", kv)
-	}
-	args = append(args, ref)
+	args := dockerCreateArgs(name, ref, s, cgroupfs)
 	t0 := time.Now()
 	if _, err := run(ctx, d.bin, args...); err != nil {
 		return nil, err
@@ -168,6 +160,34 @@ func (d *dockerLauncher) Launch(ctx context.Context, s lambdalocal.LaunchSpec) (
 		remove()
 	}
 	return p, nil
+}
+
+// dockerCreateArgs are the arguments of the docker create of one
+// environment. With the cgroupfs driver the environment's memory cgroup
+// is the container's parent: its limit applies and its peak counts the
+// container. Else docker limits the memory itself. The CPU share is the
+// container's own quota.
+func dockerCreateArgs(name, ref string, s lambdalocal.LaunchSpec, cgroupfs bool) []string {
+	args := []string{"create", "--name", name, "--network", "host", "--read-only", "--user", "65534:65534",
+		"--log-driver", "none", "--volume", s.Tmp + ":/tmp", "--pids-limit", "1024"}
+	if s.Cgroup != nil && s.Cgroup.LimitsMemory() && cgroupfs {
+		args = append(args, "--cgroup-parent", s.Cgroup.Path())
+		s.Cgroup.AlsoRemove()
+	} else {
+		m := strconv.Itoa(s.MemoryMB) + "m"
+		args = append(args, "--memory", m, "--memory-swap", m)
+	}
+	if s.CPU.QuotaUS > 0 {
+		args = append(args, "--cpu-period", strconv.FormatInt(s.CPU.PeriodUS, 10),
+			"--cpu-quota", strconv.FormatInt(s.CPU.QuotaUS, 10))
+		if s.CPU.Shares > 0 {
+			args = append(args, "--cpu-shares", strconv.FormatInt(s.CPU.Shares, 10))
+		}
+	}
+	for _, kv := range s.Env {
+		args = append(args, "--env", kv)
+	}
+	return append(args, ref)
 }
 
 // dockerPeak reads a running container's memory peak from its cgroup

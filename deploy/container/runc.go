@@ -37,6 +37,12 @@ func (r *runcLauncher) MemoryLimit() string {
 	return "runc linux.resources.memory (limit and swap)"
 }
 
+// CPULimit implements lambdalocal.CPULimiter: the container's own cgroup
+// gets the quota.
+func (r *runcLauncher) CPULimit(s lambdalocal.CPUShare) string {
+	return fmt.Sprintf("runc linux.resources.cpu quota %d period %d shares %d", s.QuotaUS, s.PeriodUS, s.Shares)
+}
+
 func (r *runcLauncher) available(context.Context) error {
 	if _, err := exec.LookPath(r.bin); err != nil {
 		return fmt.Errorf("container-local: runc is not installed (%v): apt-get install runc, or use --container-runtime docker", err)
@@ -154,9 +160,9 @@ func (r *runcLauncher) Launch(_ context.Context, s lambdalocal.LaunchSpec) (lamb
 	}
 	id := "bench-lambda-" + s.ID + "-" + strconv.Itoa(os.Getpid())
 	cgroupsPath := "/bench-runc/" + id
-	if s.Memory != nil {
-		cgroupsPath = s.Memory.Path() + "/runc"
-		s.Memory.AlsoRemove()
+	if s.Cgroup != nil && s.Cgroup.LimitsMemory() {
+		cgroupsPath = s.Cgroup.Path() + "/runc"
+		s.Cgroup.AlsoRemove()
 	}
 	cfg := ociConfig(root, s, cgroupsPath)
 	b, _ := json.MarshalIndent(cfg, "", "  ")
@@ -183,7 +189,8 @@ func (r *runcLauncher) Launch(_ context.Context, s lambdalocal.LaunchSpec) (lamb
 // ociConfig is the runtime spec of one environment: the image root
 // read-only, /tmp its own writable folder, an unprivileged user, no
 // capabilities, its own pid/ipc/uts/mount namespaces and the host's
-// network.
+// network; its memory limit when the environment's cgroup has none, its
+// CPU quota.
 func ociConfig(root string, s lambdalocal.LaunchSpec, cgroupsPath string) map[string]any {
 	linux := map[string]any{
 		"namespaces":  []map[string]string{{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
@@ -192,9 +199,20 @@ func ociConfig(root string, s lambdalocal.LaunchSpec, cgroupsPath string) map[st
 			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"},
 		"readonlyPaths": []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 	}
-	if s.Memory == nil {
+	res := map[string]any{}
+	if s.Cgroup == nil || !s.Cgroup.LimitsMemory() {
 		lim := int64(s.MemoryMB) << 20
-		linux["resources"] = map[string]any{"memory": map[string]any{"limit": lim, "swap": lim}}
+		res["memory"] = map[string]any{"limit": lim, "swap": lim}
+	}
+	if s.CPU.QuotaUS > 0 {
+		cpu := map[string]any{"quota": s.CPU.QuotaUS, "period": s.CPU.PeriodUS}
+		if s.CPU.Shares > 0 {
+			cpu["shares"] = s.CPU.Shares // runc converts it to cpu.weight on cgroup v2
+		}
+		res["cpu"] = cpu
+	}
+	if len(res) > 0 {
+		linux["resources"] = res
 	}
 	return map[string]any{
 		"ociVersion": "1.0.2",

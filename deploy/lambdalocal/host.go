@@ -32,10 +32,17 @@ type Config struct {
 	// MemoryMB is the function's memory size; 128 (Lambda's default)
 	// when zero.
 	MemoryMB int
-	// Timeout bounds each invocation; 3 s (Lambda's default) when zero.
+	// ScaleCPU gives each environment the CPU Lambda gives MemoryMB
+	// (LambdaCPU), by a cgroup CPU quota or the launcher's own; else an
+	// environment may use the whole machine.
+	ScaleCPU bool
+	// Timeout is the function timeout: it bounds each invocation, and an
+	// INIT re-run inside one; 3 s (Lambda's default) when zero, at most
+	// MaxTimeout.
 	Timeout time.Duration
-	// InitTimeout bounds an environment's init (launch to the first
-	// /next); 10 s, Lambda's, when zero.
+	// InitTimeout bounds an environment's INIT (launch to the first
+	// /next); 10 s, Lambda's, when zero. An INIT that runs over is
+	// re-run inside the first invocation, under Timeout, as Lambda does.
 	InitTimeout time.Duration
 	// Env is the function's environment variables.
 	Env map[string]string
@@ -59,9 +66,20 @@ type Launcher interface {
 	// Launch starts one environment and returns without waiting for it.
 	Launch(ctx context.Context, s LaunchSpec) (Proc, error)
 	// MemoryLimit says how the launcher enforces the memory size when the
-	// host has no cgroup to give it (LaunchSpec.Memory nil), or "".
+	// host has no memory cgroup to give it, or "".
 	MemoryLimit() string
 }
+
+// CPULimiter is implemented by a launcher that gives an environment its
+// CPU share itself (LaunchSpec.CPU: a container engine's CPU quota), so
+// the host's cgroup does not.
+type CPULimiter interface {
+	// CPULimit says how the launcher applies a share.
+	CPULimit(s CPUShare) string
+}
+
+// MaxTimeout is Lambda's largest function timeout, 900 s.
+const MaxTimeout = 15 * time.Minute
 
 // LaunchSpec is what a launcher needs to start one environment.
 type LaunchSpec struct {
@@ -75,9 +93,12 @@ type LaunchSpec struct {
 	// environment's /tmp.
 	Tmp      string
 	MemoryMB int
-	// Memory is the environment's memory cgroup, nil when the host could
-	// not make one: the launcher then enforces MemoryMB its own way.
-	Memory *Memory
+	// Cgroup is the environment's cgroup, nil when the host made none.
+	// When it does not limit memory (Cgroup.LimitsMemory), the launcher
+	// enforces MemoryMB its own way.
+	Cgroup *Cgroup
+	// CPU is the share a CPULimiter launcher applies; zero otherwise.
+	CPU CPUShare
 	// Output receives the environment's stdout and stderr; the process
 	// launcher hands it to the bootstrap directly.
 	Output *os.File
@@ -120,6 +141,16 @@ type Response struct {
 	InitError bool
 	// Cold is true when this invocation started a new environment.
 	Cold bool
+	// SuppressedInit is true when the environment's INIT ran past
+	// Config.InitTimeout and was re-run inside this invocation under the
+	// function timeout, as Lambda does; FirstInit is how long the first
+	// INIT ran before it was cut off. Launched and Ready are then the
+	// re-run's.
+	SuppressedInit bool
+	FirstInit      time.Duration
+	// ExitCode is the runtime's exit status when it exited on its own
+	// (ErrorType Runtime.ExitError); -1 when a signal ended it.
+	ExitCode int
 	// Logs is what the environment wrote during the invocation (and its
 	// init, when cold): the last 4 KiB, as Invoke's LogType Tail.
 	Logs string
@@ -135,9 +166,14 @@ type Response struct {
 // reach its Runtime API on 127.0.0.1, one invocation at a time; a live
 // environment serves the next invocation warm.
 type Host struct {
-	cfg      Config
-	memMode  string // cgroup1, cgroup2, or "" (why in memWhy)
-	memWhy   string
+	cfg     Config
+	memMode string // cgroup1, cgroup2, or "" (why in memWhy)
+	memWhy  string
+	// cpuMode is how the CPU share is applied: cgroup1, cgroup2,
+	// launcher, or "" (why in cpuWhy).
+	cpuMode  string
+	cpuWhy   string
+	share    CPUShare
 	mu       sync.Mutex
 	env      *environment
 	cleanups []func()
@@ -161,6 +197,9 @@ func NewHost(cfg Config) (*Host, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second
 	}
+	if cfg.Timeout < 0 || cfg.Timeout > MaxTimeout {
+		return nil, fmt.Errorf("lambda-local: function timeout %v: it must be positive and at most Lambda's maximum, %v", cfg.Timeout, MaxTimeout)
+	}
 	if cfg.InitTimeout == 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
@@ -183,8 +222,26 @@ func NewHost(cfg Config) (*Host, error) {
 		}
 	}
 	h := &Host{cfg: cfg}
-	h.memMode, h.memWhy = memoryMode()
+	h.memMode, h.memWhy = cgroupMode("memory")
+	h.cpuMode, h.cpuWhy, h.share = cpuMode(cfg)
 	return h, nil
+}
+
+// cpuMode says how a function's CPU share is applied here.
+func cpuMode(cfg Config) (mode, why string, share CPUShare) {
+	if !cfg.ScaleCPU {
+		return "", "CPU scaling is off", CPUShare{}
+	}
+	machine, _ := machineCPU()
+	share = withWeight(LambdaCPU(cfg.MemoryMB), machine)
+	if _, ok := cfg.Launcher.(CPULimiter); ok {
+		return "launcher", "", share
+	}
+	mode, why = cgroupMode("cpu")
+	if mode == "" {
+		return "", why, CPUShare{}
+	}
+	return mode, "", fitQuota(share)
 }
 
 // FromZip unpacks a deployment zip into a temporary folder and returns a
@@ -225,6 +282,30 @@ func (h *Host) MemoryEnforcement() string {
 	return "not enforced: " + h.memWhy
 }
 
+// CPU is the CPU share each environment gets; zero when CPU is not
+// scaled (CPUEnforcement says why).
+func (h *Host) CPU() CPUShare { return h.share }
+
+// CPUEnforcement says what CPU an environment gets, and how: the quota
+// and the cgroup file or launcher option that applies it, or why CPU is
+// not scaled. It says so when this machine has fewer CPUs than the
+// function's memory size would get on Lambda.
+func (h *Host) CPUEnforcement() string {
+	machine, what := machineCPU()
+	s := h.share
+	switch h.cpuMode {
+	case "cgroup1":
+		return cpuNote(s, fmt.Sprintf("cgroup v1 cfs quota %d/%d us, cpu.shares %d", s.QuotaUS, s.PeriodUS, s.Shares), machine, what)
+	case "cgroup2":
+		return cpuNote(s, fmt.Sprintf("cgroup v2 cpu.max %d %d, cpu.weight %d", s.QuotaUS, s.PeriodUS, s.Weight()), machine, what)
+	case "launcher":
+		return cpuNote(s, h.cfg.Launcher.(CPULimiter).CPULimit(s), machine, what)
+	}
+	want := LambdaCPU(h.cfg.MemoryMB).VCPU()
+	return fmt.Sprintf("cpu not scaled (%s): an environment may use all of this machine's %s at any memory size, "+
+		"where Lambda would give %d MB %.3f vCPU", h.cpuWhy, what, h.cfg.MemoryMB, want)
+}
+
 // Recycle ends the live environment, if any: the next invocation is cold.
 func (h *Host) Recycle() {
 	h.mu.Lock()
@@ -250,6 +331,18 @@ func (h *Host) Close() error {
 // environment (init error, crash, timeout, out of memory) is a Response
 // with FunctionError set, as Lambda's Invoke API reports it; the error is
 // for the host's own failures and ctx's.
+//
+// A new environment's INIT has Config.InitTimeout. One that runs over is
+// cut off and run again inside the invocation, where it and the handler
+// share the function timeout (Lambda's "suppressed init"). Lambda's
+// developer guide, "Understanding the Lambda execution environment
+// lifecycle" (docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html):
+// "The Init phase is limited to 10 seconds. If all three tasks do not
+// complete within 10 seconds, Lambda retries the Init phase at the time of
+// the first function invocation with the configured function timeout."
+// As in Lambda's logs, an INIT_REPORT line with Status: timeout marks each
+// INIT cut off, and the REPORT of the invocation then has no Init
+// Duration: its Duration holds the re-run INIT.
 func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -267,15 +360,18 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 		resp.Cold = true
 	}
 	e := h.env
-	inv := &invocation{id: newRequestID(), payload: payload, done: make(chan result, 1)}
+	inv := &invocation{id: newRequestID(), payload: payload, timeout: h.cfg.Timeout, handed: make(chan struct{}),
+		done: make(chan result, 1)}
 	e.logs.flush()
 	var mark int64 // a cold invocation's logs include the init's
 	if !resp.Cold {
 		mark = e.logs.mark()
 	}
+	var firstLogs string // a suppressed INIT's first run's output
 	h.logf("START RequestId: %s Version: $LATEST\n", inv.id)
 	rep := Report{RequestID: inv.id, MemorySizeMB: h.cfg.MemoryMB, Cold: resp.Cold}
 	resp.Launched = e.launched
+	timedOut := fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, h.cfg.Timeout.Seconds())
 
 	fail := func(errType, msg, status string) (Response, Report, error) {
 		now := time.Now()
@@ -285,11 +381,12 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 		if status == "error" {
 			rep.ErrorType = errType
 		}
-		e.mu.Lock()
-		delivered := inv.delivered
-		e.mu.Unlock()
-		if !delivered.IsZero() {
-			resp.Delivered = delivered
+		delivered, _ := inv.times()
+		resp.Delivered = delivered
+		switch {
+		case resp.SuppressedInit:
+			rep.Duration = now.Sub(e.launched) // the re-run INIT is part of the invocation
+		case !delivered.IsZero():
 			rep.Duration = now.Sub(delivered)
 		}
 		if resp.Cold {
@@ -298,7 +395,9 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 				ready = now
 			}
 			resp.Ready = ready
-			rep.InitDuration = ready.Sub(e.launched)
+			if !resp.SuppressedInit {
+				rep.InitDuration = ready.Sub(e.launched)
+			}
 		}
 		rep.MaxMemoryUsed = e.peak()
 		e.proc.Kill()
@@ -306,80 +405,113 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 		case <-e.exited: // all its output is in the log file
 		case <-time.After(10 * time.Second):
 		}
-		resp.Logs = e.logs.since(mark)
+		resp.Logs = lastBytes(firstLogs+e.logs.since(mark), logTail)
 		e.destroy()
 		h.env = nil
 		return h.finish(resp, rep)
 	}
 
-	// Hand the event over at the runtime's next /next: within the init
-	// timeout when cold; a warm runtime that never asks again times the
-	// invocation out.
-	handover := h.cfg.Timeout
+	// Hand the event over at the runtime's next /next: within the INIT
+	// limit when cold, within the function timeout when the INIT is
+	// re-run; a warm runtime that never asks again times the invocation
+	// out.
+	wait := h.cfg.Timeout
 	if resp.Cold {
-		handover = h.cfg.InitTimeout
+		wait = h.cfg.InitTimeout
 	}
-	handoverTimer := time.NewTimer(handover)
-	defer handoverTimer.Stop()
-	inv.deadline = time.Now().Add(h.cfg.Timeout)
-	select {
-	case e.pending <- inv:
-	case ie := <-e.initErr:
-		resp.InitError = true
-		// The bootstrap exits after reporting; let it, to collect its output.
+	handover := time.NewTimer(wait)
+	defer handover.Stop()
+wait:
+	for {
 		select {
+		case e.pending <- inv:
+			break wait
+		case ie := <-e.initErr:
+			resp.InitError = true
+			// The bootstrap exits after reporting; let it, to collect its output.
+			select {
+			case <-e.exited:
+			case <-time.After(2 * time.Second):
+			}
+			return fail(ie.errType, ie.message, "error")
 		case <-e.exited:
-		case <-time.After(2 * time.Second):
+			resp.InitError = !e.isReady()
+			t, msg := e.exitReason(inv.id)
+			resp.ExitCode = e.exitCode()
+			return fail(t, msg, "error")
+		case <-handover.C:
+			switch {
+			case !resp.Cold:
+				return fail("Sandbox.Timedout", timedOut, "timeout")
+			case resp.SuppressedInit:
+				// The re-run INIT ran out the function timeout.
+				h.logf("INIT_REPORT Init Duration: %s ms\tPhase: invoke\tStatus: timeout\n", ms2(time.Since(e.launched)))
+				resp.InitError = true
+				return fail("Sandbox.Timedout", timedOut, "timeout")
+			}
+			// The INIT ran past its limit: cut it off, and run it again in
+			// a fresh environment as part of this invocation.
+			resp.FirstInit = time.Since(e.launched)
+			h.logf("INIT_REPORT Init Duration: %s ms\tPhase: init\tStatus: timeout\n", ms2(resp.FirstInit))
+			e.proc.Kill()
+			select {
+			case <-e.exited:
+			case <-time.After(10 * time.Second):
+			}
+			firstLogs = e.logs.String()
+			e.destroy()
+			h.env = nil
+			again, err := h.launch(ctx)
+			if err != nil {
+				return resp, rep, err
+			}
+			h.env, e = again, again
+			resp.SuppressedInit, rep.SuppressedInit = true, true
+			resp.Launched = e.launched
+			inv.start = e.launched // the function timeout runs from the re-run's start
+			handover.Reset(h.cfg.Timeout - time.Since(e.launched))
+		case <-ctx.Done():
+			e.destroy()
+			h.env = nil
+			return resp, rep, ctx.Err()
 		}
-		return fail(ie.errType, ie.message, "error")
-	case <-e.exited:
-		resp.InitError = !e.isReady()
-		t, msg := e.exitReason(inv.id)
-		return fail(t, msg, "error")
-	case <-handoverTimer.C:
-		if !resp.Cold {
-			return fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds",
-				inv.id, h.cfg.Timeout.Seconds()), "timeout")
-		}
-		resp.InitError = true
-		return fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds",
-			inv.id, h.cfg.InitTimeout.Seconds()), "timeout")
-	case <-ctx.Done():
-		e.destroy()
-		h.env = nil
-		return resp, rep, ctx.Err()
 	}
 	if resp.Cold {
 		resp.LaunchPhases = e.launchPhases()
 	}
-	timeout := time.NewTimer(h.cfg.Timeout)
+	<-inv.handed // the runtime's /next has marked the delivery and set the deadline
+	_, deadline := inv.times()
+	timeout := time.NewTimer(time.Until(deadline))
 	defer timeout.Stop()
 	var res result
 	select {
 	case res = <-inv.done:
 	case <-e.exited:
 		t, msg := e.exitReason(inv.id)
+		resp.ExitCode = e.exitCode()
 		return fail(t, msg, "error")
 	case <-timeout.C:
-		return fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds",
-			inv.id, h.cfg.Timeout.Seconds()), "timeout")
+		return fail("Sandbox.Timedout", timedOut, "timeout")
 	case <-ctx.Done():
 		e.destroy()
 		h.env = nil
 		return resp, rep, ctx.Err()
 	}
-	e.mu.Lock()
-	resp.Delivered = inv.delivered
-	e.mu.Unlock()
+	resp.Delivered, _ = inv.times()
 	resp.Done = res.at
 	resp.Ready = e.readyTime()
 	resp.Payload = res.body
 	if res.isErr {
 		resp.FunctionError, resp.ErrorType = "Unhandled", res.errType
 	}
-	rep.Duration = res.at.Sub(resp.Delivered)
-	if resp.Cold {
+	switch {
+	case resp.SuppressedInit:
+		rep.Duration = res.at.Sub(e.launched)
+	case resp.Cold:
+		rep.Duration = res.at.Sub(resp.Delivered)
 		rep.InitDuration = resp.Ready.Sub(e.launched)
+	default:
+		rep.Duration = res.at.Sub(resp.Delivered)
 	}
 	rep.MaxMemoryUsed = e.peak()
 	resp.Logs = e.logs.since(mark)
@@ -420,11 +552,39 @@ func newRequestID() string {
 
 // invocation is one event on its way through an environment.
 type invocation struct {
-	id        string
-	payload   []byte
+	id      string
+	payload []byte
+	timeout time.Duration
+	// start is when the function timeout starts to run: the event's
+	// delivery, or a re-run INIT's launch. Set before the event is
+	// offered to the runtime, or (zero) at delivery.
+	start     time.Time
+	mu        sync.Mutex
+	delivered time.Time
 	deadline  time.Time
-	delivered time.Time // under environment.mu
+	handed    chan struct{} // closed once delivered and deadline are set
 	done      chan result
+}
+
+// deliver marks the event handed to the runtime and returns its deadline.
+func (inv *invocation) deliver() time.Time {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.delivered = time.Now()
+	start := inv.start
+	if start.IsZero() {
+		start = inv.delivered
+	}
+	inv.deadline = start.Add(inv.timeout)
+	close(inv.handed)
+	return inv.deadline
+}
+
+// times are when the event was handed over and its deadline; zero before.
+func (inv *invocation) times() (delivered, deadline time.Time) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.delivered, inv.deadline
 }
 
 type result struct {
@@ -437,13 +597,13 @@ type result struct {
 type initError struct{ errType, message string }
 
 // environment is one execution environment: its Runtime API endpoint,
-// its process and its memory cgroup.
+// its process and its cgroup.
 type environment struct {
 	h        *Host
 	id       string
 	srv      *http.Server
 	tmp      string
-	mem      *Memory
+	cg       *Cgroup
 	proc     Proc
 	logs     *logFile
 	launched time.Time
@@ -492,8 +652,8 @@ func (h *Host) launch(ctx context.Context) (*environment, error) {
 	fail := func(err error) (*environment, error) {
 		e.srv.Close()
 		logs.close()
-		if e.mem != nil {
-			_ = e.mem.Close()
+		if e.cg != nil {
+			_ = e.cg.Close()
 		}
 		if e.tmp != "" {
 			os.RemoveAll(e.tmp)
@@ -504,15 +664,12 @@ func (h *Host) launch(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return fail(fmt.Errorf("lambda-local: /tmp folder: %w", err))
 	}
-	if h.memMode != "" {
-		e.mem, err = newMemory(int64(h.cfg.MemoryMB) << 20)
-		if err != nil {
-			// Enforcement falls to the launcher; say why once in the mode.
-			h.memMode, h.memWhy = "", err.Error()
-		}
-	}
+	e.cg = h.cgroup()
 	spec := LaunchSpec{ID: e.id, Env: h.lambdaEnv(ln.Addr().String(), h.cfg.Launcher.TaskRoot(h.cfg.TaskRoot), e.id),
-		Dir: h.cfg.TaskRoot, Tmp: e.tmp, MemoryMB: h.cfg.MemoryMB, Memory: e.mem, Output: e.logs.f}
+		Dir: h.cfg.TaskRoot, Tmp: e.tmp, MemoryMB: h.cfg.MemoryMB, Cgroup: e.cg, Output: e.logs.f}
+	if h.cpuMode == "launcher" {
+		spec.CPU = h.share
+	}
 	e.launched = time.Now()
 	proc, err := h.cfg.Launcher.Launch(ctx, spec)
 	if err != nil {
@@ -524,6 +681,38 @@ func (h *Host) launch(ctx context.Context) (*environment, error) {
 		close(e.exited)
 	}()
 	return e, nil
+}
+
+// cgroup makes a new environment's cgroup: its memory limit and its CPU
+// quota, where this machine allows them; nil when it allows neither. A
+// controller that fails is not tried again: enforcement falls to the
+// launcher (memory) or stops (CPU), and MemoryEnforcement or
+// CPUEnforcement says why.
+func (h *Host) cgroup() *Cgroup {
+	for {
+		var spec cgroupSpec
+		if h.memMode != "" {
+			spec.memory = int64(h.cfg.MemoryMB) << 20
+		}
+		if h.cpuMode == "cgroup1" || h.cpuMode == "cgroup2" {
+			spec.cpu = h.share
+		}
+		if spec.memory == 0 && spec.cpu.QuotaUS == 0 {
+			return nil
+		}
+		cg, err := newCgroup(spec)
+		if err == nil {
+			return cg
+		}
+		var ce *controllerError
+		isCtrl := errors.As(err, &ce)
+		if !isCtrl || ce.ctrl == "cpu" {
+			h.cpuMode, h.cpuWhy, h.share = "", err.Error(), CPUShare{}
+		}
+		if !isCtrl || ce.ctrl == "memory" {
+			h.memMode, h.memWhy = "", err.Error()
+		}
+	}
 }
 
 // lambdaEnv is the environment Lambda gives a custom runtime.
@@ -582,13 +771,13 @@ func (e *environment) next(w http.ResponseWriter, r *http.Request) {
 	})
 	select {
 	case inv := <-e.pending:
+		deadline := inv.deliver()
 		e.mu.Lock()
-		inv.delivered = time.Now()
 		e.current = inv
 		e.mu.Unlock()
 		c := e.h.cfg
 		w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
-		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(deadline.UnixMilli(), 10))
 		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn",
 			"arn:aws:lambda:"+c.Region+":000000000000:function:"+c.FunctionName)
 		w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-"+strconv.FormatInt(time.Now().Unix(), 16)+"-"+
@@ -704,8 +893,8 @@ func (e *environment) gone() bool {
 // limit applies to; the launcher's figure (a process's peak resident set,
 // which also counts file pages charged elsewhere) only without a cgroup.
 func (e *environment) peak() int64 {
-	if e.mem != nil {
-		if p := e.mem.Peak(); p > 0 {
+	if e.cg != nil && e.cg.LimitsMemory() {
+		if p := e.cg.Peak(); p > 0 {
 			return p
 		}
 	}
@@ -726,11 +915,25 @@ func (e *environment) exitReason(reqID string) (errType, msg string) {
 	if e.exitErr != nil {
 		how = e.exitErr.Error()
 	}
-	if (e.mem != nil && (e.mem.OOMKills() > 0 || (sigkilled(e.exitErr) && e.mem.LimitHit()))) ||
-		e.proc.OOMKilled() || (e.mem == nil && outOfMemory(e.logs.String())) {
+	limited := e.cg != nil && e.cg.LimitsMemory()
+	if (limited && (e.cg.OOMKills() > 0 || (sigkilled(e.exitErr) && e.cg.LimitHit()))) ||
+		e.proc.OOMKilled() || (!limited && outOfMemory(e.logs.String())) {
 		return "Runtime.OutOfMemory", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", reqID, how)
 	}
 	return "Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", reqID, how)
+}
+
+// exitCode is a dead environment's exit status, -1 when a signal ended it.
+func (e *environment) exitCode() int {
+	<-e.exited
+	var ee *exec.ExitError
+	if errors.As(e.exitErr, &ee) {
+		return ee.ExitCode()
+	}
+	if e.exitErr != nil {
+		return -1
+	}
+	return 0
 }
 
 // sigkilled reports whether a process (or a container engine's foreground
@@ -769,8 +972,8 @@ func (e *environment) destroy() {
 			case <-time.After(10 * time.Second):
 			}
 		}
-		if e.mem != nil {
-			_ = e.mem.Close()
+		if e.cg != nil {
+			_ = e.cg.Close()
 		}
 		e.srv.Close()
 		os.RemoveAll(e.tmp)
@@ -820,15 +1023,27 @@ func (l *logFile) mark() int64 {
 	return l.size()
 }
 
-// since returns the last 4 KiB written after mark.
+// logTail is how much of its output an invocation returns: 4 KiB, as
+// Invoke's LogType Tail.
+const logTail = 4096
+
+// since returns the last logTail bytes written after mark.
 func (l *logFile) since(mark int64) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	end := l.size()
-	if end-mark > 4096 {
-		mark = end - 4096
+	if end-mark > logTail {
+		mark = end - logTail
 	}
 	return l.read(mark, end)
+}
+
+// lastBytes is the last n bytes of s.
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 // String is the last 64 KiB of the output.

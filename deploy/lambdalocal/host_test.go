@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +27,7 @@ var (
 	buildDir string
 )
 
-func build(t *testing.T, pkgPath, name string) string {
+func build(t testing.TB, pkgPath, name string) string {
 	t.Helper()
 	if d := os.Getenv("BENCH_BIN_DIR"); d != "" && name != "fakefn" {
 		p := filepath.Join(d, name)
@@ -60,7 +62,65 @@ func TestMain(m *testing.M) {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+	// Every exit path removes the environments' cgroups.
+	if left := leftCgroups(); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "cgroups left behind:\n%s\n", strings.Join(left, "\n"))
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// leftCgroups lists this process's environment cgroups still there.
+func leftCgroups() []string {
+	prefix := fmt.Sprintf("bench-lambda-%d-", os.Getpid())
+	var left []string
+	for _, ctrl := range []string{"memory", "cpu"} {
+		p, err := locate(ctrl)
+		if err != nil {
+			continue
+		}
+		entries, _ := os.ReadDir(p.dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), prefix) {
+				left = append(left, filepath.Join(p.dir, e.Name()))
+			}
+		}
+	}
+	return left
+}
+
+// cpuQuotaOf reads the CPU quota of the cgroup a /proc/<pid>/cgroup text
+// names: cgroup v1's cfs quota and period, or v2's cpu.max.
+func cpuQuotaOf(t *testing.T, procCgroup string) (quota, period int64) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(procCgroup), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if slices.Contains(strings.Split(parts[1], ","), "cpu") {
+			dir := filepath.Join("/sys/fs/cgroup/cpu", parts[2])
+			return readInt(filepath.Join(dir, "cpu.cfs_quota_us")), readInt(filepath.Join(dir, "cpu.cfs_period_us"))
+		}
+	}
+	for _, line := range strings.Split(procCgroup, "\n") {
+		if rel, ok := strings.CutPrefix(line, "0::"); ok {
+			for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+				b, err := os.ReadFile(filepath.Join(root, rel, "cpu.max"))
+				if err != nil {
+					continue
+				}
+				f := strings.Fields(string(b))
+				if len(f) == 2 && f[0] != "max" {
+					q, _ := strconv.ParseInt(f[0], 10, 64)
+					p, _ := strconv.ParseInt(f[1], 10, 64)
+					return q, p
+				}
+			}
+		}
+	}
+	t.Fatalf("no CPU quota for the cgroups in %q", procCgroup)
+	return 0, 0
 }
 
 // fakeHost is a host for the fakefn bootstrap.
@@ -99,10 +159,11 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 }
 
 type fakeReply struct {
-	OK    bool              `json:"ok"`
-	PID   int               `json:"pid"`
-	Env   map[string]string `json:"env"`
-	Count int               `json:"count"`
+	OK     bool              `json:"ok"`
+	PID    int               `json:"pid"`
+	Env    map[string]string `json:"env"`
+	Count  int               `json:"count"`
+	Cgroup string            `json:"cgroup"`
 }
 
 func invokeFake(t *testing.T, h *Host, event string) (Response, Report, fakeReply) {
@@ -271,11 +332,144 @@ func findProcess(pid int) error {
 	return nil
 }
 
-func TestHostInitTimeout(t *testing.T) {
-	h, _ := fakeHost(t, "slow-init", Config{InitTimeout: 200 * time.Millisecond, Env: map[string]string{"FAKEFN_SLEEP_MS": "60000"}})
+// An INIT past its limit is cut off and re-run inside the invocation,
+// under the function timeout: here the re-run fits.
+func TestHostSuppressedInit(t *testing.T) {
+	h, log := fakeHost(t, "slow-init", Config{InitTimeout: 200 * time.Millisecond, Timeout: time.Minute,
+		Env: map[string]string{"FAKEFN_SLEEP_MS": "500"}})
+	resp, rep, r := invokeFake(t, h, `{}`)
+	if resp.FunctionError != "" || !r.OK || r.Count != 1 {
+		t.Fatalf("suppressed init failed: %+v %s", resp, resp.Payload)
+	}
+	if !resp.Cold || !resp.SuppressedInit || !rep.SuppressedInit || resp.FirstInit < 200*time.Millisecond {
+		t.Errorf("not a suppressed init: cold %v suppressed %v/%v first INIT %v", resp.Cold, resp.SuppressedInit, rep.SuppressedInit, resp.FirstInit)
+	}
+	// As Lambda's REPORT: no Init Duration, the re-run (a 500 ms sleep
+	// before the first /next) inside Duration, and billed as such.
+	if rep.InitDuration != 0 || strings.Contains(rep.String(), "Init Duration") || rep.Duration < 500*time.Millisecond ||
+		rep.Duration != resp.Done.Sub(resp.Launched) || rep.BilledDuration != billed(rep.Duration) {
+		t.Errorf("report after a suppressed init: %s (launched %v, done %v)", rep, resp.Launched, resp.Done)
+	}
+	text := log.String()
+	if !strings.Contains(text, "INIT_REPORT Init Duration: ") || !strings.Contains(text, "\tPhase: init\tStatus: timeout\n") ||
+		strings.Index(text, "INIT_REPORT") > strings.Index(text, rep.String()) {
+		t.Errorf("log lacks the INIT_REPORT of the timed-out INIT before the REPORT:\n%s", text)
+	}
+	// The environment that served is warm from then on.
+	resp2, rep2, r2 := invokeFake(t, h, `{}`)
+	if resp2.Cold || resp2.SuppressedInit || rep2.Cold || r2.PID != r.PID || r2.Count != 2 {
+		t.Errorf("second invocation: cold %v suppressed %v pid %d/%d count %d", resp2.Cold, resp2.SuppressedInit, r2.PID, r.PID, r2.Count)
+	}
+}
+
+// A re-run INIT that runs out the function timeout times the invocation
+// out, in phase invoke.
+func TestHostSuppressedInitTimesOut(t *testing.T) {
+	h, log := fakeHost(t, "slow-init", Config{InitTimeout: 200 * time.Millisecond, Timeout: 300 * time.Millisecond,
+		Env: map[string]string{"FAKEFN_SLEEP_MS": "60000"}})
 	resp, rep, _ := invokeFake(t, h, `{}`)
-	if !resp.InitError || resp.ErrorType != "Sandbox.Timedout" || rep.Status != "timeout" {
-		t.Errorf("init timeout: %+v %s, report %s", resp, resp.Payload, rep)
+	if !resp.InitError || !resp.SuppressedInit || resp.ErrorType != "Sandbox.Timedout" || rep.Status != "timeout" ||
+		!strings.Contains(string(resp.Payload), "Task timed out after 0.30 seconds") {
+		t.Errorf("re-run INIT past the function timeout: %+v %s, report %s", resp, resp.Payload, rep)
+	}
+	if strings.Contains(rep.String(), "Init Duration") || rep.Duration < 300*time.Millisecond {
+		t.Errorf("report %s", rep)
+	}
+	text := log.String()
+	for _, phase := range []string{"\tPhase: init\tStatus: timeout\n", "\tPhase: invoke\tStatus: timeout\n"} {
+		if !strings.Contains(text, phase) {
+			t.Errorf("log lacks an INIT_REPORT with %q:\n%s", phase, text)
+		}
+	}
+	if h.env != nil {
+		t.Error("the timed-out environment is still live")
+	}
+}
+
+// The function timeout counts from the re-run INIT's launch: a handler
+// that needs the rest of it times out.
+func TestHostSuppressedInitLeavesLessTime(t *testing.T) {
+	h, _ := fakeHost(t, "slow-init", Config{InitTimeout: 200 * time.Millisecond, Timeout: 700 * time.Millisecond,
+		Env: map[string]string{"FAKEFN_SLEEP_MS": "400"}})
+	resp, rep, _ := invokeFake(t, h, `{"sleep":true}`)
+	if resp.InitError || !resp.SuppressedInit || resp.ErrorType != "Sandbox.Timedout" || rep.Duration < 700*time.Millisecond {
+		t.Errorf("handler after a suppressed init: %+v %s, report %s", resp, resp.Payload, rep)
+	}
+	if !resp.Delivered.IsZero() && resp.Done.Sub(resp.Delivered) >= 700*time.Millisecond {
+		t.Errorf("the handler got the whole function timeout (%v), not what the re-run INIT left", resp.Done.Sub(resp.Delivered))
+	}
+}
+
+// The environment's processes run under Lambda's CPU share for the
+// memory size, and a CPU-bound handler is held to it.
+func TestHostCPUQuota(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{MemoryMB: 128, ScaleCPU: true, Timeout: time.Minute})
+	note := h.CPUEnforcement()
+	t.Logf("cpu: %s", note)
+	if h.cpuMode == "" {
+		if !strings.Contains(note, "cpu not scaled (") || !strings.Contains(note, "0.072 vCPU") {
+			t.Errorf("no CPU cgroup, and the note does not say so: %q", note)
+		}
+		t.Skipf("no CPU cgroup here: %s", note)
+	}
+	_, _, r := invokeFake(t, h, `{}`)
+	quota, period := cpuQuotaOf(t, r.Cgroup)
+	if quota != 7236 || period != 100000 {
+		t.Errorf("the bootstrap's cgroup has quota %d/%d us, want 7236/100000 (128/1769 of a CPU)", quota, period)
+	}
+	if !strings.Contains(note, "cpu quota 0.072 vCPU for 128 MB") || !strings.Contains(note, "7236") {
+		t.Errorf("note %q", note)
+	}
+	if got := h.CPU(); got.QuotaUS != 7236 || got.PeriodUS != 100000 {
+		t.Errorf("CPU() %+v", got)
+	}
+	// The group's weight is the share's: the highest, on a machine with a
+	// CPU to spare.
+	g := h.env.cg.groups[h.env.cg.cpu]
+	want := strconv.FormatInt(h.CPU().Shares, 10)
+	file := "cpu.shares"
+	if g.v2 {
+		want, file = strconv.FormatInt(h.CPU().Weight(), 10), "cpu.weight"
+	}
+	if b, _ := os.ReadFile(filepath.Join(g.dir, file)); strings.TrimSpace(string(b)) != want || !strings.Contains(note, file+" "+want) {
+		t.Errorf("%s %q, want %s; note %q", file, b, want, note)
+	}
+	// 50 ms of CPU at 7.236 ms per 100 ms period: throttled, whatever
+	// else this machine is doing.
+	resp, _, _ := invokeFake(t, h, `{"spin_ms":50}`)
+	if resp.FunctionError != "" {
+		t.Fatalf("spin: %s", resp.Payload)
+	}
+	if st := h.env.cg.CPUStat(); st.Throttled == 0 || st.ThrottledTime <= 0 {
+		t.Errorf("50 ms of CPU under a 7.2 ms/100 ms quota was not throttled: %+v", st)
+	}
+	dirs := make([]string, 0, 2)
+	for _, g := range h.env.cg.groups {
+		dirs = append(dirs, g.dir)
+	}
+	h.Close()
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err == nil {
+			t.Errorf("cgroup %s left after Close", d)
+		}
+	}
+}
+
+// Without CPU scaling, or without a cgroup for it, the host says so and
+// says what Lambda would give.
+func TestHostCPUNotScaled(t *testing.T) {
+	h, _ := fakeHost(t, "ok", Config{MemoryMB: 512})
+	if n := h.CPUEnforcement(); !strings.Contains(n, "cpu not scaled (CPU scaling is off)") || !strings.Contains(n, "512 MB 0.289 vCPU") {
+		t.Errorf("scaling off: %q", n)
+	}
+	h, _ = fakeHost(t, "ok", Config{MemoryMB: 512, ScaleCPU: true})
+	h.cpuMode, h.cpuWhy, h.share = "", "disabled by the test", CPUShare{}
+	if n := h.CPUEnforcement(); !strings.Contains(n, "cpu not scaled (disabled by the test)") {
+		t.Errorf("no cgroup: %q", n)
+	}
+	_, _, r := invokeFake(t, h, `{}`)
+	if !r.OK || h.CPU().VCPU() != 0 {
+		t.Errorf("unscaled environment: %+v, share %+v", r, h.CPU())
 	}
 }
 

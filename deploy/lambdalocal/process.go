@@ -16,7 +16,7 @@ import (
 
 // Process launches each environment as a local process: the package's
 // bootstrap, started in the unpacked package with Lambda's environment,
-// in its own process group and memory cgroup, TMPDIR its own /tmp folder.
+// in its own process group and cgroup, TMPDIR its own /tmp folder.
 type Process struct{}
 
 var _ Launcher = Process{}
@@ -46,32 +46,18 @@ func (Process) Launch(_ context.Context, s LaunchSpec) (Proc, error) {
 	cmd.Env = append(append([]string(nil), s.Env...), "TMPDIR="+s.Tmp)
 	cmd.Stdout, cmd.Stderr = s.Output, s.Output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var cgFD *os.File
-	if s.Memory != nil && s.Memory.V2() {
-		// Start inside the cgroup (clone3 CLONE_INTO_CGROUP): every byte counts.
-		f, err := os.Open(s.Memory.Dir())
-		if err == nil {
-			cgFD = f
-			cmd.SysProcAttr.UseCgroupFD = true
-			cmd.SysProcAttr.CgroupFD = int(f.Fd())
-		}
-	}
 	var err error
-	if s.Memory != nil && cgFD == nil {
-		// cgroup v1: fork from a thread moved into the group, so the
-		// bootstrap is charged from its first page.
-		err = s.Memory.startInside(cmd)
+	if s.Cgroup != nil {
+		// Start inside the cgroup: every byte and every CPU cycle counts.
+		err = s.Cgroup.start(cmd)
 	} else {
 		err = cmd.Start()
-	}
-	if cgFD != nil {
-		cgFD.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	p := &process{cmd: cmd, done: make(chan struct{})}
-	if s.Memory == nil {
+	if s.Cgroup == nil || !s.Cgroup.LimitsMemory() {
 		go p.watch(int64(s.MemoryMB) << 20)
 	}
 	return p, nil

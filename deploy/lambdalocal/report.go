@@ -23,9 +23,16 @@ type Report struct {
 	// MaxMemoryUsed is the environment's peak memory so far, bytes.
 	MaxMemoryUsed int64
 	// InitDuration is from launching the environment to the runtime's
-	// first /next call; zero on a warm invocation (Cold false).
+	// first /next call; zero on a warm invocation (Cold false), and after
+	// a suppressed INIT.
 	InitDuration time.Duration
 	Cold         bool
+	// SuppressedInit is true when the INIT ran past its limit and was
+	// re-run inside this (cold) invocation: Duration then runs from the
+	// re-run's launch, and the line has no Init Duration, as Lambda's.
+	// (ParseReport cannot tell such a line from a warm one, nor can a
+	// reader of Lambda's logs but by the INIT_REPORT line before it.)
+	SuppressedInit bool
 	// Status is "" on success, else "timeout" or "error" (the platform
 	// ended the environment); ErrorType then says why: Runtime.ExitError,
 	// Runtime.OutOfMemory, Runtime.InitError.
@@ -54,7 +61,7 @@ func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "REPORT RequestId: %s\tDuration: %s ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
 		r.RequestID, ms2(r.Duration), r.BilledDuration.Milliseconds(), r.MemorySizeMB, mb(r.MaxMemoryUsed))
-	if r.Cold {
+	if r.Cold && !r.SuppressedInit {
 		fmt.Fprintf(&b, "Init Duration: %s ms\t", ms2(r.InitDuration))
 	}
 	if r.Status != "" {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,10 @@ const (
 	PhaseBilledDuration = "billed_duration" // REPORT Billed Duration (INIT included when cold)
 	PhaseMaxMemoryUsed  = "max_memory_used" // REPORT Max Memory Used, bytes (the measured peak, not rounded)
 	PhasePrice          = "price"           // USD the invocation would cost on Lambda x86_64 (pricing.Default)
+	// PhaseSuppressedInit is a first INIT cut off at Lambda's INIT limit
+	// (10 s), after which the INIT was re-run inside the invocation
+	// (whose duration holds the re-run).
+	PhaseSuppressedInit = "suppressed_init"
 )
 
 // Options configures the lambda-local target (and the container targets
@@ -47,8 +52,16 @@ type Options struct {
 	// MemoryMB is the function's memory size when a task names none;
 	// 1024 when zero (see DefaultMemoryMB).
 	MemoryMB int
+	// FunctionTimeout is the function timeout: it bounds each
+	// invocation, and an INIT re-run inside one; Lambda's default, 3 s,
+	// when zero; at most MaxTimeout. A job's own TimeoutNS is the guest's
+	// limit, enforced inside the function by the runtime.
+	FunctionTimeout time.Duration
 	// InitTimeout bounds an environment's init; Lambda's 10 s when zero.
 	InitTimeout time.Duration
+	// NoCPUScaling lets every environment use the whole machine's CPU at
+	// any memory size, instead of the share Lambda gives that size.
+	NoCPUScaling bool
 	// WorkDir holds the unpacked packages; a temporary folder when empty.
 	WorkDir string
 	// Log, when set, receives the functions' logs and REPORT lines.
@@ -60,8 +73,12 @@ type Options struct {
 // 2-4 MB Go-built module does not fit; 1024 MB fits every runtime here.
 const DefaultMemoryMB = 1024
 
-// NoTimeout is the invocation timeout of a job with none: Lambda's maximum.
-const NoTimeout = 15 * time.Minute
+// DefaultTimeout is Lambda's default function timeout. Lambda's developer
+// guide, "Configure Lambda function timeout"
+// (docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html): "The
+// default value for this setting is 3 seconds, but you can adjust this in
+// increments of 1 second up to a maximum value of 900 seconds."
+const DefaultTimeout = 3 * time.Second
 
 // Target is the lambda-local target: each task's worker, packaged as a
 // Lambda function (bootstrap, module, artifact, input), runs under a Host.
@@ -85,23 +102,48 @@ func New(opts Options) *Target {
 	if opts.MemoryMB == 0 {
 		opts.MemoryMB = DefaultMemoryMB
 	}
+	if opts.FunctionTimeout == 0 {
+		opts.FunctionTimeout = DefaultTimeout
+	}
 	return &Target{opts: opts, pkgs: map[string]*function{}}
 }
 
 // Name implements target.Target.
 func (t *Target) Name() string { return t.opts.Name }
 
-// Available implements target.Target: local processes can always run; the
-// memory size is enforced by a cgroup when this machine allows one, else
-// by a resource limit (MemoryEnforcement says which).
-func (t *Target) Available(context.Context) error { return nil }
+// Available implements target.Target: local processes can always run
+// (their memory size and CPU share are enforced by a cgroup when this
+// machine allows one: MemoryEnforcement and CPUScaling say how), unless
+// the function timeout is beyond Lambda's.
+func (t *Target) Available(context.Context) error {
+	if t.opts.FunctionTimeout < 0 || t.opts.FunctionTimeout > MaxTimeout {
+		return fmt.Errorf("%s: function timeout %v: it must be positive and at most Lambda's maximum, %v",
+			t.opts.Name, t.opts.FunctionTimeout, MaxTimeout)
+	}
+	return nil
+}
 
 // MemoryEnforcement says how this target enforces a function's memory.
 func (t *Target) MemoryEnforcement() string {
 	h := &Host{cfg: Config{Launcher: t.opts.Launcher}}
-	h.memMode, h.memWhy = memoryMode()
+	h.memMode, h.memWhy = cgroupMode("memory")
 	return h.MemoryEnforcement()
 }
+
+// CPUScaling says what CPU an environment of a memory size (0: the
+// default) gets here, and how, or why CPU is not scaled.
+func (t *Target) CPUScaling(memoryMB int) string {
+	if memoryMB == 0 {
+		memoryMB = t.opts.MemoryMB
+	}
+	cfg := Config{Launcher: t.opts.Launcher, MemoryMB: memoryMB, ScaleCPU: !t.opts.NoCPUScaling}
+	h := &Host{cfg: cfg}
+	h.cpuMode, h.cpuWhy, h.share = cpuMode(cfg)
+	return h.CPUEnforcement()
+}
+
+// FunctionTimeout is the function timeout the target applies.
+func (t *Target) FunctionTimeout() time.Duration { return t.opts.FunctionTimeout }
 
 // Close removes the unpacked packages.
 func (t *Target) Close() error {
@@ -127,7 +169,7 @@ type function struct {
 }
 
 // Run implements target.Target.
-func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, error) {
+func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome, err error) {
 	switch task.Job.Op {
 	case runners.OpPrepare:
 		// The artifact is built on this machine and shipped in the package.
@@ -152,13 +194,8 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 	if mem == 0 {
 		mem = t.opts.MemoryMB
 	}
-	timeout := NoTimeout
-	if task.Job.TimeoutNS > 0 {
-		// The function's own timeout (the guest's limit) reports first
-		// where the runtime can interrupt the guest; the platform's kills
-		// the environment a little later otherwise.
-		limit := time.Duration(task.Job.TimeoutNS)
-		timeout = limit + limit/10 + 2*time.Second
+	if err := t.Available(ctx); err != nil {
+		return target.Outcome{}, err
 	}
 	env := map[string]string{}
 	for k, v := range fn.env {
@@ -168,14 +205,24 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 		// Lambda provides node; here it is the worker command's.
 		env["PATH"] = filepath.Dir(task.Worker.Path) + ":/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 	}
-	h, err := NewHost(Config{TaskRoot: fn.dir, MemoryMB: mem, Timeout: timeout, InitTimeout: t.opts.InitTimeout,
-		Env: env, Launcher: t.opts.Launcher, Log: t.opts.Log, FunctionName: functionName(task)})
+	h, err := NewHost(Config{TaskRoot: fn.dir, MemoryMB: mem, ScaleCPU: !t.opts.NoCPUScaling, Timeout: t.opts.FunctionTimeout,
+		InitTimeout: t.opts.InitTimeout, Env: env, Launcher: t.opts.Launcher, Log: t.opts.Log, FunctionName: functionName(task)})
 	if err != nil {
 		return target.Outcome{}, err
 	}
 	defer h.Close()
 
-	out := target.Outcome{}
+	// Every record carries the CPU share as a fact of the run, and a note
+	// of how it was applied (or why it was not) and what this machine
+	// lacks: known after the first invocation, which makes the first
+	// cgroup, and set on the way out.
+	var cpuQuota float64
+	var cpuNote string
+	defer func() {
+		for i := range out.Extra {
+			out.Extra[i].CPUQuota, out.Extra[i].Note = cpuQuota, joinNotes(cpuNote, out.Extra[i].Note)
+		}
+	}()
 	extra := func(phase string, v float64, unit string, cold bool, iter int, warm bool) {
 		out.Extra = append(out.Extra, results.Record{Kind: results.KindSample, Phase: phase, Value: v, Unit: unit,
 			Cold: cold, Iteration: iter, Warmup: warm, MemoryMB: mem, Package: fn.kind})
@@ -204,11 +251,19 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 			}
 			return out, err
 		}
+		if rep.Cold || cpuNote == "" { // a new environment: the host may have had to give up its CPU cgroup
+			cpuQuota, cpuNote = h.CPU().VCPU(), h.CPUEnforcement()
+		}
+		first := len(out.Extra)
 		cold := task.Job.Op == runners.OpCold
 		if rep.Cold {
 			// A warm task's first invocation starts its environment: setup.
 			setup := task.Job.Op == runners.OpWarm
-			extra(PhaseInitDuration, float64(rep.InitDuration), results.UnitNS, cold, i, setup)
+			if resp.SuppressedInit {
+				extra(PhaseSuppressedInit, float64(resp.FirstInit), results.UnitNS, cold, i, setup)
+			} else {
+				extra(PhaseInitDuration, float64(rep.InitDuration), results.UnitNS, cold, i, setup)
+			}
 			for name, d := range resp.LaunchPhases {
 				extra(name, float64(d), results.UnitNS, cold, i, setup)
 			}
@@ -223,11 +278,16 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 			out.Extra[len(out.Extra)-1].Arch = pricing.X86_64
 		}
 		extra(PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
+		if resp.SuppressedInit {
+			for j := first; j < len(out.Extra); j++ {
+				out.Extra[j].Note = suppressedNote(resp, h.Config())
+			}
+		}
 		if rep.MaxMemoryUsed > out.MaxRSS {
 			out.MaxRSS = rep.MaxMemoryUsed
 		}
 		if resp.FunctionError != "" {
-			out.Err = invokeError(resp)
+			out.Err = invokeError(resp, rep, h.Config(), time.Duration(task.Job.TimeoutNS))
 			return out, nil
 		}
 		var lr runners.LambdaResponse
@@ -261,8 +321,61 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 	return out, nil
 }
 
-// invokeError classifies a failed invocation.
-func invokeError(resp Response) *runners.Error {
+// suppressedNote says what a suppressed INIT did to an invocation.
+func suppressedNote(resp Response, cfg Config) string {
+	return fmt.Sprintf("suppressed init: the INIT ran past Lambda's %s init limit (cut off after %.2f s) and was re-run "+
+		"inside the invocation, under the %s function timeout; the invocation's duration holds the re-run",
+		seconds(cfg.InitTimeout), resp.FirstInit.Seconds(), seconds(cfg.Timeout))
+}
+
+// joinNotes joins non-empty notes with "; ".
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// seconds writes a limit as Lambda's documentation does: "3 s", "0.3 s".
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
+// timeoutMessage names the phase a timed-out invocation was in and the
+// limit it crossed.
+func timeoutMessage(resp Response, cfg Config) string {
+	limit := "the function timeout (" + seconds(cfg.Timeout) + ")"
+	if cfg.Timeout == DefaultTimeout {
+		limit = "the function timeout (" + seconds(cfg.Timeout) + ", Lambda's default)"
+	}
+	switch {
+	case resp.SuppressedInit && resp.InitError:
+		return fmt.Sprintf("timeout in phase invoke: the INIT ran past Lambda's %s init limit (phase init), "+
+			"was re-run inside the invocation and ran past %s there", seconds(cfg.InitTimeout), limit)
+	case resp.SuppressedInit:
+		return fmt.Sprintf("timeout in phase invoke: the INIT ran past Lambda's %s init limit (phase init) and was "+
+			"re-run inside the invocation; with it the handler ran past %s", seconds(cfg.InitTimeout), limit)
+	case resp.Cold || !resp.Delivered.IsZero():
+		return "timeout in phase invoke: the handler ran past " + limit
+	default:
+		return "timeout in phase invoke: the warm runtime did not ask for the event within " + limit
+	}
+}
+
+// workerTimeoutExit is the status a bench worker exits with when its guest
+// runs past Job.TimeoutNS and the runtime cannot interrupt it
+// (runners/serve.go); in a function, the error event it writes first is
+// lost with the process.
+const workerTimeoutExit = 3
+
+// invokeError classifies a failed invocation; a timeout's message names
+// the phase and the limit: the function timeout, or the guest's own limit
+// (guestLimit, the job's TimeoutNS) that the runtime could only enforce
+// by exiting.
+func invokeError(resp Response, rep Report, cfg Config, guestLimit time.Duration) *runners.Error {
 	var doc struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`
@@ -272,12 +385,19 @@ func invokeError(resp Response) *runners.Error {
 	if msg == "" {
 		msg = string(resp.Payload)
 	}
+	if resp.ErrorType == "Sandbox.Timedout" {
+		return &runners.Error{Kind: runners.KindTimeout, Message: timeoutMessage(resp, cfg) + ": " + msg, Stderr: resp.Logs}
+	}
+	if resp.ErrorType == "Runtime.ExitError" && resp.ExitCode == workerTimeoutExit && !resp.InitError &&
+		guestLimit > 0 && rep.Duration >= guestLimit {
+		return &runners.Error{Kind: runners.KindTimeout, Message: fmt.Sprintf("timeout in phase invoke: the guest ran past "+
+			"its own limit (%v) and the runtime cannot interrupt it, so the function's worker exited: %s", guestLimit, msg),
+			Stderr: resp.Logs}
+	}
 	kind := runners.KindCrash
 	switch t := resp.ErrorType; {
 	case strings.HasPrefix(t, runners.ErrorTypePrefix):
 		kind = runners.ErrorKind(strings.TrimPrefix(t, runners.ErrorTypePrefix))
-	case t == "Sandbox.Timedout":
-		kind = runners.KindTimeout
 	case t == "Runtime.OutOfMemory":
 		kind = runners.KindMemory
 	}

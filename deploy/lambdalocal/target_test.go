@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
@@ -17,7 +18,7 @@ import (
 )
 
 // fibTask is a task running the C fib workload on bench-wazero.
-func fibTask(t *testing.T, op runners.Op, tier string, n int64) target.Task {
+func fibTask(t testing.TB, op runners.Op, tier string, n int64) target.Task {
 	t.Helper()
 	w, err := workloads.Get("fib")
 	if err != nil {
@@ -38,6 +39,16 @@ func fibTask(t *testing.T, op runners.Op, tier string, n int64) target.Task {
 			Args: w.Args(n)},
 		MemoryMB: 512,
 	}
+}
+
+// testTarget is the target for tests that are not about the function
+// timeout: a minute, so that a CPU share of a busy machine does not fail
+// them.
+func testTarget(opts Options) *Target {
+	if opts.FunctionTimeout == 0 {
+		opts.FunctionTimeout = time.Minute
+	}
+	return New(opts)
 }
 
 func checkFib(t *testing.T, out target.Outcome, n int64, outputs int) {
@@ -82,7 +93,7 @@ func phaseList(evs []runners.Event) string {
 }
 
 func TestTargetColdAndWarmWazero(t *testing.T) {
-	tg := New(Options{})
+	tg := testTarget(Options{})
 	defer tg.Close()
 	ctx := context.Background()
 
@@ -111,6 +122,20 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 	wantUSD, _ := pricing.Default.Invocation(pricing.X86_64, 512, billed/1e6)
 	if p := ex[PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != wantUSD || p[0].PriceUSD != wantUSD {
 		t.Errorf("price %+v, want %g USD for %v ns billed at 512 MB", p, wantUSD, billed)
+	}
+	// Every record carries the CPU share of 512 MB, and says how it was
+	// applied, or why not.
+	note := tg.CPUScaling(512)
+	for _, r := range out.Extra {
+		if r.Note != note {
+			t.Errorf("%s: note %q, want %q", r.Phase, r.Note, note)
+		}
+		if want := LambdaCPU(512).VCPU(); strings.HasPrefix(note, "cpu quota") && r.CPUQuota != want {
+			t.Errorf("%s: cpu quota %v, want %v", r.Phase, r.CPUQuota, want)
+		}
+	}
+	if !strings.HasPrefix(note, "cpu quota 0.289 vCPU for 512 MB") && !strings.HasPrefix(note, "cpu not scaled (") {
+		t.Errorf("note %q", note)
 	}
 	// The client's total holds the environment's init and the invocation.
 	if init, dur := ex[PhaseInitDuration][0].Value, ex[PhaseDuration][0].Value; float64(out.Total) < init+dur {
@@ -149,7 +174,7 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 }
 
 func TestTargetAOTArtifactIsPackaged(t *testing.T) {
-	tg := New(Options{})
+	tg := testTarget(Options{})
 	defer tg.Close()
 	ctx := context.Background()
 	prep := fibTask(t, runners.OpPrepare, "aot", 20)
@@ -171,7 +196,7 @@ func TestTargetAOTArtifactIsPackaged(t *testing.T) {
 }
 
 func TestTargetFailures(t *testing.T) {
-	tg := New(Options{})
+	tg := testTarget(Options{})
 	defer tg.Close()
 	ctx := context.Background()
 
@@ -221,8 +246,144 @@ func TestTargetFailures(t *testing.T) {
 	}
 }
 
+// A handler past the function timeout fails the cell as a timeout that
+// names the phase and the limit; the guest's own limit (none here) does
+// not extend it.
+func TestTargetFunctionTimeout(t *testing.T) {
+	tg := New(Options{FunctionTimeout: 500 * time.Millisecond})
+	defer tg.Close()
+	out, err := tg.Run(context.Background(), fibTask(t, runners.OpCold, "interp", 45))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err == nil || out.Err.Kind != runners.KindTimeout ||
+		!strings.Contains(out.Err.Message, "timeout in phase invoke: the handler ran past the function timeout (0.5 s)") ||
+		!strings.Contains(out.Err.Message, "Task timed out after 0.50 seconds") {
+		t.Fatalf("fib(45) under a 0.5 s function timeout: %+v", out.Err)
+	}
+	if d := extras(out)[PhaseDuration]; len(d) != 1 || d[0].Value < 500e6 {
+		t.Errorf("the timed-out invocation's duration: %+v", d)
+	}
+}
+
+// fakeTask is a task whose function is fakefn, set up by the FAKEFN_*
+// settings in its module file.
+func fakeTask(t *testing.T, settings string) target.Task {
+	t.Helper()
+	task := fibTask(t, runners.OpCold, "jit", 20)
+	task.Worker = runners.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
+	if err := os.WriteFile(task.Job.Module.Path, []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+// An INIT past its limit is re-run inside the invocation: the samples say
+// so, and the first INIT is a suppressed_init sample, not an
+// init_duration.
+func TestTargetSuppressedInit(t *testing.T) {
+	tg := New(Options{InitTimeout: 200 * time.Millisecond, FunctionTimeout: time.Minute})
+	defer tg.Close()
+	out, err := tg.Run(context.Background(), fakeTask(t, "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=400"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err != nil {
+		t.Fatalf("suppressed init: %+v", out.Err)
+	}
+	ex := extras(out)
+	if len(ex[PhaseInitDuration]) != 0 || len(ex[PhaseSuppressedInit]) != 1 || ex[PhaseSuppressedInit][0].Value < 200e6 {
+		t.Errorf("init samples: %+v", out.Extra)
+	}
+	if d := ex[PhaseDuration]; len(d) != 1 || d[0].Value < 400e6 {
+		t.Errorf("the duration does not hold the re-run INIT: %+v", d)
+	}
+	for _, r := range out.Extra {
+		if r.Phase != results.PhasePackageBytes && !strings.Contains(r.Note, "suppressed init: the INIT ran past Lambda's 0.2 s init limit") {
+			t.Errorf("%s: note %q", r.Phase, r.Note)
+		}
+	}
+}
+
+// A re-run INIT past the function timeout fails the cell as a timeout in
+// phase invoke, naming both limits.
+func TestTargetSuppressedInitTimesOut(t *testing.T) {
+	tg := New(Options{InitTimeout: 200 * time.Millisecond, FunctionTimeout: 300 * time.Millisecond})
+	defer tg.Close()
+	out, err := tg.Run(context.Background(), fakeTask(t, "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=60000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "timeout in phase invoke: the INIT ran past Lambda's 0.2 s init limit (phase init), was re-run inside the " +
+		"invocation and ran past the function timeout (0.3 s) there: RequestId: "
+	if out.Err == nil || out.Err.Kind != runners.KindTimeout || !strings.HasPrefix(out.Err.Message, want) {
+		t.Fatalf("got %+v\nwant kind timeout, message %q...", out.Err, want)
+	}
+	if len(extras(out)[PhaseSuppressedInit]) != 1 {
+		t.Errorf("no suppressed_init sample: %+v", out.Extra)
+	}
+}
+
+func TestTargetFunctionTimeoutOption(t *testing.T) {
+	if d := New(Options{}).FunctionTimeout(); d != 3*time.Second {
+		t.Errorf("default function timeout %v, want Lambda's 3 s", d)
+	}
+	for _, bad := range []time.Duration{-time.Second, MaxTimeout + time.Second} {
+		tg := New(Options{FunctionTimeout: bad})
+		err := tg.Available(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "function timeout") || !strings.Contains(err.Error(), "15m0s") {
+			t.Errorf("function timeout %v: %v", bad, err)
+		}
+		if _, err := tg.Run(context.Background(), fibTask(t, runners.OpCold, "jit", 20)); err == nil {
+			t.Errorf("function timeout %v: Run went ahead", bad)
+		}
+	}
+}
+
+// invokeError names the phase and the limit of every timeout.
+func TestInvokeErrorNamesPhaseAndLimit(t *testing.T) {
+	cfg := Config{Timeout: 3 * time.Second, InitTimeout: 10 * time.Second}
+	payload := errorDoc("Sandbox.Timedout", "RequestId: x Error: Task timed out after 3.00 seconds")
+	for _, c := range []struct {
+		name string
+		resp Response
+		want string
+	}{
+		{"handler", Response{Cold: true, Delivered: time.Now()},
+			"timeout in phase invoke: the handler ran past the function timeout (3 s, Lambda's default)"},
+		{"warm runtime never asked", Response{},
+			"timeout in phase invoke: the warm runtime did not ask for the event within the function timeout (3 s, Lambda's default)"},
+		{"re-run INIT", Response{Cold: true, SuppressedInit: true, InitError: true},
+			"timeout in phase invoke: the INIT ran past Lambda's 10 s init limit (phase init), was re-run inside the invocation and ran past the function timeout (3 s, Lambda's default) there"},
+		{"handler after a re-run INIT", Response{Cold: true, SuppressedInit: true, Delivered: time.Now()},
+			"timeout in phase invoke: the INIT ran past Lambda's 10 s init limit (phase init) and was re-run inside the invocation; with it the handler ran past the function timeout (3 s, Lambda's default)"},
+	} {
+		c.resp.FunctionError, c.resp.ErrorType, c.resp.Payload = "Unhandled", "Sandbox.Timedout", payload
+		e := invokeError(c.resp, Report{}, cfg, 0)
+		if e.Kind != runners.KindTimeout || !strings.HasPrefix(e.Message, c.want+": RequestId: x Error: Task timed out after 3.00 seconds") {
+			t.Errorf("%s: %s %q\nwant prefix %q", c.name, e.Kind, e.Message, c.want)
+		}
+	}
+	cfg.Timeout = 30 * time.Second
+	resp := Response{FunctionError: "Unhandled", ErrorType: "Sandbox.Timedout", Payload: payload, Delivered: time.Now()}
+	if e := invokeError(resp, Report{}, cfg, 0); !strings.Contains(e.Message, "the function timeout (30 s)") {
+		t.Errorf("a set timeout: %q", e.Message)
+	}
+	// A worker that exits because it cannot interrupt a guest past the
+	// job's own limit timed out too; exiting so otherwise is a crash.
+	exit3 := Response{FunctionError: "Unhandled", ErrorType: "Runtime.ExitError", ExitCode: 3,
+		Payload: errorDoc("Runtime.ExitError", "RequestId: x Error: Runtime exited with error: exit status 3")}
+	if e := invokeError(exit3, Report{Duration: 2 * time.Second}, cfg, 200*time.Millisecond); e.Kind != runners.KindTimeout ||
+		!strings.Contains(e.Message, "timeout in phase invoke: the guest ran past its own limit (200ms)") {
+		t.Errorf("exit 3 past the guest's limit: %s %q", e.Kind, e.Message)
+	}
+	if e := invokeError(exit3, Report{Duration: 100 * time.Millisecond}, cfg, 200*time.Millisecond); e.Kind != runners.KindCrash {
+		t.Errorf("exit 3 before the guest's limit: %s %q", e.Kind, e.Message)
+	}
+}
+
 func TestTargetMemoryExceeded(t *testing.T) {
-	tg := New(Options{})
+	tg := testTarget(Options{})
 	defer tg.Close()
 	// A function that allocates 256 MB in 64 MB (fakefn reads the size from
 	// the request's env). A real runtime squeezed into a few MB can make
@@ -258,7 +419,7 @@ func nodeWorker(t *testing.T, tier string) runners.Command {
 }
 
 func TestTargetNodeHostedFunction(t *testing.T) {
-	tg := New(Options{})
+	tg := testTarget(Options{})
 	defer tg.Close()
 	ctx := context.Background()
 	task := fibTask(t, runners.OpWarm, "baseline", 20)

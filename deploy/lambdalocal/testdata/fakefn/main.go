@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,8 +25,10 @@ type event struct {
 	Env     map[string]string `json:"env"`
 	AllocMB int               `json:"alloc_mb"`
 	Sleep   bool              `json:"sleep"`
-	Fail    bool              `json:"fail"`
-	Exit    bool              `json:"exit"`
+	// SpinMS burns that much CPU time (user and system, all threads).
+	SpinMS int  `json:"spin_ms"`
+	Fail   bool `json:"fail"`
+	Exit   bool `json:"exit"`
 }
 
 type reply struct {
@@ -31,7 +36,19 @@ type reply struct {
 	PID   int               `json:"pid"`
 	Env   map[string]string `json:"env"`
 	Count int               `json:"count"`
+	// Cgroup is /proc/self/cgroup: where the host (or the container
+	// engine) put the function.
+	Cgroup string `json:"cgroup"`
 }
+
+// cpuTime is the process's CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+var sink uint64
 
 var count int
 
@@ -48,6 +65,13 @@ func handle(_ context.Context, ev event) (reply, error) {
 		time.Sleep(time.Hour)
 	case ev.Fail:
 		return reply{}, errors.New("the function failed on purpose")
+	case ev.SpinMS > 0:
+		end := cpuTime() + time.Duration(ev.SpinMS)*time.Millisecond
+		for cpuTime() < end {
+			for i := 0; i < 100000; i++ {
+				sink = sink*31 + uint64(i)
+			}
+		}
 	case ev.Exit:
 		fmt.Fprintln(os.Stderr, "fakefn: exiting mid-invocation")
 		os.Exit(7)
@@ -70,10 +94,36 @@ func handle(_ context.Context, ev event) (reply, error) {
 		f.Close()
 		os.Remove(f.Name())
 	}
-	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count}, nil
+	cg, _ := os.ReadFile("/proc/self/cgroup")
+	return reply{OK: true, PID: os.Getpid(), Env: env, Count: count, Cgroup: string(cg)}, nil
+}
+
+// settingsFromModule applies the FAKEFN_* settings written in the module
+// a bench target packaged as the function's (BENCH_MODULE): a text file
+// such as "FAKEFN_MODE=slow-init FAKEFN_SLEEP_MS=500", so that a target
+// test can pick the fake's behaviour, which the target's own environment
+// does not carry.
+func settingsFromModule() {
+	p := os.Getenv("BENCH_MODULE")
+	if p == "" || os.Getenv("FAKEFN_MODE") != "" {
+		return
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), p)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return
+	}
+	for _, kv := range strings.Fields(string(b)) {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "FAKEFN_") {
+			os.Setenv(k, v)
+		}
+	}
 }
 
 func main() {
+	settingsFromModule()
 	switch os.Getenv("FAKEFN_MODE") {
 	case "exit-init":
 		fmt.Fprintln(os.Stderr, "fakefn: cannot initialise, exiting")
