@@ -15,6 +15,10 @@
 // An ALLOWED read prints the bytes it read, so a leak also shows as the
 // secret in stdout. The last line is "done".
 //
+// With "no-preopen" as argv[2] it runs without a preopened folder and
+// tries absolute and "../" paths through every descriptor the runtime
+// preopens of its own accord.
+//
 // Built (from this folder) by `make sandbox-testdata`:
 //
 //	clang --target=wasm32-wasi -O2 -o sandbox.wasm sandbox.c && wasm-strip sandbox.wasm
@@ -171,15 +175,24 @@ static __wasi_errno_t symlinkAt(const char *target, const char *link) {
 	return e;
 }
 
-// createThrough creates a file through one of the guest's own dangling
-// links; when the runtime refused the link, that refusal is the verdict
-// (creating the name would only make a file inside).
-static void createThrough(const char *probe, const char *link, __wasi_errno_t made) {
-	if (made != 0) {
-		printf("%s: denied errno=%d (the link was refused)\n", probe, made);
-		return;
+// linkRefused reports a probe through one of the guest's own links as
+// denied when the runtime refused to make the link: the probe would then
+// act on a plain name inside the folder (a file or folder created there
+// is no escape).
+static int linkRefused(const char *probe, __wasi_errno_t made) {
+	if (made == 0) {
+		return 0;
 	}
-	writeAt(probe, link, __WASI_OFLAGS_CREAT);
+	printf("%s: denied errno=%d (the link was refused)\n", probe, made);
+	return 1;
+}
+
+// createThrough creates a file through one of the guest's own dangling
+// links.
+static void createThrough(const char *probe, const char *link, __wasi_errno_t made) {
+	if (!linkRefused(probe, made)) {
+		writeAt(probe, link, __WASI_OFLAGS_CREAT);
+	}
 }
 
 // control runs a probe that must succeed for the preopen to be usable.
@@ -200,23 +213,52 @@ static __wasi_errno_t create(const char *p) {
 	return e;
 }
 
+// findRoot finds the preopen ".": named so, or, where the runtime
+// renames it, "./", "" or "/" (wazero) when none is named ".". (wasmer
+// also preopens a virtual "/" of its own beside the folders it maps.)
 static int findRoot(void) {
+	static const char *names[] = {".", "./", "", "/"};
+	for (size_t want = 0; want < sizeof names / sizeof names[0]; want++) {
+		for (__wasi_fd_t fd = 3; fd < 64; fd++) {
+			__wasi_prestat_t ps;
+			if (__wasi_fd_prestat_get(fd, &ps) != 0) {
+				continue;
+			}
+			char name[64] = {0};
+			if (ps.u.dir.pr_name_len < sizeof name &&
+			    __wasi_fd_prestat_dir_name(fd, (uint8_t *)name, ps.u.dir.pr_name_len) == 0) {
+				name[ps.u.dir.pr_name_len] = 0;
+				if (strcmp(name, names[want]) == 0) {
+					root = fd;
+					return 1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+// noPreopen is the run without a preopened folder: whatever descriptors
+// the runtime preopens of its own (Wasmer has a virtual "/"), no path
+// through them may reach the host.
+static int noPreopen(void) {
 	for (__wasi_fd_t fd = 3; fd < 64; fd++) {
 		__wasi_prestat_t ps;
 		if (__wasi_fd_prestat_get(fd, &ps) != 0) {
 			continue;
 		}
-		char name[64] = {0};
-		if (ps.u.dir.pr_name_len < sizeof name &&
-		    __wasi_fd_prestat_dir_name(fd, (uint8_t *)name, ps.u.dir.pr_name_len) == 0) {
-			name[ps.u.dir.pr_name_len] = 0;
-			// "." as given, or as runtimes spell the root ("./", "/", "").
-			if (strcmp(name, ".") == 0 || strcmp(name, "./") == 0 || strcmp(name, "/") == 0 || name[0] == 0) {
-				root = fd;
-				return 1;
-			}
-		}
+		root = fd;
+		char probe[64];
+		snprintf(probe, sizeof probe, "nodirs-read-abs-fd%u", (unsigned)fd);
+		readAt(probe, path("secret.txt"));
+		snprintf(probe, sizeof probe, "nodirs-read-deep-fd%u", (unsigned)fd);
+		readAt(probe, deep("secret.txt"));
+		snprintf(probe, sizeof probe, "nodirs-list-abs-fd%u", (unsigned)fd);
+		listAt(probe, out);
+		snprintf(probe, sizeof probe, "nodirs-create-abs-fd%u", (unsigned)fd);
+		writeAt(probe, path("created-nodirs"), __WASI_OFLAGS_CREAT);
 	}
+	printf("done\n");
 	return 0;
 }
 
@@ -226,6 +268,9 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	strcpy(out, argv[1]);
+	if (argc > 2 && strcmp(argv[2], "no-preopen") == 0) {
+		return noPreopen();
+	}
 	if (!findRoot()) {
 		fprintf(stderr, "sandbox: no preopen named \".\"\n");
 		return 2;
@@ -244,12 +289,35 @@ int main(int argc, char **argv) {
 	control("ctl-mkdir-inside", __wasi_path_create_directory(root, "newdir"));
 	control("ctl-rename-inside", __wasi_path_rename(root, "new.txt", root, "newdir/new.txt"));
 	control("ctl-unlink-inside", __wasi_path_unlink_file(root, "newdir/new.txt"));
+	control("ctl-rmdir-inside", __wasi_path_remove_directory(root, "newdir"));
+	{
+		// The folder holds links that lead out; listing it is no escape,
+		// and must not upset the runtime.
+		__wasi_fd_t fd;
+		__wasi_errno_t e = __wasi_path_open(root, 0, ".", __WASI_OFLAGS_DIRECTORY, R_DIR, R_READ, 0, &fd);
+		if (e == 0) {
+			static uint8_t buf[4096];
+			__wasi_size_t n = 0;
+			e = __wasi_fd_readdir(fd, buf, sizeof buf, 0, &n);
+			(void)__wasi_fd_close(fd);
+		}
+		control("ctl-list-inside", e);
+	}
+	if (symlinkAt("inside.txt", "own-in") == 0) {
+		// Following a link that stays inside is allowed, not required.
+		__wasi_fd_t fd;
+		__wasi_errno_t e = __wasi_path_open(root, FOLLOW, "own-in", 0, R_READ, 0, 0, &fd);
+		if (e == 0) {
+			(void)__wasi_fd_close(fd);
+		}
+		printf("note follow own-in: errno=%d\n", e);
+	}
 
 	// The guest's own links, made before it uses them.
 	symlinkAt("../outside/secret.txt", "own-rel");
 	symlinkAt(deep("secret.txt"), "own-deep");
 	symlinkAt(path("secret.txt"), "own-abs");
-	symlinkAt("../outside", "own-dir");
+	__wasi_errno_t ownDir = symlinkAt("../outside", "own-dir");
 	symlinkAt(out, "own-abs-dir");
 	symlinkAt("rel-dir", "own-chain");
 	__wasi_errno_t dangling = symlinkAt("../outside/created-own-dangling", "own-dangling");
@@ -290,7 +358,9 @@ int main(int argc, char **argv) {
 	writeAt("create-deep-dotdot", deep("created-deep"), __WASI_OFLAGS_CREAT);
 	writeAt("create-pre-rel-dir", "rel-dir/created-pre-rel-dir", __WASI_OFLAGS_CREAT);
 	writeAt("create-pre-abs-dir", "abs-dir/created-pre-abs-dir", __WASI_OFLAGS_CREAT);
-	writeAt("create-own-dir", "own-dir/created-own-dir", __WASI_OFLAGS_CREAT);
+	if (!linkRefused("create-own-dir", ownDir)) {
+		writeAt("create-own-dir", "own-dir/created-own-dir", __WASI_OFLAGS_CREAT);
+	}
 	createThrough("create-own-dangling", "own-dangling", dangling);
 	createThrough("create-own-abs-dangling", "own-abs-dangling", absDangling);
 	writeAt("write-pre-rel-file", "rel-file", __WASI_OFLAGS_TRUNC);
@@ -299,15 +369,21 @@ int main(int argc, char **argv) {
 	writeAt("write-own-abs", "own-abs", __WASI_OFLAGS_TRUNC);
 	result("mkdir-dotdot", __wasi_path_create_directory(root, "../outside/made-dotdot"));
 	result("mkdir-pre-rel-dir", __wasi_path_create_directory(root, "rel-dir/made-pre-rel-dir"));
-	result("mkdir-own-dir", __wasi_path_create_directory(root, "own-dir/made-own-dir"));
+	if (!linkRefused("mkdir-own-dir", ownDir)) {
+		result("mkdir-own-dir", __wasi_path_create_directory(root, "own-dir/made-own-dir"));
+	}
 	result("symlink-in-pre-rel-dir", __wasi_path_symlink("x", root, "rel-dir/planted"));
-	result("symlink-in-own-dir", __wasi_path_symlink("x", root, "own-dir/planted-own"));
+	if (!linkRefused("symlink-in-own-dir", ownDir)) {
+		result("symlink-in-own-dir", __wasi_path_symlink("x", root, "own-dir/planted-own"));
+	}
 	result("utimes-pre-rel-file", __wasi_path_filestat_set_times(root, FOLLOW, "rel-file", 1, 1,
 	                                                             __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
 	control("ctl-create-mover", create("mover.txt"));
 	result("rename-out-dotdot", __wasi_path_rename(root, "mover.txt", root, "../outside/moved-dotdot"));
 	result("rename-out-pre-rel-dir", __wasi_path_rename(root, "mover.txt", root, "rel-dir/moved-pre-rel-dir"));
-	result("rename-out-own-dir", __wasi_path_rename(root, "mover.txt", root, "own-dir/moved-own-dir"));
+	if (!linkRefused("rename-out-own-dir", ownDir)) {
+		result("rename-out-own-dir", __wasi_path_rename(root, "mover.txt", root, "own-dir/moved-own-dir"));
+	}
 	result("rename-in-pre-rel-dir", __wasi_path_rename(root, "rel-dir/victim-rename", root, "stolen.txt"));
 	result("rename-in-own-dir", __wasi_path_rename(root, "own-dir/victim-rename", root, "stolen-own.txt"));
 	readAt("read-stolen", "stolen.txt");
