@@ -18,9 +18,6 @@ import (
 // Package is the Debian package that provides bwrap.
 const Package = "bubblewrap"
 
-// EnvSandbox is set to "bwrap" in a confined worker's environment.
-const EnvSandbox = "BENCH_SANDBOX"
-
 // Needed reports whether a job must run confined: it runs the guest (any
 // op but prepare) with a preopened folder. Without one a guest has no
 // path to open, so the worker runs as it is.
@@ -66,7 +63,7 @@ func baseArgs() []string {
 	return []string{
 		"--unshare-all", "--die-with-parent",
 		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-		"--chdir", "/", "--setenv", EnvSandbox, "bwrap",
+		"--chdir", "/", "--setenv", runners.EnvSandbox, "bwrap",
 		// Node.js warns on stderr when it cannot read this file, which the
 		// sandbox does not hold; the worker makes no TLS connection.
 		"--unsetenv", "NODE_EXTRA_CA_CERTS",

@@ -13,7 +13,7 @@
 // unshared (user, IPC, PID, network, UTS, cgroup). A guest that gets past
 // its runtime's WASI then finds nothing of the host's but those files.
 //
-// The worker learns it is confined from BENCH_SANDBOX=bwrap in its
+// The worker learns it is confined from runners.EnvSandbox in its
 // environment, and then reports when its own process image began
 // (runners.Event.ExecUnixNano), from which the orchestrator computes the
 // sandbox phase: bwrap's share of spawn.
