@@ -32,5 +32,5 @@ func TestSandbox(t *testing.T) {
 		t.Skip(err)
 	}
 	conformance.RunSandbox(t, conformance.SandboxConfig{Command: conformance.SelfCommand(), Runtime: "wasmer",
-		Confine: confine.Command, BrokenControls: BrokenSandboxControls})
+		Confine: confine.Command})
 }

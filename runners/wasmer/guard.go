@@ -308,12 +308,3 @@ func dangerousLinks(dirs []runners.Preopen) (map[string]bool, error) {
 	}
 	return dangerous, nil
 }
-
-// BrokenSandboxControls are the sandbox suite's control probes Wasmer
-// 2.0 fails inside a preopened folder, with or without the guard and
-// bubblewrap (seen on the runner before either existed).
-var BrokenSandboxControls = map[string]string{
-	"ctl-rename-inside": "Wasmer 2.0's path_rename of a file the guest made into a folder it made fails with EIO",
-	"ctl-unlink-inside": "after that failed rename, Wasmer 2.0's path_unlink_file of the missing new name fails with EINVAL, not ENOENT",
-	"ctl-rmdir-inside":  "Wasmer 2.0's path_remove_directory of the (empty) folder the guest made fails with EIO",
-}

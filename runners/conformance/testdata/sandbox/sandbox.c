@@ -320,6 +320,12 @@ int main(int argc, char **argv) {
 	__wasi_errno_t ownDir = symlinkAt("../outside", "own-dir");
 	symlinkAt(out, "own-abs-dir");
 	symlinkAt("rel-dir", "own-chain");
+	// Two links whose texts stay inside by the letter ("." and
+	// "own-dot/..") but lead to the folder's parent when followed: a
+	// runtime that checks a link's text instead of where it leads lets
+	// them out.
+	symlinkAt(".", "own-dot");
+	symlinkAt("own-dot/..", "own-up");
 	__wasi_errno_t dangling = symlinkAt("../outside/created-own-dangling", "own-dangling");
 	__wasi_errno_t absDangling = symlinkAt(path("created-own-abs-dangling"), "own-abs-dangling");
 
@@ -339,6 +345,7 @@ int main(int argc, char **argv) {
 	readAt("read-own-dir", "own-dir/secret.txt");
 	readAt("read-own-abs-dir", "own-abs-dir/secret.txt");
 	readAt("read-own-chain", "own-chain/secret.txt");
+	readAt("read-own-up", "own-up/outside/secret.txt");
 	statAt("stat-pre-rel-file", "rel-file");
 	statAt("stat-pre-abs-dir", "abs-dir/secret.txt");
 	statAt("stat-own-dir", "own-dir/secret.txt");
@@ -361,6 +368,7 @@ int main(int argc, char **argv) {
 	if (!linkRefused("create-own-dir", ownDir)) {
 		writeAt("create-own-dir", "own-dir/created-own-dir", __WASI_OFLAGS_CREAT);
 	}
+	writeAt("create-own-up", "own-up/outside/created-own-up", __WASI_OFLAGS_CREAT);
 	createThrough("create-own-dangling", "own-dangling", dangling);
 	createThrough("create-own-abs-dangling", "own-abs-dangling", absDangling);
 	writeAt("write-pre-rel-file", "rel-file", __WASI_OFLAGS_TRUNC);
