@@ -306,8 +306,11 @@ func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	if s.Custom != nil {
 		e = r.explainFailure(s.Custom, e) // name the feature a runtime lacks
 	}
+	// The message may quote the guest's output and the stderr is the
+	// guest's: capped and escaped (safetext.go).
 	return r.write(results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
-		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: e.Message, Stderr: e.Stderr})
+		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: safeText(e.Message, maxFailureMessage, false),
+		Stderr: safeText(e.Stderr, maxFailureStderr, true)})
 }
 
 // checker returns how a cell's outputs are verified: against the
