@@ -26,6 +26,9 @@ func (r *runner) workerFor(c *Cell, tg target.Target, job runners.Job) (runners.
 	return confine.Command(cmd, job)
 }
 
+// sandboxAvailable is confine.Available (a test replaces it).
+var sandboxAvailable = confine.Available
+
 // sandboxNote says why a cell cannot run, when its runtime needs
 // bubblewrap for the module's preopened folders on this machine and
 // bwrap cannot start here; "" when it can run.
@@ -33,7 +36,7 @@ func sandboxNote(r *Runtime, m *CustomModule, tg string) string {
 	if !r.Confine || m == nil || len(m.Dirs) == 0 || tg != (target.Local{}).Name() {
 		return ""
 	}
-	if err := confine.Available(); err != nil {
+	if err := sandboxAvailable(); err != nil {
 		return fmt.Sprintf("not run: %s's WASI does not keep a guest inside its --dir folders, so bench runs it in a bubblewrap sandbox, "+
 			"and %v; install it (Debian: apt-get install %s), or run %s without --dir", r.Name, err, confine.Package, r.Name)
 	}
