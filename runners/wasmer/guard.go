@@ -34,9 +34,9 @@ import (
 // guest's memory, re-exports that memory as "memory" (where Wasmer's
 // environment looks for it) and re-exports the functions; the guard calls
 // them there. The shim is compiled once per module, instantiated once per
-// instance, beside the guest: its cost lands in the instantiate phase, and
-// only for a guest that imports a path function and has a preopened
-// folder.
+// instance, beside the guest; the preopened folders are walked for links
+// once per module. These costs land in the instantiate phase, and only
+// for a guest that imports a path function and has a preopened folder.
 //
 // Escapes through links that Wasmer resolves on the host (a folder link
 // in a preopen, followed by mkdir, link or unlink) are not the guard's:
@@ -76,6 +76,7 @@ type guard struct {
 	mu      sync.Mutex
 	cur     *guardState // the instance being run
 	shimErr error
+	scanned map[string]map[string]bool // dangerous link names by preopened folders
 }
 
 // guardState is what the guard knows about one instance.
@@ -185,7 +186,7 @@ func (g *guard) attach(store *wasmer.Store, env *wasmer.WasiEnvironment, in *was
 		}
 		st.calls[name] = f
 	}
-	if st.dangerous, err = dangerousLinks(dirs); err != nil {
+	if st.dangerous, err = g.dangerousLinks(dirs); err != nil {
 		shim.Close()
 		return nil, err
 	}
@@ -258,13 +259,36 @@ func refuse(p string, dangerous map[string]bool) bool {
 	return false
 }
 
-// dangerousLinks walks the preopened folders and returns the names of
-// the links whose resolution meets a link with an absolute target: the
+// dangerousLinks is scanLinks for a set of preopened folders, walked once
+// per module: a guest cannot add a link (path_symlink is refused) nor
+// give one a new name (a rename or hard link naming one is refused), so
+// the names stay the same for every instance of a warm job.
+func (g *guard) dangerousLinks(dirs []runners.Preopen) (map[string]bool, error) {
+	var key strings.Builder
+	for _, d := range dirs {
+		key.WriteString(d.Host + "\x00")
+	}
+	if d, ok := g.scanned[key.String()]; ok {
+		return d, nil
+	}
+	d, err := scanLinks(dirs)
+	if err != nil {
+		return nil, err
+	}
+	if g.scanned == nil {
+		g.scanned = map[string]map[string]bool{}
+	}
+	g.scanned[key.String()] = d
+	return d, nil
+}
+
+// scanLinks walks the preopened folders and returns the names of the
+// links whose resolution meets a link with an absolute target: the
 // absolute links themselves, and the relative links whose target names
 // one of them (repeatedly, for chains). Wasmer loads a link by the name
 // a path or a link's target gives it, so refusing every path that holds
 // one of these names keeps Wasmer from ever loading an absolute link.
-func dangerousLinks(dirs []runners.Preopen) (map[string]bool, error) {
+func scanLinks(dirs []runners.Preopen) (map[string]bool, error) {
 	type link struct{ name, target string }
 	var links []link
 	for _, d := range dirs {
