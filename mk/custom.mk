@@ -26,3 +26,18 @@ custom-testdata: $(foreach m,$(CUSTOM_MODS),$(CUSTOM_DIR)/$m.wasm)
 
 $(CUSTOM_DIR)/%.wasm: $(CUSTOM_DIR)/%.c $(CUSTOM_DIR)/bench.h
 	cd $(CUSTOM_DIR) && clang --target=wasm32-wasi -O2 $(CUSTOM_CFLAGS_$*) -o $*.wasm $*.c && wasm-strip $*.wasm
+
+# The sandbox suite's guest (runners/conformance/sandbox.go): a C module
+# that tries every way out of its preopened folder, committed beside its
+# source; runners/conformance's TestSandboxGuestMatchesSource rebuilds it
+# with the command in its header comment and compares the bytes.
+#
+#   make sandbox-testdata  rebuild runners/conformance/testdata/sandbox/sandbox.wasm
+
+SANDBOX_DIR := runners/conformance/testdata/sandbox
+
+.PHONY: sandbox-testdata
+sandbox-testdata: $(SANDBOX_DIR)/sandbox.wasm
+
+$(SANDBOX_DIR)/sandbox.wasm: $(SANDBOX_DIR)/sandbox.c
+	cd $(SANDBOX_DIR) && clang --target=wasm32-wasi -O2 -o sandbox.wasm sandbox.c && wasm-strip sandbox.wasm

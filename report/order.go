@@ -14,7 +14,7 @@ var (
 	langOrder     = []string{"c", "go", "rust"}
 	runtimeOrder  = []string{"native", "wazero", "wasmtime", "wasmer", "node"}
 	tierOrder     = []string{"native", "interp", "baseline", "jit", "tiered", "aot"}
-	phaseOrder    = []string{"spawn", "init", "compile", "load", "instantiate", "execute", "execute_all", "total", "call",
+	phaseOrder    = []string{"spawn", "sandbox", "init", "compile", "load", "instantiate", "execute", "execute_all", "total", "call",
 		"init_duration", "duration", "billed_duration", "price", "max_memory_used", "max_rss",
 		"module_bytes", "artifact_bytes", "worker_bytes", "package_bytes", "prepare"}
 )

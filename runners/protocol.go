@@ -31,6 +31,7 @@ const (
 // Phase names, shared by workers, results and reports.
 const (
 	PhaseSpawn       = "spawn"       // exec to the worker's main (orchestrator-computed)
+	PhaseSandbox     = "sandbox"     // the part of spawn bubblewrap took: exec to the worker's own process image (orchestrator-computed)
 	PhaseInit        = "init"        // runtime/engine creation
 	PhaseCompile     = "compile"     // wasm bytes to executable module
 	PhaseLoad        = "load"        // ahead-of-time artifact to executable module
@@ -110,7 +111,10 @@ type Event struct {
 	Version       string     `json:"version,omitempty"`
 	Tiers         []TierInfo `json:"tiers,omitempty"`
 	StartUnixNano int64      `json:"start_unix_nano,omitempty"`
-	PID           int        `json:"pid,omitempty"`
+	// ExecUnixNano, set by a worker running in a sandbox (EnvSandbox), is
+	// when its own process image began, after the sandbox's set-up.
+	ExecUnixNano int64 `json:"exec_unix_nano,omitempty"`
+	PID          int   `json:"pid,omitempty"`
 
 	// EventPhase and EventOutput
 	Phase     string  `json:"phase,omitempty"`

@@ -50,7 +50,7 @@ var lambdaMain func(Runner) int
 func Serve(ctx context.Context, r Runner, in io.Reader, out, errw io.Writer) int {
 	w := &worker{r: r, em: &emitter{w: out}, errw: errw, exit: os.Exit}
 	w.em.emit(Event{Type: EventHello, Runtime: r.Name(), Version: r.Version(), Tiers: r.Tiers(),
-		StartUnixNano: started.UnixNano(), PID: os.Getpid()})
+		StartUnixNano: started.UnixNano(), ExecUnixNano: execUnixNano(r), PID: os.Getpid()})
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {

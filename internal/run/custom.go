@@ -496,12 +496,21 @@ func stderrDiff(want []byte, got string) string {
 	return "in the last 4 KiB: " + lineDiff(w, true, []byte(got), true, int64(len(got)))
 }
 
+// quoteLine shows one line of a guest's output in a diff: at most its
+// first 80 bytes (not cutting a character in two), quoted with every
+// non-printable byte or character escaped, so that a diff never carries
+// more than a line's start of what a guest printed, nor a control
+// sequence.
 func quoteLine(l string) string {
 	l = strings.TrimSuffix(l, "\n")
-	if len(l) > 80 {
-		return strconv.Quote(l[:80]) + "..."
+	if len(l) <= 80 {
+		return strconv.Quote(l)
 	}
-	return strconv.Quote(l)
+	cut := 80
+	for cut > 0 && l[cut]&0xc0 == 0x80 { // not in a character's middle
+		cut--
+	}
+	return strconv.Quote(l[:cut]) + "..."
 }
 
 // A feature beyond WebAssembly 1.0 that a runtime may lack: how wazero's

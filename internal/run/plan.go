@@ -193,6 +193,10 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 						} else {
 							c.Cell.Workload = x.c.Name
 						}
+						if why := sandboxNote(r, x.c, tg); why != "" {
+							notes = append(notes, note(c.Cell, why))
+							continue
+						}
 						if r.Native {
 							exe := filepath.Join(binDir, "native", x.w.NativeName(x.lang))
 							if _, err := os.Stat(exe); err != nil {

@@ -25,6 +25,11 @@ type RuntimeSpec struct {
 	Files []string
 	// Hint says how to make the runtime available.
 	Hint string
+	// Confine is set for a runtime whose WASI cannot keep a guest inside
+	// its preopened folders by itself (Node.js's node:wasi, Wasmer 2.0's;
+	// the sandbox suite shows how they fail): on the local target a job
+	// with a preopened folder runs inside bubblewrap (runners/confine).
+	Confine bool
 }
 
 // Specs is the one list of runtimes bench knows, in display order.
@@ -33,8 +38,8 @@ var Specs = []RuntimeSpec{
 	{Name: "wazero", Binary: "bench-wazero", Hint: "make build"},
 	{Name: "wasmtime", Binary: "bench-wasmtime", Hint: "make build (cgo: needs gcc)"},
 	{Name: "wasmtime39", Binary: "bench-wasmtime39", Hint: "make build (cgo: needs gcc)"},
-	{Name: "wasmer", Binary: "bench-wasmer", Files: []string{"lib/libwasmer.so"}, Hint: "make build (cgo: needs gcc)"},
-	{Name: "node", Binary: "bench-node.mjs", Hint: "install Node.js >= 18 (Debian: apt-get install nodejs) and make build"},
+	{Name: "wasmer", Binary: "bench-wasmer", Files: []string{"lib/libwasmer.so"}, Hint: "make build (cgo: needs gcc)", Confine: true},
+	{Name: "node", Binary: "bench-node.mjs", Hint: "install Node.js >= 18 (Debian: apt-get install nodejs) and make build", Confine: true},
 }
 
 // SpecNames lists the runtimes' names.

@@ -195,10 +195,6 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 			return err
 		}
 	}
-	worker, err := s.Runtime.Command(s.Tier)
-	if err != nil {
-		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
-	}
 	var job runners.Job
 	var proc int
 	switch kind {
@@ -216,6 +212,10 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		if s.Tier == "interp" || s.Tier == "baseline" {
 			job.CallsPerBatch = 2000
 		}
+	}
+	worker, err := r.workerFor(s.Cell, tg, job)
+	if err != nil {
+		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	id := taskID(s.Cell, kind, proc)
 	t0 := time.Now()
@@ -306,8 +306,11 @@ func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	if s.Custom != nil {
 		e = r.explainFailure(s.Custom, e) // name the feature a runtime lacks
 	}
+	// The message may quote the guest's output and the stderr is the
+	// guest's: capped and escaped (safetext.go).
 	return r.write(results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
-		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: e.Message, Stderr: e.Stderr})
+		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: safeText(e.Message, maxFailureMessage, false),
+		Stderr: safeText(e.Stderr, maxFailureStderr, true)})
 }
 
 // checker returns how a cell's outputs are verified: against the
@@ -393,6 +396,11 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out target.Out
 		sp.Phase, sp.Value, sp.Unit, sp.Verified = runners.PhaseSpawn, float64(out.Spawn.Nanoseconds()), results.UnitNS, allOK
 		tot.Phase, tot.Value, tot.Unit, tot.Verified = runners.PhaseTotal, float64(out.Total.Nanoseconds()), results.UnitNS, allOK
 		recs = append(recs, sp, tot)
+		if out.Sandbox > 0 {
+			sb := base
+			sb.Phase, sb.Value, sb.Unit, sb.Verified = runners.PhaseSandbox, float64(out.Sandbox.Nanoseconds()), results.UnitNS, allOK
+			recs = append(recs, sb)
+		}
 	}
 	if out.MaxRSS > 0 {
 		m := sizeRecord(base, results.PhaseMaxRSS, out.MaxRSS)

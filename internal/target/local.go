@@ -35,6 +35,9 @@ func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
 	done := time.Now()
 	if t.Job.Op == runners.OpCold {
 		out.Spawn = cl.Spawn()
+		if e := cl.Hello.ExecUnixNano; e > 0 {
+			out.Sandbox = time.Duration(e - cl.Started.UnixNano())
+		}
 		out.Total = done.Sub(cl.Started)
 	}
 	rss, _ := cl.Close()

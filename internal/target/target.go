@@ -50,6 +50,10 @@ type Outcome struct {
 	// Spawn is exec (or environment creation) to the worker's main, and
 	// Total is client-side start to result; both zero for warm tasks.
 	Spawn, Total time.Duration
+	// Sandbox is the part of Spawn a sandbox took (bubblewrap's set-up,
+	// from exec to the worker's own process image), zero when the worker
+	// ran unconfined.
+	Sandbox time.Duration
 	// MaxRSS is the worker's peak resident set, bytes, when known.
 	MaxRSS int64
 	// Extra holds target-specific samples (a Lambda REPORT's Init

@@ -17,6 +17,17 @@
 // naming it), and bench.start/bench.end markers (execute and execute_all).
 // It also feeds the worker a line that is not a job and an unknown tier.
 //
+// RunSandbox is the sandbox suite: a C guest (testdata/sandbox/sandbox.c,
+// its .wasm committed beside it, rebuilt by make sandbox-testdata) tries
+// every way out of its preopened folder — "..", absolute paths, links of
+// its own and links already in the folder, relative and absolute, to a
+// file and to a folder outside — for reads, stats, readlink, listings,
+// creates, writes, renames, links, unlinks and removals, and the suite
+// fails when one got through, when the secret outside shows in any
+// event, when anything outside changed, or when the worker died. A
+// runner whose orchestrator confines its worker (node, wasmer) passes
+// SandboxConfig.Confine.
+//
 // The test modules are WAT files in testdata/ with their .wasm committed
 // beside them (each .wat says the wat2wasm command that rebuilds it); the
 // native runner gets shell-script twins from testdata/native/.

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"os"
 	"testing"
 
+	"github.com/wasmbench/bench/runners/confine"
 	"github.com/wasmbench/bench/runners/conformance"
 )
 
@@ -23,6 +25,30 @@ func TestConformance(t *testing.T) {
 				CanLimitMemory: true,
 				CanInterrupt:   true,
 			})
+		})
+	}
+}
+
+// TestSandbox runs the sandbox suite on every tier as the orchestrator
+// runs a node worker with a preopened folder: inside bubblewrap.
+// node:wasi alone follows links to folders out of the preopen (see
+// confine's doc and RATIONALE.md).
+func TestSandbox(t *testing.T) {
+	nodePath := needNode(t)
+	if err := confine.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	for _, tier := range Tiers() {
+		t.Run(tier, func(t *testing.T) {
+			cmd, err := Command(nodePath, script(t), tier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conformance.RunSandbox(t, conformance.SandboxConfig{Command: cmd, Runtime: "node", Tiers: []string{tier},
+				Confine: confine.Command})
 		})
 	}
 }

@@ -51,4 +51,12 @@
 // returns -1, after which a guest that traps or exits non-zero with its
 // memory within 1/16 of the cap (or an out-of-memory message on stderr) is
 // reported as KindMemory, as in the wasmtime runner.
+//
+// Sandbox. node:wasi is no sandbox: it refuses a link whose text leads
+// out of a preopen, but follows links to folders wherever they lead. The
+// orchestrator runs a local worker whose job has a preopened folder inside
+// bubblewrap (runners/confine); there the hello carries exec_unix_nano
+// (performance.timeOrigin) for the sandbox phase. lambda.mjs, which has no
+// bubblewrap, refuses the guest's path_symlink instead (job
+// refuse_symlinks), its package holding no links.
 package node

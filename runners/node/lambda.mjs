@@ -165,6 +165,8 @@ class Fn {
     const job = {
       id: 'invoke', op: 'cold', tier: this.tier, module: this.module, args: req.args || [], env: req.env || {},
       stdin_path: stdinPath, dirs, timeout_ns: req.timeout_ns || 0, keep_stdout: !!req.keep_stdout,
+      // No bubblewrap here: a guest may not make links (see newWASI).
+      refuse_symlinks: true,
       max_memory_bytes: this.maxMemory,
     };
     const iter = req.iteration || 0;

@@ -146,7 +146,7 @@ export function version() {
 
 // hello is the worker's first event.
 export function hello() {
-  return {
+  const h = {
     type: 'hello',
     runtime: RUNTIME,
     version: version(),
@@ -154,6 +154,11 @@ export function hello() {
     start_unix_nano: startUnixNano,
     pid: process.pid,
   };
+  // Inside bubblewrap (runners.EnvSandbox), when node's process began:
+  // performance.timeOrigin is taken as node starts, before its bootstrap,
+  // so the orchestrator can tell bwrap's part of spawn (the sandbox phase).
+  if (process.env.BENCH_SANDBOX) h.exec_unix_nano = Math.round(performance.timeOrigin * 1e6);
+  return h;
 }
 
 // JobError is a classified failure (runners.Error).
@@ -283,7 +288,30 @@ function openStdin(p) {
   }
 }
 
+// ENOTSUP, WASI's errno for an operation the host refuses to support.
+const WASI_ENOTSUP = 58;
+
+// newWASI sets up node:wasi for one instance. node:wasi refuses a guest's
+// link whose text leads out of its folder, but follows links to folders
+// wherever they lead: the orchestrator runs a local worker with a
+// preopened folder inside bubblewrap (runners/confine). A host without
+// that wall (lambda.mjs, whose package holds no links since it copies
+// regular files only) sets job.refuse_symlinks: path_symlink then fails
+// with ENOTSUP, so no link exists for node:wasi to follow.
 function newWASI(job, io) {
+  const wasi = makeWASI(job, io);
+  if (job.refuse_symlinks) {
+    const imports = wasi.getImportObject.bind(wasi);
+    wasi.getImportObject = () => {
+      const o = imports();
+      o.wasi_snapshot_preview1 = { ...o.wasi_snapshot_preview1, path_symlink: () => WASI_ENOTSUP };
+      return o;
+    };
+  }
+  return wasi;
+}
+
+function makeWASI(job, io) {
   const preopens = {};
   for (const d of io.dirs || []) preopens[d.guest] = d.host;
   try {

@@ -1,8 +1,10 @@
 package wasmer
 
 import (
+	"os"
 	"testing"
 
+	"github.com/wasmbench/bench/runners/confine"
 	"github.com/wasmbench/bench/runners/conformance"
 )
 
@@ -16,4 +18,19 @@ func TestConformance(t *testing.T) {
 		CanInterrupt:   false,
 		CanLimitMemory: false,
 	})
+}
+
+// TestSandbox: a guest sees only its preopened folders, and no link it
+// makes or finds ends the worker (see conformance.RunSandbox). Wasmer's
+// WASI needs both the path guard (guard.go) and bubblewrap, as the
+// orchestrator runs it.
+func TestSandbox(t *testing.T) {
+	if err := confine.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	conformance.RunSandbox(t, conformance.SandboxConfig{Command: conformance.SelfCommand(), Runtime: "wasmer",
+		Confine: confine.Command})
 }

@@ -41,6 +41,11 @@
 //     workloads never sleep.
 //   - A Go-compiled guest cannot open files in a preopened directory
 //     (Wasmer answers "Bad file number"); C and Rust guests can.
+//   - Wasmer's WASI opens any host file by absolute path, leaves a
+//     preopen by "..", and aborts the process on an absolute link: a
+//     path guard (guard.go) refuses such paths in front of its path
+//     functions, and the orchestrator runs a worker with a preopen inside
+//     bubblewrap (runners/confine) for what Wasmer resolves on the host.
 //   - Every compile goes through wasmer.NewModule, which first passes the
 //     bytes through Wat2Wasm (a copy for binary input): part of the
 //     compile figure, small next to compiling.

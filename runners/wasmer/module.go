@@ -42,6 +42,11 @@ type module struct {
 	hooksMu sync.Mutex
 	hooks   *runners.IO
 	funcs   map[string]wasmer.IntoExtern
+
+	// guard stands in front of Wasmer's WASI path functions when the
+	// guest has a preopened folder (guard.go); nil when the module
+	// imports none.
+	guard *guard
 }
 
 func newModule(e *engine, name string, m *wasmer.Module) *module {
@@ -55,6 +60,7 @@ func newModule(e *engine, name string, m *wasmer.Module) *module {
 		}
 	}
 	mod.importErr = mod.checkImports()
+	mod.guard = newGuard(m)
 	return mod
 }
 
@@ -140,8 +146,18 @@ func (m *module) Instantiate(ctx context.Context, io runners.IO) (runners.Instan
 	if len(m.bench) > 0 {
 		imports.Register(benchNamespace, m.benchFuncs())
 	}
+	guarded := m.guard != nil && inst.wasi != nil && len(io.Dirs) > 0
+	if guarded {
+		m.guard.register(m.e.store, imports)
+	}
 	m.setHooks(&inst.io)
 	in, err := wasmer.NewInstance(m.m, imports)
+	if err == nil && guarded {
+		if inst.shim, err = m.guard.attach(m.e.store, inst.wasi, in, io.Dirs); err != nil {
+			in.Close()
+			return nil, err
+		}
+	}
 	if err != nil {
 		var trap *wasmer.TrapError
 		if errors.As(err, &trap) {
@@ -210,6 +226,7 @@ type instance struct {
 	io     runners.IO
 	in     *wasmer.Instance
 	wasi   *wasmer.WasiEnvironment
+	shim   *wasmer.Instance // the path guard's shim, when guarded
 	closed bool
 }
 
@@ -308,6 +325,10 @@ func (i *instance) Func(name string) (func(context.Context) error, error) {
 func (i *instance) Close(context.Context) error {
 	if !i.closed {
 		i.closed = true
+		if i.shim != nil {
+			i.m.guard.detach()
+			i.shim.Close()
+		}
 		i.in.Close()
 		i.m.setHooks(nil)
 	}

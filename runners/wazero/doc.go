@@ -19,4 +19,8 @@
 // is the same, but the runner sees each memory.grow it refuses, so a guest
 // that then traps or exits is reported as KindMemory with the size it
 // asked for, not as an unexplained trap.
+//
+// Preopened folders are not wazero's DirFS, which lets the kernel follow
+// a link out of the folder, but rootFS (rootfs.go): a file system over
+// Go's os.Root that follows a link only while it stays inside.
 package wazero

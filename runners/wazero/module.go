@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
@@ -142,9 +143,16 @@ func (m *module) Instantiate(ctx context.Context, sio runners.IO) (runners.Insta
 		cfg = cfg.WithStderr(stderr)
 	}
 	if len(sio.Dirs) > 0 {
+		// Not WithDirMount: wazero's DirFS lets the kernel follow links
+		// out of the folder (see rootfs.go).
 		fsc := wazero.NewFSConfig()
 		for _, d := range sio.Dirs {
-			fsc = fsc.WithDirMount(d.Host, d.Guest)
+			rfs, err := newRootFS(d.Host)
+			if err != nil {
+				return nil, runners.Errorf(runners.KindBadJob, "preopened folder %s (guest %s): %v", d.Host, d.Guest, err)
+			}
+			inst.roots = append(inst.roots, rfs)
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(rfs, d.Guest)
 		}
 		cfg = cfg.WithFSConfig(fsc)
 	}
@@ -190,6 +198,7 @@ type instance struct {
 	mod   api.Module
 	io    runners.IO
 	files []*os.File
+	roots []*rootFS // the preopened folders, closed with the instance
 	mem   *cappedAllocator
 }
 
@@ -250,7 +259,10 @@ func (i *instance) closeFiles() error {
 	for _, f := range i.files {
 		errs = append(errs, f.Close())
 	}
-	i.files = nil
+	for _, r := range i.roots {
+		errs = append(errs, r.Close())
+	}
+	i.files, i.roots = nil, nil
 	return errors.Join(errs...)
 }
 

@@ -35,3 +35,9 @@ func TestConformance(t *testing.T) {
 		Skip:         skip,
 	})
 }
+
+// TestSandbox: a guest sees only its preopened folders, whatever links
+// and paths it tries (see conformance.RunSandbox).
+func TestSandbox(t *testing.T) {
+	conformance.RunSandbox(t, conformance.SandboxConfig{Command: conformance.SelfCommand(), Runtime: "wazero"})
+}
