@@ -117,11 +117,20 @@ func (w *worker) do(ctx context.Context, job Job) error {
 	if _, err := w.tier(job.Tier); err != nil {
 		return err
 	}
-	scratch, err := os.MkdirTemp("", "bench-io-")
-	if err != nil {
-		return fmt.Errorf("scratch dir: %w", err)
+	if job.MaxOutputBytes < 0 {
+		return Errorf(KindBadJob, "negative output limit %d", job.MaxOutputBytes)
 	}
-	defer os.RemoveAll(scratch)
+	scratch := job.IODir
+	if scratch == "" {
+		dir, err := NewIODir("")
+		if err != nil {
+			return fmt.Errorf("scratch dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		scratch = dir
+	} else if st, err := os.Stat(scratch); err != nil || !st.IsDir() {
+		return Errorf(KindBadJob, "I/O folder %s: not a folder", scratch)
+	}
 
 	cfg := EngineConfig{Tier: job.Tier, MaxMemoryBytes: job.MaxMemoryBytes, ArtifactDir: job.ArtifactDir}
 	t0 := time.Now()
@@ -202,21 +211,36 @@ func readSource(m ModuleRef) (Source, error) {
 }
 
 // execute instantiates mod and runs _start once, reporting the instantiate
-// and execute phases and the output.
-func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch string, iter int, warm bool) error {
-	stdout := filepath.Join(scratch, "stdout")
-	stderr := filepath.Join(scratch, "stderr")
+// and execute phases and the output. The guest's stdout and stderr go to
+// files in dir, capped at the job's output limit by the kernel
+// (RLIMIT_FSIZE), and are read back in pieces: a guest printing gigabytes
+// costs the worker no memory.
+func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, iter int, warm bool) error {
+	base := filepath.Join(dir, fileSafe(job.ID)+"-"+strconv.Itoa(iter))
+	stdout, stderr := base+".stdout", base+".stderr"
 	for _, p := range []string{stdout, stderr} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			return fmt.Errorf("scratch file: %w", err)
 		}
 	}
+	keepFile := job.KeepStdout && job.IODir != ""
+	defer func() {
+		if !keepFile {
+			os.Remove(stdout)
+		}
+		os.Remove(stderr)
+	}()
+	limit := job.MaxOutputBytes
+	if limit <= 0 {
+		limit = DefaultMaxOutput
+	}
 	var benchStart, benchEnd time.Time
 	io := IO{
 		Args: append([]string{job.Module.Name}, job.Args...), Env: job.Env,
 		StdinPath: job.StdinPath, StdoutPath: stdout, StderrPath: stderr, Dirs: job.Dirs,
-		BenchStart: func() { benchStart = time.Now() },
-		BenchEnd:   func() { benchEnd = time.Now() },
+		BenchStart:     func() { benchStart = time.Now() },
+		BenchEnd:       func() { benchEnd = time.Now() },
+		MaxOutputBytes: limit,
 	}
 	t0 := time.Now()
 	inst, err := mod.Instantiate(ctx, io)
@@ -227,6 +251,14 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 	}
 	dInst := time.Since(t0)
 	defer inst.Close(ctx)
+
+	var pcap *processCap
+	if ti, _ := w.tier(job.Tier); ti.MemoryCap == MemoryCapProcess && job.MaxMemoryBytes > 0 {
+		if pcap, err = startProcessCap(job.MaxMemoryBytes, inst); err != nil {
+			return wrap(err, KindMemory, "%s: instantiate %s", w.r.Name(), job.Module.Name)
+		}
+		defer pcap.stop()
+	}
 
 	runCtx := ctx
 	if job.TimeoutNS > 0 {
@@ -239,19 +271,28 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 		done := make(chan struct{})
 		defer close(done)
 		go func() {
-			grace := limit/10 + 2*time.Second
 			select {
 			case <-done:
-			case <-time.After(limit + grace):
+			case <-time.After(limit + WatchdogGrace(limit)):
 				w.em.emit(Event{Type: EventError, Job: job.ID, Error: Errorf(KindTimeout,
 					"execution exceeded %v and %s cannot interrupt it: worker exited", limit, w.r.Name())})
 				w.exit(3)
 			}
 		}()
 	}
+	restore := limitFileSize(limit + 1)
 	t0 = time.Now()
 	code, err := inst.Run(runCtx)
 	dExec := time.Since(t0)
+	restore()
+	if pcap != nil {
+		pcap.stop()
+	}
+	if e := overOutputLimit(stdout, stderr, limit); e != nil {
+		e.Message = fmt.Sprintf("%s: run %s: %s", w.r.Name(), job.Module.Name, e.Message)
+		e.Stderr = tail(stderr)
+		return e
+	}
 	if err != nil {
 		def := KindTrap
 		if runCtx.Err() != nil {
@@ -259,6 +300,10 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 		}
 		e := wrap(err, def, "%s: run %s", w.r.Name(), job.Module.Name)
 		e.Stderr = tail(stderr)
+		if pcap != nil && e.Kind != KindTimeout && pcap.exhausted(inst, e.Stderr) {
+			e.Kind = KindMemory
+			e.Message += "; " + pcap.describe()
+		}
 		return e
 	}
 	w.phase(job, PhaseInstantiate, iter, warm, dInst)
@@ -268,17 +313,49 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 	} else {
 		w.phase(job, PhaseExecute, iter, warm, dExec)
 	}
-	out, err := ReadOutput(stdout, stderr, job.KeepStdout)
+	out, err := ReadOutput(stdout, stderr)
 	if err != nil {
 		return err
 	}
 	out.ExitCode = code
+	switch {
+	case keepFile:
+		out.StdoutPath = stdout
+	case job.KeepStdout && out.StdoutBytes <= KeepStdoutMax:
+		if out.Stdout, err = os.ReadFile(stdout); err != nil {
+			return fmt.Errorf("read guest stdout: %w", err)
+		}
+	}
 	w.em.emit(Event{Type: EventOutput, Job: job.ID, Iteration: iter, Warmup: warm, Output: out})
 	if code != 0 {
+		if pcap != nil && pcap.exhausted(inst, out.Stderr) {
+			return &Error{Kind: KindMemory, Message: fmt.Sprintf("%s exited with code %d; %s", job.Module.Name, code, pcap.describe()),
+				Stderr: out.Stderr}
+		}
 		return &Error{Kind: KindExit, Message: fmt.Sprintf("%s exited with code %d", job.Module.Name, code), Stderr: out.Stderr}
 	}
 	return nil
 }
+
+// fileSafe keeps the letters, digits, '.', '_' and '-' of a job ID, for a
+// file name.
+func fileSafe(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || len(b) > 64 {
+		return "job"
+	}
+	return string(b)
+}
+
+// WatchdogGrace is how long past its time limit the worker lets a guest
+// its runtime cannot interrupt run before it reports the timeout and
+// exits; the client waits a little longer than that (see Client.Await).
+func WatchdogGrace(limit time.Duration) time.Duration { return limit/10 + 2*time.Second }
 
 func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch string) error {
 	name := job.Export
@@ -341,34 +418,92 @@ func PeakRSS() int64 {
 	return 0
 }
 
-// ReadOutput hashes a finished execution's stdout file and keeps the heads
-// and tails a human needs.
-func ReadOutput(stdoutPath, stderrPath string, keep bool) (*Output, error) {
-	b, err := os.ReadFile(stdoutPath)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+// ReadOutput hashes a finished execution's stdout file as it reads it, in
+// pieces, and keeps the head of stdout and the tail of stderr that a human
+// needs.
+func ReadOutput(stdoutPath, stderrPath string) (*Output, error) {
+	out := &Output{}
+	h := sha256.New()
+	head := &headWriter{max: HeadMax}
+	f, err := os.Open(stdoutPath)
+	switch {
+	case err == nil:
+		n, err := io.Copy(io.MultiWriter(h, head), f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read guest stdout: %w", err)
+		}
+		out.StdoutBytes = n
+	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read guest stdout: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	out := &Output{StdoutSHA256: hex.EncodeToString(sum[:]), StdoutBytes: int64(len(b)), Stderr: tail(stderrPath)}
-	head := b
-	if len(head) > 256 {
-		head = head[:256]
-	}
-	out.StdoutHead = string(head)
-	if keep {
-		out.Stdout = b
-	}
+	out.StdoutSHA256 = hex.EncodeToString(h.Sum(nil))
+	out.StdoutHead = string(head.b)
+	out.Stderr, out.StderrBytes = tailSize(stderrPath, TailMax)
 	return out, nil
 }
 
-// tail returns the last 4 KiB of a file, or "".
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	max int
+	b   []byte
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if n := h.max - len(h.b); n > 0 {
+		h.b = append(h.b, p[:min(n, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// tail returns the last TailMax bytes of a file, or "".
 func tail(path string) string {
-	b, err := os.ReadFile(path)
+	s, _ := tailSize(path, TailMax)
+	return s
+}
+
+// tailSize returns the last n bytes of a file (read from there, not
+// whole) and the file's size.
+func tailSize(path string, n int64) (string, int64) {
+	f, err := os.Open(path)
 	if err != nil {
-		return ""
+		return "", 0
 	}
-	if len(b) > 4096 {
-		b = b[len(b)-4096:]
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0
 	}
-	return string(b)
+	off := max(st.Size()-n, 0)
+	b := make([]byte, st.Size()-off)
+	k, _ := f.ReadAt(b, off)
+	return string(b[:k]), st.Size()
+}
+
+// overOutputLimit returns a KindOutputLimit error when the guest wrote
+// more than limit bytes to stdout or stderr: the files are capped at
+// limit+1 bytes, so one byte more is the sign.
+func overOutputLimit(stdoutPath, stderrPath string, limit int64) *Error {
+	for _, f := range []struct{ path, name string }{{stdoutPath, "stdout"}, {stderrPath, "stderr"}} {
+		st, err := os.Stat(f.path)
+		if err != nil || st.Size() <= limit {
+			continue
+		}
+		return Errorf(KindOutputLimit, "the guest wrote more than %s to %s in one execution: over the output limit "+
+			"(raise it with bench run --max-output; the default is %s)", sizeText(limit), f.name, sizeText(DefaultMaxOutput))
+	}
+	return nil
+}
+
+// sizeText is "64 MiB", "1.5 KiB" or "100 bytes".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MiB"
+	case n >= 1<<10:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<10)), ".0") + " KiB"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
