@@ -212,7 +212,7 @@ func (c *Client) next(ctx context.Context, silence, exec time.Duration) (Event, 
 func (c *Client) crashed(cause error) error {
 	msg := "worker closed its output"
 	if !errors.Is(cause, io.EOF) {
-		msg = cause.Error()
+		msg = cause.Error() + ": killed it"
 		c.Kill()
 	}
 	state := c.waitOrKill(5 * time.Second)

@@ -194,19 +194,17 @@ type TierInfo struct {
 	// Prepared is true when the tier needs OpPrepare first.
 	Prepared bool `json:"prepared,omitempty"`
 	// MemoryCap says how the tier applies Job.MaxMemoryBytes: "" when the
-	// runtime caps the guest's linear memory itself, MemoryCapProcess
-	// when the worker caps its whole process instead, MemoryCapNone when
-	// the cap is not applied.
+	// guest's linear memory is capped (by the runtime, or by the runner
+	// for it), MemoryCapProcess when the whole process running the guest
+	// is capped instead, MemoryCapNone when the cap is not applied.
 	MemoryCap string `json:"memory_cap,omitempty"`
 }
 
 // TierInfo.MemoryCap values.
 const (
-	// MemoryCapProcess: the runtime has no memory limit of its own; Serve
-	// caps the worker process's data segment (RLIMIT_DATA) during each
-	// execution at what it held before plus the cap plus
-	// ProcessCapHeadroom, so the guest's linear memory cannot grow much
-	// past the cap (see serve.go's processCap).
+	// MemoryCapProcess: the process that runs the guest has its data
+	// segment capped (RLIMIT_DATA), not the guest's linear memory alone
+	// (the native runner's child process).
 	MemoryCapProcess = "process"
 	// MemoryCapNone: the cap is not applied at all.
 	MemoryCapNone = "none"

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,7 +39,34 @@ func Main(r Runner) int {
 	if api := os.Getenv("AWS_LAMBDA_RUNTIME_API"); api != "" && lambdaMain != nil {
 		return lambdaMain(r)
 	}
-	return Serve(context.Background(), r, os.Stdin, os.Stdout, os.Stderr)
+	events, err := protocolOut()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench-%s: %v\n", r.Name(), err)
+		return 1
+	}
+	return Serve(context.Background(), r, os.Stdin, events, os.Stderr)
+}
+
+// protocolOut moves the event stream off file descriptor 1: events go to
+// a duplicate of it (closed on exec), and fd 1 then points at /dev/null.
+// Nothing a runtime or a guest writes to fd 1 can break the protocol, and
+// a runner may point fd 1 at a guest's stdout file while the guest runs
+// (wasmer does), without the watchdog's events landing there.
+func protocolOut() (*os.File, error) {
+	fd, err := syscall.Dup(1)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate the event stream (fd 1): %w", err)
+	}
+	syscall.CloseOnExec(fd)
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	if err := syscall.Dup3(int(null.Fd()), 1, 0); err != nil {
+		return nil, fmt.Errorf("point fd 1 at %s: %w", os.DevNull, err)
+	}
+	return os.NewFile(uintptr(fd), "events"), nil
 }
 
 // lambdaMain, when set (by the Lambda bootstrap support), serves the Lambda
@@ -78,7 +106,21 @@ type emitter struct {
 	w  io.Writer
 }
 
+// maxMessage bounds an error's message and stderr in an event, so that
+// every event line stays far below the client's limit (maxEventLine).
+const maxMessage = 64 << 10
+
 func (e *emitter) emit(ev Event) {
+	if ev.Error != nil && (len(ev.Error.Message) > maxMessage || len(ev.Error.Stderr) > maxMessage) {
+		c := *ev.Error
+		if len(c.Message) > maxMessage {
+			c.Message = c.Message[:maxMessage] + fmt.Sprintf("... (truncated: %d bytes in all)", len(c.Message))
+		}
+		if len(c.Stderr) > maxMessage {
+			c.Stderr = c.Stderr[len(c.Stderr)-maxMessage:]
+		}
+		ev.Error = &c
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		b, _ = json.Marshal(Event{Type: EventError, Job: ev.Job, Error: Errorf(KindInternal, "encode event: %v", err)})
@@ -252,14 +294,6 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, i
 	dInst := time.Since(t0)
 	defer inst.Close(ctx)
 
-	var pcap *processCap
-	if ti, _ := w.tier(job.Tier); ti.MemoryCap == MemoryCapProcess && job.MaxMemoryBytes > 0 {
-		if pcap, err = startProcessCap(job.MaxMemoryBytes, inst); err != nil {
-			return wrap(err, KindMemory, "%s: instantiate %s", w.r.Name(), job.Module.Name)
-		}
-		defer pcap.stop()
-	}
-
 	runCtx := ctx
 	if job.TimeoutNS > 0 {
 		var cancel context.CancelFunc
@@ -285,9 +319,6 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, i
 	code, err := inst.Run(runCtx)
 	dExec := time.Since(t0)
 	restore()
-	if pcap != nil {
-		pcap.stop()
-	}
 	if e := overOutputLimit(stdout, stderr, limit); e != nil {
 		e.Message = fmt.Sprintf("%s: run %s: %s", w.r.Name(), job.Module.Name, e.Message)
 		e.Stderr = tail(stderr)
@@ -300,10 +331,6 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, i
 		}
 		e := wrap(err, def, "%s: run %s", w.r.Name(), job.Module.Name)
 		e.Stderr = tail(stderr)
-		if pcap != nil && e.Kind != KindTimeout && pcap.exhausted(inst, e.Stderr) {
-			e.Kind = KindMemory
-			e.Message += "; " + pcap.describe()
-		}
 		return e
 	}
 	w.phase(job, PhaseInstantiate, iter, warm, dInst)
@@ -328,10 +355,6 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, i
 	}
 	w.em.emit(Event{Type: EventOutput, Job: job.ID, Iteration: iter, Warmup: warm, Output: out})
 	if code != 0 {
-		if pcap != nil && pcap.exhausted(inst, out.Stderr) {
-			return &Error{Kind: KindMemory, Message: fmt.Sprintf("%s exited with code %d; %s", job.Module.Name, code, pcap.describe()),
-				Stderr: out.Stderr}
-		}
 		return &Error{Kind: KindExit, Message: fmt.Sprintf("%s exited with code %d", job.Module.Name, code), Stderr: out.Stderr}
 	}
 	return nil

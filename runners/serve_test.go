@@ -35,7 +35,7 @@ import (
 //	unsupported  (at compile) a KindUnsupported *Error
 //	big:N[:err]  writes N bytes of 'x' to stdout (stderr with ":err") in
 //	             64 KiB writes; exit code 1 when a write fails
-//	flood        the worker writes a line without end to its event stream
+//	flood        fails with a 64 MiB error message
 //	stop         the worker writes half an event line and stops itself
 //	             (SIGSTOP): no watchdog of its own can run
 type fakeRunner struct{}
@@ -121,12 +121,7 @@ func (i *fakeInstance) Run(ctx context.Context) (int, error) {
 		}
 		return 0, nil
 	case i.m == "flood":
-		chunk := bytes.Repeat([]byte("{"), 1<<20)
-		for {
-			if _, err := os.Stdout.Write(chunk); err != nil {
-				return 0, err
-			}
-		}
+		return 0, errors.New(strings.Repeat("x", 64<<20))
 	case i.m == "stop":
 		os.Stdout.WriteString(`{"type":"pha`)
 		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
@@ -569,23 +564,40 @@ func TestRemoveStaleIODirs(t *testing.T) {
 	}
 }
 
-// TestClientKillsFloodingWorker: a worker writing a line without end is
-// killed and the job is a crash, at once; the client once buffered up to
-// 256 MiB of it, then waited for the worker, which was blocked writing.
+// TestClientKillsFloodingWorker: a "worker" writing a line without end
+// is killed, and Start fails at once; the client once buffered 256 MiB of
+// it, failed, then waited for the process, which was blocked writing.
 func TestClientKillsFloodingWorker(t *testing.T) {
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Skip("no cat:", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := runners.Start(ctx, runners.Command{Path: cat, Args: []string{"/dev/zero"}})
+	if err == nil {
+		cl.Kill()
+		t.Fatal("Start of cat /dev/zero succeeded")
+	}
+	var e *runners.Error
+	if !errors.As(err, &e) || e.Kind != runners.KindCrash || !strings.Contains(e.Message, "longer than") || !strings.Contains(e.Message, "killed") {
+		t.Fatalf("Start = %v; want a KindCrash naming the line limit, the process killed", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Start returned only at the test's deadline")
+	}
+}
+
+// TestWorkerBoundsErrorMessages: an error of any size travels as a
+// bounded event line, and the job fails as such.
+func TestWorkerBoundsErrorMessages(t *testing.T) {
 	cl := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "flood")}, func(runners.Event) {})
 	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindCrash || !strings.Contains(e.Message, "longer than") {
-		t.Fatalf("Do = %v; want a KindCrash naming the line limit", err)
-	}
-	if ctx.Err() != nil {
-		t.Fatal("Do returned only at the test's deadline")
-	}
-	if syscall.Kill(cl.Pid(), 0) == nil {
-		t.Errorf("the worker %d still runs", cl.Pid())
+	if !errors.As(err, &e) || e.Kind != runners.KindTrap || len(e.Message) > 1<<20 || !strings.Contains(e.Message, "truncated") {
+		t.Fatalf("Do = %.200v; want the trap, its message truncated", err)
 	}
 }
 
