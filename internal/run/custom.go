@@ -176,6 +176,11 @@ func checkWasmHeader(path string) error {
 // stdout differs from it fails, naming the reference's cell. Stderr is
 // compared only with an expected file: programs often log timings there.
 
+// referenceMax bounds the reference output a run keeps in its folder
+// (modules/<name>.stdout.reference): a larger one is kept as its hash and
+// head only.
+const referenceMax = runners.DefaultMaxOutput
+
 // keepStdoutMax bounds the expected stdout for which the first cold sample
 // asks the worker for the whole stdout (a line diff past the 256-byte
 // head); larger outputs are compared by hash only.
@@ -409,7 +414,9 @@ func (r *runner) reference(s *cellState, out *runners.Output, got []byte, comple
 		return nil, fmt.Errorf("reference output: %w", err)
 	}
 	saved := path
+	tooBig := out.StdoutBytes > referenceMax
 	switch plain := strings.TrimSuffix(path, ".reference.json") + ".stdout.reference"; {
+	case tooBig:
 	case out.StdoutPath != "":
 		// The worker's whole stdout, copied in pieces: the plain file can
 		// be given as --expect-stdout.
@@ -426,6 +433,8 @@ func (r *runner) reference(s *cellState, out *runners.Output, got []byte, comple
 	st.ref = ref
 	how := "pass that file as --expect-stdout once you trust it"
 	switch {
+	case tooBig:
+		how = fmt.Sprintf("only its head and hash were kept: a reference file is kept up to %d MiB", referenceMax>>20)
 	case !complete:
 		how = "only its head and hash were kept (a serverless target): a run on the local target saves the whole stdout to check against"
 	case s.Custom.Sightglass:
