@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -66,7 +67,13 @@ func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 	if len(c.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that Kill ends the worker and its children
+	// at once; and killed with the orchestrator, so that a bench killed
+	// by SIGKILL leaves no worker running on (or writing into its I/O
+	// folder). The death signal fires when the thread that started the
+	// worker ends: Start runs on a locked thread, which Go ends only when
+	// a goroutine exits locked to it, and this one unlocks.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// A process that outlives the worker and holds its stderr must not
 	// keep Wait waiting.
 	cmd.WaitDelay = 2 * time.Second
@@ -81,8 +88,11 @@ func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 	cl := &Client{cmd: cmd, stdin: stdin, stderr: &tailBuffer{max: 8192}, lines: make(chan lineResult),
 		quit: make(chan struct{}), limits: map[string]time.Duration{}}
 	cmd.Stderr = cl.stderr
+	runtime.LockOSThread()
 	cl.Started = time.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return nil, fmt.Errorf("start worker %s: %w", c.Path, err)
 	}
 	go cl.read(stdout)
