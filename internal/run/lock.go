@@ -50,8 +50,15 @@ func lockRun(dir string) (l *folderLock, note string, err error) {
 		}
 		note = fmt.Sprintf("took over the lock of %s from PID %d, %s (a run that was killed)", dir, prev, state)
 	}
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	// The PID is for the messages of the processes refused; the lock
+	// itself is the flock.
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("lock %s: %w", path, err)
+	}
+	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("lock %s: %w", path, err)
 	}
 	return &folderLock{f: f}, note, nil
 }
