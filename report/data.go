@@ -254,6 +254,11 @@ func (d *Data) Warnings() []string {
 			"so ratios to native of such cells understate native speed; compare at the default parameters", FormatDuration(short)))
 	}
 	for i, s := range d.Skipped {
+		var u *results.UncommittedError
+		if errors.As(s.Err, &u) {
+			w = append(w, fmt.Sprintf("%s: %v", filepath.Base(s.File)+":"+itoa(s.Line), u))
+			continue
+		}
 		if i == 5 {
 			w = append(w, fmt.Sprintf("... and %d more unreadable lines", len(d.Skipped)-5))
 			break

@@ -106,4 +106,13 @@ type Env struct {
 	Command      []string          `json:"command,omitempty"`  // the exact argv of the run
 	Started      string            `json:"started"`            // RFC 3339
 	Seed         int64             `json:"seed,omitempty"`
+	// Journal is the file's commit rule: with JournalTasks, a record
+	// carrying a Task counts only once that task's KindTask line is
+	// written (see ReadFile). 0 (older files, bench deploy aws): every
+	// well-formed record counts.
+	Journal int `json:"journal,omitempty"`
 }
+
+// JournalTasks is Env.Journal for a file whose tasks commit their records
+// with their task line.
+const JournalTasks = 1

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -21,11 +22,24 @@ type Command struct {
 	Dir  string
 }
 
-// Client is the orchestrator's end of one worker process.
+// maxEventLine bounds one event line. Events are small (an inline stdout
+// is at most KeepStdoutMax); a longer line means a broken worker, which is
+// killed rather than read without end.
+const maxEventLine = 4 << 20
+
+// clientMargin is how much longer than the worker's own watchdog
+// (WatchdogGrace) the client waits, during an execution limited by
+// Job.TimeoutNS, for the worker's next event before it kills the worker.
+const clientMargin = 5 * time.Second
+
+// Client is the orchestrator's end of one worker process. It never blocks
+// without end on the worker: a cancelled context, or a worker silent past
+// an execution's time limit, kills the worker's process group.
 type Client struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	events *bufio.Scanner
+	lines  chan lineResult
+	quit   chan struct{}
 	stderr *tailBuffer
 	// Hello is the worker's first event.
 	Hello Event
@@ -35,8 +49,13 @@ type Client struct {
 	HelloAt  time.Time
 	waitErr  error
 	waitOnce sync.Once
+	quitOnce sync.Once
+	// broken is set once the event stream failed: every later read fails.
+	broken error
 	// maxRSS is the peak resident set the worker last reported.
 	maxRSS int64
+	// limits maps the ID of a job sent to its execution time limit.
+	limits map[string]time.Duration
 }
 
 // Start execs a worker, writes the jobs in first to its stdin at once (so
@@ -48,7 +67,16 @@ func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 	if len(c.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that Kill ends the worker and its children
+	// at once; and killed with the orchestrator, so that a bench killed
+	// by SIGKILL leaves no worker running on (or writing into its I/O
+	// folder). The death signal fires when the thread that started the
+	// worker ends: Start runs on a locked thread, which Go ends only when
+	// a goroutine exits locked to it, and this one unlocks.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// A process that outlives the worker and holds its stderr must not
+	// keep Wait waiting.
+	cmd.WaitDelay = 2 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -57,21 +85,24 @@ func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &Client{cmd: cmd, stdin: stdin, stderr: &tailBuffer{max: 8192}}
+	cl := &Client{cmd: cmd, stdin: stdin, stderr: &tailBuffer{max: 8192}, lines: make(chan lineResult),
+		quit: make(chan struct{}), limits: map[string]time.Duration{}}
 	cmd.Stderr = cl.stderr
-	cl.events = bufio.NewScanner(stdout)
-	cl.events.Buffer(make([]byte, 1<<20), 256<<20)
+	runtime.LockOSThread()
 	cl.Started = time.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return nil, fmt.Errorf("start worker %s: %w", c.Path, err)
 	}
+	go cl.read(stdout)
 	for _, job := range first {
 		if err := cl.send(job); err != nil {
 			cl.Kill()
 			return nil, err
 		}
 	}
-	ev, err := cl.next(ctx)
+	ev, err := cl.next(ctx, 0, 0)
 	if err != nil {
 		cl.Kill()
 		return nil, err
@@ -98,46 +129,103 @@ type lineResult struct {
 	err error
 }
 
-// next reads one event, honouring ctx by killing the worker.
-func (c *Client) next(ctx context.Context) (Event, error) {
-	ch := make(chan lineResult, 1)
-	go func() {
-		if !c.events.Scan() {
-			err := c.events.Err()
-			if err == nil {
-				err = io.EOF
-			}
-			ch <- lineResult{err: err}
+// read decodes the worker's event lines, one at a time, until the stream
+// ends or breaks; it stops when the client quits.
+func (c *Client) read(r io.Reader) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	send := func(lr lineResult) bool {
+		select {
+		case c.lines <- lr:
+			return true
+		case <-c.quit:
+			return false
+		}
+	}
+	for {
+		line, err := readLine(br, maxEventLine)
+		if err != nil {
+			send(lineResult{err: err})
 			return
 		}
-		var ev Event
-		if err := json.Unmarshal(c.events.Bytes(), &ev); err != nil {
-			ch <- lineResult{err: fmt.Errorf("worker wrote a line that is not an event: %q: %w", truncate(c.events.Text(), 200), err)}
+		var lr lineResult
+		if err := json.Unmarshal(line, &lr.ev); err != nil {
+			lr.err = fmt.Errorf("worker wrote a line that is not an event: %q: %w", truncate(string(line), 200), err)
+		}
+		if !send(lr) || lr.err != nil {
 			return
 		}
-		ch <- lineResult{ev: ev}
-	}()
+	}
+}
+
+// readLine reads one line of at most max bytes, without its newline.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if len(line)+len(part) > max+1 {
+			return nil, fmt.Errorf("worker wrote an event line longer than %s: not a bench worker, or a broken one", sizeText(int64(max)))
+		}
+		line = append(line, part...)
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			return nil, fmt.Errorf("worker output ends inside an event line: %q", truncate(string(line), 200))
+		default:
+			return nil, err
+		}
+	}
+}
+
+// next reads one event. It kills the worker when ctx ends, and when
+// silence is positive and no event came within it (exec is then the
+// execution's time limit, for the message).
+func (c *Client) next(ctx context.Context, silence, exec time.Duration) (Event, error) {
+	if c.broken != nil {
+		return Event{}, c.broken
+	}
+	var expire <-chan time.Time
+	if silence > 0 {
+		t := time.NewTimer(silence)
+		defer t.Stop()
+		expire = t.C
+	}
 	select {
-	case r := <-ch:
+	case r := <-c.lines:
 		if r.err != nil {
-			return Event{}, c.crashed(r.err)
+			c.broken = c.crashed(r.err)
+			return Event{}, c.broken
 		}
 		return r.ev, nil
+	case <-c.quit:
+		c.broken = c.crashed(errors.New("the worker was killed"))
+		return Event{}, c.broken
 	case <-ctx.Done():
 		c.Kill()
-		<-ch
+		c.broken = ctx.Err()
 		return Event{}, ctx.Err()
+	case <-expire:
+		c.Kill()
+		c.broken = &Error{Kind: KindTimeout, Message: fmt.Sprintf("execution exceeded %v and the worker sent nothing for %v "+
+			"(its own watchdog reports a timeout after %v): killed it", exec, silence.Round(time.Millisecond),
+			(exec + WatchdogGrace(exec)).Round(time.Millisecond)), Stderr: c.stderr.String()}
+		return Event{}, c.broken
 	}
 }
 
 // crashed turns a broken event stream into a KindCrash error with the
-// worker's exit status and stderr.
+// worker's exit status and stderr. A worker that is still running (it
+// wrote something that is not an event) is killed first: nothing reads
+// its output any more, and it could block writing it.
 func (c *Client) crashed(cause error) error {
-	state := c.wait()
 	msg := "worker closed its output"
 	if !errors.Is(cause, io.EOF) {
-		msg = cause.Error()
+		msg = cause.Error() + ": killed it"
+		c.Kill()
 	}
+	state := c.waitOrKill(5 * time.Second)
 	if state != "" {
 		msg += " (" + state + ")"
 	}
@@ -148,6 +236,7 @@ func (c *Client) wait() string {
 	// Once: crashed (from Do) and Close may both get here.
 	c.waitOnce.Do(func() {
 		c.waitErr = c.cmd.Wait()
+		c.quitOnce.Do(func() { close(c.quit) })
 	})
 	if c.cmd.ProcessState == nil {
 		return ""
@@ -155,9 +244,23 @@ func (c *Client) wait() string {
 	return c.cmd.ProcessState.String()
 }
 
+// waitOrKill waits for the worker to exit, killing it after d.
+func (c *Client) waitOrKill(d time.Duration) string {
+	done := make(chan string, 1)
+	go func() { done <- c.wait() }()
+	select {
+	case s := <-done:
+		return s
+	case <-time.After(d):
+		c.Kill()
+		return <-done
+	}
+}
+
 // Do sends a job and passes each of its events to on, up to and excluding
 // the final done or error. It returns the job's *Error, a KindCrash *Error
-// when the worker died, or ctx's error (after killing the worker).
+// when the worker died, a KindTimeout *Error when it went silent past the
+// job's time limit (after killing it), or ctx's error (after killing it).
 func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 	if err := c.send(job); err != nil {
 		return err
@@ -166,20 +269,35 @@ func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
 }
 
 func (c *Client) send(job Job) error {
+	if c.broken != nil {
+		return c.broken
+	}
 	b, err := json.Marshal(job)
 	if err != nil {
 		return err
 	}
+	if job.TimeoutNS > 0 {
+		c.limits[job.ID] = time.Duration(job.TimeoutNS)
+	}
 	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
-		return c.crashed(fmt.Errorf("send job: %w", err))
+		c.Kill()
+		c.broken = c.crashed(fmt.Errorf("send job: %w", err))
+		return c.broken
 	}
 	return nil
 }
 
-// Await collects the events of a job already sent (see Do).
+// Await collects the events of a job already sent (see Do). Once the job
+// has compiled its module, the worker must send an event at least once
+// per execution: when the job has a time limit and nothing comes within
+// the limit, plus the worker's watchdog grace, plus a margin, the worker
+// is killed and the job is a KindTimeout failure.
 func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
+	limit := c.limits[id]
+	defer delete(c.limits, id)
+	var silence time.Duration // 0 until the job reaches its executions
 	for {
-		ev, err := c.next(ctx)
+		ev, err := c.next(ctx, silence, limit)
 		if err != nil {
 			return err
 		}
@@ -188,6 +306,9 @@ func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
 		}
 		if ev.MaxRSS > c.maxRSS {
 			c.maxRSS = ev.MaxRSS
+		}
+		if limit > 0 && (ev.Type == EventOutput || ev.Phase == PhaseCompile || ev.Phase == PhaseLoad) {
+			silence = limit + WatchdogGrace(limit) + clientMargin
 		}
 		switch ev.Type {
 		case EventDone:
@@ -217,14 +338,7 @@ func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
 func (c *Client) Close() (maxRSS int64, err error) {
 	maxRSS = c.maxRSS
 	_ = c.stdin.Close()
-	done := make(chan struct{})
-	go func() { c.wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		c.Kill()
-		<-done
-	}
+	c.waitOrKill(10 * time.Second)
 	if ps := c.cmd.ProcessState; ps != nil {
 		if !ps.Success() && c.waitErr != nil {
 			return maxRSS, fmt.Errorf("worker exited: %v: %s", c.waitErr, truncate(c.stderr.String(), 500))
@@ -239,6 +353,15 @@ func (c *Client) Kill() {
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 		_ = c.cmd.Process.Kill()
 	}
+	c.quitOnce.Do(func() { close(c.quit) })
+}
+
+// Pid is the worker's process ID (also its process group's).
+func (c *Client) Pid() int {
+	if c.cmd.Process == nil {
+		return 0
+	}
+	return c.cmd.Process.Pid
 }
 
 // Stderr is what the worker wrote to stderr so far (its last 8 KiB).

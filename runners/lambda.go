@@ -66,8 +66,12 @@ type LambdaRequest struct {
 	Warmup    bool `json:"warmup,omitempty"`
 	// TimeoutNS bounds the guest's execution inside the function (where
 	// the runtime can interrupt it); the platform's timeout still applies.
-	TimeoutNS  int64 `json:"timeout_ns,omitempty"`
-	KeepStdout bool  `json:"keep_stdout,omitempty"`
+	TimeoutNS int64 `json:"timeout_ns,omitempty"`
+	// KeepStdout returns the whole stdout in the response when it is at
+	// most KeepStdoutMax bytes (Output.Stdout).
+	KeepStdout bool `json:"keep_stdout,omitempty"`
+	// MaxOutputBytes is Job.MaxOutputBytes: 0 means DefaultMaxOutput.
+	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
 }
 
 // LambdaResponse is what a bench function returns.
@@ -189,7 +193,7 @@ func newLambdaFunction(ctx context.Context, r Runner, getenv func(string) string
 		return nil, err
 	}
 	// Lambda's only writable place is /tmp (TMPDIR here when set).
-	scratch, err := os.MkdirTemp("", "bench-io-")
+	scratch, err := NewIODir("")
 	if err != nil {
 		return nil, Errorf(KindInternal, "%s: scratch dir: %v", r.Name(), err)
 	}
@@ -251,7 +255,11 @@ func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (Lambda
 		}
 	}
 	job := Job{ID: id, Op: OpWarm, Tier: fn.tier, Module: fn.module, Args: req.Args, Env: req.Env,
-		StdinPath: req.StdinPath, TimeoutNS: req.TimeoutNS, KeepStdout: req.KeepStdout}
+		StdinPath: req.StdinPath, TimeoutNS: req.TimeoutNS, KeepStdout: req.KeepStdout, MaxOutputBytes: req.MaxOutputBytes}
+	if job.MaxOutputBytes < 0 {
+		resp.Error = Errorf(KindBadJob, "negative output limit %d", job.MaxOutputBytes)
+		return resp, nil
+	}
 	if job.StdinPath != "" && !filepath.IsAbs(job.StdinPath) {
 		job.StdinPath = filepath.Join(fn.taskRoot, job.StdinPath)
 	}
@@ -282,7 +290,7 @@ func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (Lambda
 	fn.buf.Reset()
 	err := fn.w.execute(ctx, job, fn.mod, fn.scratch, req.Iteration, req.Warmup)
 	sc := bufio.NewScanner(bytes.NewReader(fn.buf.Bytes()))
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	sc.Buffer(make([]byte, 64<<10), maxEventLine)
 	for sc.Scan() {
 		var ev Event
 		if jerr := json.Unmarshal(sc.Bytes(), &ev); jerr != nil {

@@ -72,10 +72,40 @@ type Job struct {
 	ArtifactDir string `json:"artifact_dir,omitempty"`
 	// Export is the function OpCallCost calls.
 	Export string `json:"export,omitempty"`
-	// KeepStdout asks the worker to return the guest's whole stdout (base64
-	// in Output.Stdout) rather than only its hash and head.
+	// KeepStdout asks the worker to keep the guest's whole stdout for the
+	// orchestrator: as a file in IODir (Output.StdoutPath) when IODir is
+	// set, else inline (Output.Stdout) when it is at most KeepStdoutMax
+	// bytes. Without it only the hash, size and head travel.
 	KeepStdout bool `json:"keep_stdout,omitempty"`
+	// IODir is the folder, made and removed by the orchestrator, where the
+	// worker writes each execution's stdout and stderr files. A worker
+	// given none makes a temporary folder of its own (IOPrefix) and
+	// removes it when the job ends.
+	IODir string `json:"io_dir,omitempty"`
+	// MaxOutputBytes bounds what the guest may write to stdout, and to
+	// stderr, in one execution; a write past it fails and the execution
+	// fails with KindOutputLimit. 0 means DefaultMaxOutput.
+	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
 }
+
+// DefaultMaxOutput is the output limit of a job that sets none.
+const DefaultMaxOutput = 64 << 20
+
+// KeepStdoutMax bounds a stdout returned inline (Output.Stdout): an event
+// is one line of JSON and stays small.
+const KeepStdoutMax = 1 << 20
+
+// HeadMax is the size of Output.StdoutHead, and TailMax that of
+// Output.Stderr.
+const (
+	HeadMax = 256
+	TailMax = 4096
+)
+
+// IOPrefix starts the name of every temporary I/O folder bench and its
+// workers make: IOPrefix + "<pid>-" + random, so that a later run can
+// remove the folders of processes that died (RemoveStaleIODirs).
+const IOPrefix = "bench-io-"
 
 // ModuleRef names a module on disk.
 type ModuleRef struct {
@@ -137,17 +167,24 @@ type Event struct {
 	MaxRSS int64 `json:"max_rss,omitempty"`
 }
 
-// Output is what one execution of the guest produced.
+// Output is what one execution of the guest produced. The worker streams
+// the guest's stdout and stderr to files and reads them back in pieces:
+// no output travels whole in an event, and none is ever whole in memory.
 type Output struct {
 	ExitCode     int    `json:"exit_code"`
 	StdoutSHA256 string `json:"stdout_sha256"`
 	StdoutBytes  int64  `json:"stdout_bytes"`
-	// StdoutHead is the first bytes of stdout, for messages.
+	// StdoutHead is the first HeadMax bytes of stdout, for messages.
 	StdoutHead string `json:"stdout_head,omitempty"`
-	// Stdout is the whole stdout when Job.KeepStdout was set.
+	// StdoutPath is the file holding the whole stdout, when Job.KeepStdout
+	// and Job.IODir were set; it lies in IODir.
+	StdoutPath string `json:"stdout_path,omitempty"`
+	// Stdout is the whole stdout when Job.KeepStdout was set without
+	// Job.IODir (a serverless target) and it is at most KeepStdoutMax.
 	Stdout []byte `json:"stdout,omitempty"`
-	// Stderr is the guest's stderr, truncated to a few KiB.
-	Stderr string `json:"stderr,omitempty"`
+	// Stderr is the last TailMax bytes of the guest's stderr.
+	Stderr      string `json:"stderr,omitempty"`
+	StderrBytes int64  `json:"stderr_bytes,omitempty"`
 }
 
 // TierInfo describes one tier a runtime offers, or why it cannot.
@@ -160,4 +197,19 @@ type TierInfo struct {
 	Limits []string `json:"limits,omitempty"`
 	// Prepared is true when the tier needs OpPrepare first.
 	Prepared bool `json:"prepared,omitempty"`
+	// MemoryCap says how the tier applies Job.MaxMemoryBytes: "" when the
+	// guest's linear memory is capped (by the runtime, or by the runner
+	// for it), MemoryCapProcess when the whole process running the guest
+	// is capped instead, MemoryCapNone when the cap is not applied.
+	MemoryCap string `json:"memory_cap,omitempty"`
 }
+
+// TierInfo.MemoryCap values.
+const (
+	// MemoryCapProcess: the process that runs the guest has its data
+	// segment capped (RLIMIT_DATA), not the guest's linear memory alone
+	// (the native runner's child process).
+	MemoryCapProcess = "process"
+	// MemoryCapNone: the cap is not applied at all.
+	MemoryCapNone = "none"
+)

@@ -88,6 +88,11 @@ type IO struct {
 	// and bench.end ([] -> []) of Sightglass-style modules.
 	BenchStart func()
 	BenchEnd   func()
+	// MaxOutputBytes is the job's output limit. Serve enforces it on the
+	// files (RLIMIT_FSIZE during Run); a runner that writes StdoutPath and
+	// StderrPath itself after buffering the guest's output must not keep
+	// more than MaxOutputBytes+1 of either in memory.
+	MaxOutputBytes int64
 }
 
 // ErrorKind classifies why a job failed; the orchestrator branches on it.
@@ -101,9 +106,10 @@ const (
 	KindTimeout     ErrorKind = "timeout"     // an execution exceeded Job.TimeoutNS
 	KindMemory      ErrorKind = "memory"      // the guest exceeded the memory cap
 	KindNotPrepared ErrorKind = "not_prepared"
-	KindBadJob      ErrorKind = "bad_job" // the job itself is wrong (unknown tier, missing file)
-	KindCrash       ErrorKind = "crash"   // the worker died (orchestrator-side)
-	KindOutput      ErrorKind = "output"  // the guest's output is not the expected one (orchestrator-side)
+	KindBadJob      ErrorKind = "bad_job"      // the job itself is wrong (unknown tier, missing file)
+	KindCrash       ErrorKind = "crash"        // the worker died (orchestrator-side)
+	KindOutput      ErrorKind = "output"       // the guest's output is not the expected one (orchestrator-side)
+	KindOutputLimit ErrorKind = "output_limit" // the guest wrote more than Job.MaxOutputBytes to stdout or stderr
 	KindInternal    ErrorKind = "internal"
 )
 

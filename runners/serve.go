@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,7 +39,34 @@ func Main(r Runner) int {
 	if api := os.Getenv("AWS_LAMBDA_RUNTIME_API"); api != "" && lambdaMain != nil {
 		return lambdaMain(r)
 	}
-	return Serve(context.Background(), r, os.Stdin, os.Stdout, os.Stderr)
+	events, err := protocolOut()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench-%s: %v\n", r.Name(), err)
+		return 1
+	}
+	return Serve(context.Background(), r, os.Stdin, events, os.Stderr)
+}
+
+// protocolOut moves the event stream off file descriptor 1: events go to
+// a duplicate of it (closed on exec), and fd 1 then points at /dev/null.
+// Nothing a runtime or a guest writes to fd 1 can break the protocol, and
+// a runner may point fd 1 at a guest's stdout file while the guest runs
+// (wasmer does), without the watchdog's events landing there.
+func protocolOut() (*os.File, error) {
+	fd, err := syscall.Dup(1)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate the event stream (fd 1): %w", err)
+	}
+	syscall.CloseOnExec(fd)
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	if err := syscall.Dup3(int(null.Fd()), 1, 0); err != nil {
+		return nil, fmt.Errorf("point fd 1 at %s: %w", os.DevNull, err)
+	}
+	return os.NewFile(uintptr(fd), "events"), nil
 }
 
 // lambdaMain, when set (by the Lambda bootstrap support), serves the Lambda
@@ -78,7 +106,21 @@ type emitter struct {
 	w  io.Writer
 }
 
+// maxMessage bounds an error's message and stderr in an event, so that
+// every event line stays far below the client's limit (maxEventLine).
+const maxMessage = 64 << 10
+
 func (e *emitter) emit(ev Event) {
+	if ev.Error != nil && (len(ev.Error.Message) > maxMessage || len(ev.Error.Stderr) > maxMessage) {
+		c := *ev.Error
+		if len(c.Message) > maxMessage {
+			c.Message = c.Message[:maxMessage] + fmt.Sprintf("... (truncated: %d bytes in all)", len(c.Message))
+		}
+		if len(c.Stderr) > maxMessage {
+			c.Stderr = c.Stderr[len(c.Stderr)-maxMessage:]
+		}
+		ev.Error = &c
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		b, _ = json.Marshal(Event{Type: EventError, Job: ev.Job, Error: Errorf(KindInternal, "encode event: %v", err)})
@@ -117,11 +159,20 @@ func (w *worker) do(ctx context.Context, job Job) error {
 	if _, err := w.tier(job.Tier); err != nil {
 		return err
 	}
-	scratch, err := os.MkdirTemp("", "bench-io-")
-	if err != nil {
-		return fmt.Errorf("scratch dir: %w", err)
+	if job.MaxOutputBytes < 0 {
+		return Errorf(KindBadJob, "negative output limit %d", job.MaxOutputBytes)
 	}
-	defer os.RemoveAll(scratch)
+	scratch := job.IODir
+	if scratch == "" {
+		dir, err := NewIODir("")
+		if err != nil {
+			return fmt.Errorf("scratch dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		scratch = dir
+	} else if st, err := os.Stat(scratch); err != nil || !st.IsDir() {
+		return Errorf(KindBadJob, "I/O folder %s: not a folder", scratch)
+	}
 
 	cfg := EngineConfig{Tier: job.Tier, MaxMemoryBytes: job.MaxMemoryBytes, ArtifactDir: job.ArtifactDir}
 	t0 := time.Now()
@@ -202,21 +253,36 @@ func readSource(m ModuleRef) (Source, error) {
 }
 
 // execute instantiates mod and runs _start once, reporting the instantiate
-// and execute phases and the output.
-func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch string, iter int, warm bool) error {
-	stdout := filepath.Join(scratch, "stdout")
-	stderr := filepath.Join(scratch, "stderr")
+// and execute phases and the output. The guest's stdout and stderr go to
+// files in dir, capped at the job's output limit by the kernel
+// (RLIMIT_FSIZE), and are read back in pieces: a guest printing gigabytes
+// costs the worker no memory.
+func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, iter int, warm bool) error {
+	base := filepath.Join(dir, fileSafe(job.ID)+"-"+strconv.Itoa(iter))
+	stdout, stderr := base+".stdout", base+".stderr"
 	for _, p := range []string{stdout, stderr} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			return fmt.Errorf("scratch file: %w", err)
 		}
 	}
+	keepFile := job.KeepStdout && job.IODir != ""
+	defer func() {
+		if !keepFile {
+			os.Remove(stdout)
+		}
+		os.Remove(stderr)
+	}()
+	limit := job.MaxOutputBytes
+	if limit <= 0 {
+		limit = DefaultMaxOutput
+	}
 	var benchStart, benchEnd time.Time
 	io := IO{
 		Args: append([]string{job.Module.Name}, job.Args...), Env: job.Env,
 		StdinPath: job.StdinPath, StdoutPath: stdout, StderrPath: stderr, Dirs: job.Dirs,
-		BenchStart: func() { benchStart = time.Now() },
-		BenchEnd:   func() { benchEnd = time.Now() },
+		BenchStart:     func() { benchStart = time.Now() },
+		BenchEnd:       func() { benchEnd = time.Now() },
+		MaxOutputBytes: limit,
 	}
 	t0 := time.Now()
 	inst, err := mod.Instantiate(ctx, io)
@@ -239,19 +305,25 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 		done := make(chan struct{})
 		defer close(done)
 		go func() {
-			grace := limit/10 + 2*time.Second
 			select {
 			case <-done:
-			case <-time.After(limit + grace):
+			case <-time.After(limit + WatchdogGrace(limit)):
 				w.em.emit(Event{Type: EventError, Job: job.ID, Error: Errorf(KindTimeout,
 					"execution exceeded %v and %s cannot interrupt it: worker exited", limit, w.r.Name())})
 				w.exit(3)
 			}
 		}()
 	}
+	restore := limitFileSize(limit + 1)
 	t0 = time.Now()
 	code, err := inst.Run(runCtx)
 	dExec := time.Since(t0)
+	restore()
+	if e := overOutputLimit(stdout, stderr, limit); e != nil {
+		e.Message = fmt.Sprintf("%s: run %s: %s", w.r.Name(), job.Module.Name, e.Message)
+		e.Stderr = tail(stderr)
+		return e
+	}
 	if err != nil {
 		def := KindTrap
 		if runCtx.Err() != nil {
@@ -268,17 +340,45 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, scratch strin
 	} else {
 		w.phase(job, PhaseExecute, iter, warm, dExec)
 	}
-	out, err := ReadOutput(stdout, stderr, job.KeepStdout)
+	out, err := ReadOutput(stdout, stderr)
 	if err != nil {
 		return err
 	}
 	out.ExitCode = code
+	switch {
+	case keepFile:
+		out.StdoutPath = stdout
+	case job.KeepStdout && out.StdoutBytes <= KeepStdoutMax:
+		if out.Stdout, err = os.ReadFile(stdout); err != nil {
+			return fmt.Errorf("read guest stdout: %w", err)
+		}
+	}
 	w.em.emit(Event{Type: EventOutput, Job: job.ID, Iteration: iter, Warmup: warm, Output: out})
 	if code != 0 {
 		return &Error{Kind: KindExit, Message: fmt.Sprintf("%s exited with code %d", job.Module.Name, code), Stderr: out.Stderr}
 	}
 	return nil
 }
+
+// fileSafe keeps the letters, digits, '.', '_' and '-' of a job ID, for a
+// file name.
+func fileSafe(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || len(b) > 64 {
+		return "job"
+	}
+	return string(b)
+}
+
+// WatchdogGrace is how long past its time limit the worker lets a guest
+// its runtime cannot interrupt run before it reports the timeout and
+// exits; the client waits a little longer than that (see Client.Await).
+func WatchdogGrace(limit time.Duration) time.Duration { return limit/10 + 2*time.Second }
 
 func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch string) error {
 	name := job.Export
@@ -341,34 +441,92 @@ func PeakRSS() int64 {
 	return 0
 }
 
-// ReadOutput hashes a finished execution's stdout file and keeps the heads
-// and tails a human needs.
-func ReadOutput(stdoutPath, stderrPath string, keep bool) (*Output, error) {
-	b, err := os.ReadFile(stdoutPath)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+// ReadOutput hashes a finished execution's stdout file as it reads it, in
+// pieces, and keeps the head of stdout and the tail of stderr that a human
+// needs.
+func ReadOutput(stdoutPath, stderrPath string) (*Output, error) {
+	out := &Output{}
+	h := sha256.New()
+	head := &headWriter{max: HeadMax}
+	f, err := os.Open(stdoutPath)
+	switch {
+	case err == nil:
+		n, err := io.Copy(io.MultiWriter(h, head), f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read guest stdout: %w", err)
+		}
+		out.StdoutBytes = n
+	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read guest stdout: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	out := &Output{StdoutSHA256: hex.EncodeToString(sum[:]), StdoutBytes: int64(len(b)), Stderr: tail(stderrPath)}
-	head := b
-	if len(head) > 256 {
-		head = head[:256]
-	}
-	out.StdoutHead = string(head)
-	if keep {
-		out.Stdout = b
-	}
+	out.StdoutSHA256 = hex.EncodeToString(h.Sum(nil))
+	out.StdoutHead = string(head.b)
+	out.Stderr, out.StderrBytes = tailSize(stderrPath, TailMax)
 	return out, nil
 }
 
-// tail returns the last 4 KiB of a file, or "".
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	max int
+	b   []byte
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if n := h.max - len(h.b); n > 0 {
+		h.b = append(h.b, p[:min(n, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// tail returns the last TailMax bytes of a file, or "".
 func tail(path string) string {
-	b, err := os.ReadFile(path)
+	s, _ := tailSize(path, TailMax)
+	return s
+}
+
+// tailSize returns the last n bytes of a file (read from there, not
+// whole) and the file's size.
+func tailSize(path string, n int64) (string, int64) {
+	f, err := os.Open(path)
 	if err != nil {
-		return ""
+		return "", 0
 	}
-	if len(b) > 4096 {
-		b = b[len(b)-4096:]
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0
 	}
-	return string(b)
+	off := max(st.Size()-n, 0)
+	b := make([]byte, st.Size()-off)
+	k, _ := f.ReadAt(b, off)
+	return string(b[:k]), st.Size()
+}
+
+// overOutputLimit returns a KindOutputLimit error when the guest wrote
+// more than limit bytes to stdout or stderr: the files are capped at
+// limit+1 bytes, so one byte more is the sign.
+func overOutputLimit(stdoutPath, stderrPath string, limit int64) *Error {
+	for _, f := range []struct{ path, name string }{{stdoutPath, "stdout"}, {stderrPath, "stderr"}} {
+		st, err := os.Stat(f.path)
+		if err != nil || st.Size() <= limit {
+			continue
+		}
+		return Errorf(KindOutputLimit, "the guest wrote more than %s to %s in one execution: over the output limit "+
+			"(raise it with bench run --max-output; the default is %s)", sizeText(limit), f.name, sizeText(DefaultMaxOutput))
+	}
+	return nil
+}
+
+// sizeText is "64 MiB", "1.5 KiB" or "100 bytes".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MiB"
+	case n >= 1<<10:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<10)), ".0") + " KiB"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -4,13 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,6 +33,11 @@ import (
 //	hang         ignores its context forever
 //	waitctx      blocks until its context ends and returns its error
 //	unsupported  (at compile) a KindUnsupported *Error
+//	big:N[:err]  writes N bytes of 'x' to stdout (stderr with ":err") in
+//	             64 KiB writes; exit code 1 when a write fails
+//	flood        fails with a 64 MiB error message
+//	stop         the worker writes half an event line and stops itself
+//	             (SIGSTOP): no watchdog of its own can run
 type fakeRunner struct{}
 
 func (fakeRunner) Name() string    { return "fake" }
@@ -86,6 +96,36 @@ func (i *fakeInstance) Run(ctx context.Context) (int, error) {
 	case i.m == "die":
 		fmt.Fprintln(os.Stderr, "fake worker dying")
 		os.Exit(7)
+	case strings.HasPrefix(i.m, "big:"):
+		spec := strings.TrimPrefix(i.m, "big:")
+		path := i.io.StdoutPath
+		if n, ok := strings.CutSuffix(spec, ":err"); ok {
+			spec, path = n, i.io.StderrPath
+		}
+		n, err := strconv.Atoi(spec)
+		if err != nil {
+			return 0, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for n > 0 {
+			k := min(n, len(chunk))
+			if _, err := f.Write(chunk[:k]); err != nil {
+				return 1, nil
+			}
+			n -= k
+		}
+		return 0, nil
+	case i.m == "flood":
+		return 0, errors.New(strings.Repeat("x", 64<<20))
+	case i.m == "stop":
+		os.Stdout.WriteString(`{"type":"pha`)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		select {}
 	case i.m == "hang":
 		select {}
 	case i.m == "waitctx":
@@ -133,12 +173,16 @@ func serve(t *testing.T, lines ...string) []runners.Event {
 	}
 	var evs []runners.Event
 	sc := bufio.NewScanner(&out)
+	sc.Buffer(nil, 8<<20)
 	for sc.Scan() {
 		var ev runners.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatalf("Serve wrote a line that is not an event: %q: %v", sc.Text(), err)
 		}
 		evs = append(evs, ev)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("reading Serve's events: %v", err)
 	}
 	if len(evs) == 0 || evs[0].Type != runners.EventHello {
 		t.Fatalf("Serve's first event is not a hello: %+v", evs)
@@ -351,5 +395,226 @@ func TestClientContextKillsWorker(t *testing.T) {
 	}
 	if _, err := cl.Close(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("Close = %v; want the worker killed", err)
+	}
+}
+
+// outputOf returns the job's output event, its error event, and the
+// other events.
+func outputOf(evs []runners.Event, id string) (out *runners.Output, jobErr *runners.Error) {
+	for _, ev := range evs {
+		if ev.Job != id {
+			continue
+		}
+		switch ev.Type {
+		case runners.EventOutput:
+			out = ev.Output
+		case runners.EventError:
+			jobErr = ev.Error
+		}
+	}
+	return out, jobErr
+}
+
+// TestServeOutputInIODir: the guest's output is written into the job's
+// I/O folder; a kept stdout stays there as a file the event names (not
+// inline), anything else is removed when the execution ends.
+func TestServeOutputInIODir(t *testing.T) {
+	io := t.TempDir()
+	const n = 3 << 20 // larger than KeepStdoutMax: it used to travel base64 in the event
+	evs := serve(t,
+		jobLine(t, runners.Job{ID: "keep", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", n)), IODir: io, KeepStdout: true}),
+		jobLine(t, runners.Job{ID: "drop", Op: runners.OpWarm, Tier: "t", Module: module(t, "ok:hello\n"), IODir: io, Iterations: 2}))
+	out, jobErr := outputOf(evs, "keep")
+	if jobErr != nil || out == nil {
+		t.Fatalf("keep: error %v, output %+v", jobErr, out)
+	}
+	if out.Stdout != nil {
+		t.Errorf("keep: %d bytes of stdout inline in the event; want a file", len(out.Stdout))
+	}
+	if filepath.Dir(out.StdoutPath) != io {
+		t.Fatalf("keep: stdout path %q, want a file in %s", out.StdoutPath, io)
+	}
+	b, err := os.ReadFile(out.StdoutPath)
+	if err != nil || len(b) != n || out.StdoutBytes != n || len(out.StdoutHead) != runners.HeadMax {
+		t.Errorf("keep: file %d bytes (%v), event says %d bytes, head %d bytes", len(b), err, out.StdoutBytes, len(out.StdoutHead))
+	}
+	sum := sha256.Sum256(b)
+	if out.StdoutSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("keep: sha256 %s, want %x", out.StdoutSHA256, sum)
+	}
+	if _, e := outputOf(evs, "drop"); e != nil {
+		t.Fatalf("drop: %v", e)
+	}
+	ents, _ := os.ReadDir(io)
+	if len(ents) != 1 || filepath.Join(io, ents[0].Name()) != out.StdoutPath {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the I/O folder holds %v; want only the kept stdout %s", names, filepath.Base(out.StdoutPath))
+	}
+}
+
+// TestServeInlineStdoutIsBounded: without an I/O folder (a serverless
+// target), a kept stdout comes inline only up to KeepStdoutMax.
+func TestServeInlineStdoutIsBounded(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	small, big := runners.KeepStdoutMax, runners.KeepStdoutMax+1
+	evs := serve(t,
+		jobLine(t, runners.Job{ID: "small", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", small)), KeepStdout: true}),
+		jobLine(t, runners.Job{ID: "big", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", big)), KeepStdout: true}))
+	if out, e := outputOf(evs, "small"); out == nil || len(out.Stdout) != small {
+		t.Errorf("small: output %+v, error %v; want the %d bytes inline", out, e, small)
+	}
+	if out, e := outputOf(evs, "big"); out == nil || out.Stdout != nil || out.StdoutBytes != int64(big) || out.StdoutPath != "" {
+		t.Errorf("big: output %+v, error %v; want hash and head only", out, e)
+	}
+	if ents, _ := os.ReadDir(os.Getenv("TMPDIR")); len(ents) != 0 {
+		t.Errorf("the worker left %d entries in TMPDIR (%s...)", len(ents), ents[0].Name())
+	}
+}
+
+// TestServeOutputLimit: a guest writing past Job.MaxOutputBytes, to stdout
+// or stderr, fails with KindOutputLimit naming the limit and the flag,
+// and the file never grows past the limit; exactly the limit is fine.
+func TestServeOutputLimit(t *testing.T) {
+	io := t.TempDir()
+	const limit = 100 << 10
+	job := func(id, m string) string {
+		return jobLine(t, runners.Job{ID: id, Op: runners.OpCold, Tier: "t", Module: module(t, m), IODir: io,
+			MaxOutputBytes: limit, KeepStdout: true})
+	}
+	evs := serve(t, job("at", fmt.Sprintf("big:%d", limit)), job("over", fmt.Sprintf("big:%d", 10*limit)),
+		job("err", fmt.Sprintf("big:%d:err", limit+1)))
+	if out, e := outputOf(evs, "at"); e != nil || out == nil || out.StdoutBytes != limit {
+		t.Errorf("exactly at the limit: error %v, output %+v", e, out)
+	}
+	for id, stream := range map[string]string{"over": "stdout", "err": "stderr"} {
+		out, e := outputOf(evs, id)
+		if e == nil || e.Kind != runners.KindOutputLimit {
+			t.Errorf("%s: error %v; want %s", id, e, runners.KindOutputLimit)
+			continue
+		}
+		for _, want := range []string{"100 KiB", stream, "--max-output"} {
+			if !strings.Contains(e.Message, want) {
+				t.Errorf("%s: message %q does not say %q", id, e.Message, want)
+			}
+		}
+		if out != nil {
+			t.Errorf("%s: an output event for an execution over the limit: %+v", id, out)
+		}
+	}
+	ents, _ := os.ReadDir(io)
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && info.Size() > limit+1 {
+			t.Errorf("%s is %d bytes: the limit did not stop the writes", e.Name(), info.Size())
+		}
+	}
+}
+
+// TestServeHashesWithoutReadingWhole: hashing a 64 MiB stdout allocates a
+// small fraction of it (the worker once read it whole, and sent it whole).
+func TestServeHashesWithoutReadingWhole(t *testing.T) {
+	const n = 64 << 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", n)),
+		IODir: t.TempDir(), MaxOutputBytes: 2 * n}))
+	runtime.ReadMemStats(&after)
+	out, e := outputOf(evs, "j")
+	if e != nil || out == nil || out.StdoutBytes != n {
+		t.Fatalf("error %v, output %+v", e, out)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > n/8 {
+		t.Errorf("the worker allocated %d MiB for a %d MiB output; want it streamed", alloc>>20, n>>20)
+	}
+}
+
+// TestRemoveStaleIODirs: only the I/O folders of processes that are gone
+// are removed.
+func TestRemoveStaleIODirs(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	mine, err := runners.NewIODir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, fmt.Sprintf("%s%d-123", runners.IOPrefix, dead.Process.Pid))
+	other := filepath.Join(dir, runners.IOPrefix+"nopid")
+	for _, d := range []string{stale, other} {
+		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := runners.RemoveStaleIODirs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != stale {
+		t.Errorf("removed %v; want only %s", removed, stale)
+	}
+	for _, d := range []string{mine, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s: %v; it should be left alone", d, err)
+		}
+	}
+}
+
+// TestClientKillsFloodingWorker: a "worker" writing a line without end
+// is killed, and Start fails at once; the client once buffered 256 MiB of
+// it, failed, then waited for the process, which was blocked writing.
+func TestClientKillsFloodingWorker(t *testing.T) {
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Skip("no cat:", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := runners.Start(ctx, runners.Command{Path: cat, Args: []string{"/dev/zero"}})
+	if err == nil {
+		cl.Kill()
+		t.Fatal("Start of cat /dev/zero succeeded")
+	}
+	var e *runners.Error
+	if !errors.As(err, &e) || e.Kind != runners.KindCrash || !strings.Contains(e.Message, "longer than") || !strings.Contains(e.Message, "killed") {
+		t.Fatalf("Start = %v; want a KindCrash naming the line limit, the process killed", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Start returned only at the test's deadline")
+	}
+}
+
+// TestWorkerBoundsErrorMessages: an error of any size travels as a
+// bounded event line, and the job fails as such.
+func TestWorkerBoundsErrorMessages(t *testing.T) {
+	cl := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "flood")}, func(runners.Event) {})
+	var e *runners.Error
+	if !errors.As(err, &e) || e.Kind != runners.KindTrap || len(e.Message) > 1<<20 || !strings.Contains(e.Message, "truncated") {
+		t.Fatalf("Do = %.200v; want the trap, its message truncated", err)
+	}
+}
+
+// TestClientKillsSilentWorker: a worker that stops answering in the middle
+// of an execution with a time limit (here: stopped, so that its own
+// watchdog cannot run) is killed by the client, and the job is a timeout.
+func TestClientKillsSilentWorker(t *testing.T) {
+	cl := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "stop"),
+		TimeoutNS: int64(50 * time.Millisecond)}, func(runners.Event) {})
+	var e *runners.Error
+	if !errors.As(err, &e) || e.Kind != runners.KindTimeout || !strings.Contains(e.Message, "killed") {
+		t.Fatalf("Do = %v; want the client's KindTimeout", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Do returned only at the test's deadline")
 	}
 }

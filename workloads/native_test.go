@@ -82,7 +82,7 @@ func runNative(t *testing.T, exe string, args []string, stdin []byte) *runners.O
 	} else if runErr != nil {
 		t.Fatalf("run %s: %v", exe, runErr)
 	}
-	out, err := runners.ReadOutput(stdout, stderr, false)
+	out, err := runners.ReadOutput(stdout, stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

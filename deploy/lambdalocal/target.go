@@ -240,7 +240,7 @@ func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome,
 	for i := 0; i < n; i++ {
 		warmup := task.Job.Op == runners.OpWarm && i < task.Job.Warmup
 		req := runners.LambdaRequest{Args: task.Job.Args, Env: task.Job.Env, StdinPath: fn.stdin, Dirs: fn.dirs, Iteration: i,
-			Warmup: warmup, TimeoutNS: task.Job.TimeoutNS, KeepStdout: task.Job.KeepStdout}
+			Warmup: warmup, TimeoutNS: task.Job.TimeoutNS, KeepStdout: task.Job.KeepStdout, MaxOutputBytes: task.Job.MaxOutputBytes}
 		payload, _ := json.Marshal(req)
 		t0 := time.Now()
 		resp, rep, err := h.Invoke(ctx, payload)

@@ -6,7 +6,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,20 +45,6 @@ var commands = map[string]command{
 	"version": {"print bench's version", runVersion},
 }
 
-// ExitError carries a command's exit code.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
-
-// usageError marks bad arguments: exit code 2.
-func usageError(format string, args ...any) error {
-	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
-}
-
 // Main runs bench with args (without the program name) and returns the
 // exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -83,28 +68,21 @@ func Run(s *State, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(s.Stdout)
 		if len(args) == 0 {
-			return 2
+			return ExitUsage
 		}
-		return 0
+		return ExitOK
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(s.Stderr, "bench: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(), ", "))
-		return 2
+		return ExitUsage
 	}
 	err := cmd.run(s, args[1:])
 	if err == nil {
-		return 0
+		return ExitOK
 	}
 	fmt.Fprintf(s.Stderr, "bench %s: %v\n", args[0], err)
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return ee.Code
-	}
-	if errors.Is(err, context.Canceled) {
-		return 130
-	}
-	return 1
+	return exitCode(err)
 }
 
 func commandNames() []string {
@@ -123,6 +101,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'bench <command> -h' for a command's flags.")
+	fmt.Fprintf(w, "\nExit codes: %d ok, %d error, %d usage, %d AWS credentials, %d some cells failed, %d nothing verified, %d interrupted.\n",
+		ExitOK, ExitFailure, ExitUsage, ExitCredentials, ExitCellsFailed, ExitNothingVerified, ExitInterrupted)
 }
 
 func runVersion(s *State, _ []string) error {

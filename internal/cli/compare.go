@@ -39,7 +39,7 @@ func runCompare(s *State, args []string) error {
 	threshold := percentFlag(report.DefaultThreshold)
 	fs.Var(&threshold, "threshold", "equivalence margin in percent: a cell whose interval lies within ±this is equivalent")
 	var failOn percentFlag
-	fs.Var(&failOn, "fail-on-regression", "exit 1 when any cell is significantly slower (larger, dearer) by more than this percentage")
+	fs.Var(&failOn, "fail-on-regression", "exit 4 when any cell is significantly slower (larger, dearer) by more than this percentage")
 	alpha := fs.Float64("alpha", report.DefaultAlpha, "significance level of the Mann-Whitney U test")
 	phases := fs.String("phases", "", "comma-separated phases to compare, or \"all\" (default: warm execute, cold start, init duration, call, sizes, price)")
 	format := fs.String("format", "text", "output format: text or md")
@@ -87,10 +87,10 @@ func runCompare(s *State, args []string) error {
 		return err
 	}
 	if len(res.Rows) == 0 {
-		return &ExitError{Code: 1, Err: errors.New("no cell is present in both runs: nothing to compare (see the cells listed as only in old / only in new)")}
+		return &ExitError{Code: ExitNothingVerified, Err: errors.New("no cell is present in both runs: nothing to compare (see the cells listed as only in old / only in new)")}
 	}
 	if reg := res.Regressions(); len(reg) > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d cell(s) significantly worse by more than %s", len(reg), failOn.String())}
+		return &ExitError{Code: ExitCellsFailed, Err: fmt.Errorf("%d cell(s) significantly worse by more than %s", len(reg), failOn.String())}
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func TestCompareCommand(t *testing.T) {
 	}
 
 	s, out, errb = testState(t)
-	if code := Run(s, []string{"compare", "--fail-on-regression", "5", old, slower}); code != 1 {
+	if code := Run(s, []string{"compare", "--fail-on-regression", "5", old, slower}); code != ExitCellsFailed {
 		t.Fatalf("20%% slower with --fail-on-regression 5: exit %d\n%s", code, out)
 	}
 	if !strings.Contains(out.String(), "slower +19.8%") || !strings.Contains(errb.String(), "significantly worse by more than 5%") {

@@ -8,9 +8,9 @@ import (
 )
 
 // TestRunWasmFolder: bench run --wasm <Sightglass folder> with the real
-// wazero worker; the run finishes (exit 0: a run that measured what it
-// could succeeded), says how many cells failed, and the summary names
-// each failing cell with its reason.
+// wazero worker; the run finishes (exit ExitCellsFailed: some cells
+// failed, the others are results), says how many cells failed, and the
+// summary names each failing cell with its reason.
 func TestRunWasmFolder(t *testing.T) {
 	bin := os.Getenv("BENCH_BIN_DIR")
 	if bin == "" {
@@ -26,8 +26,8 @@ func TestRunWasmFolder(t *testing.T) {
 	s.BinDir = bin
 	out := filepath.Join(t.TempDir(), "run")
 	code := Run(s, []string{"run", "--wasm", "../../testdata/sightglass", "--runtime", "wazero", "--quick", "--out", out})
-	if code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	if code != ExitCellsFailed {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitCellsFailed, stderr.String())
 	}
 	// 7 modules on wazero's 3 tiers; trap, wrong, missing and atomics fail on each.
 	if !strings.Contains(stderr.String(), "12 of 21 cells failed: their errors are in the summary and in "+filepath.Join(out, "results.jsonl")) {

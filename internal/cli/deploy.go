@@ -84,6 +84,30 @@ func runDeployAWS(s *State, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q (see bench deploy aws -h)", fs.Arg(0))
 	}
+	for _, c := range []struct {
+		name      string
+		v, lo, hi int64
+		what      string
+	}{
+		{"cold", int64(*cold), 0, 1000, "forced cold starts per function"},
+		{"warm", int64(*warm), 0, 100000, "warm invocations per function"},
+		{"burst", int64(*burst), 0, 1000, "concurrent invocations (Lambda's default concurrency limit is 1000)"},
+	} {
+		if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
+			return err
+		}
+	}
+	if err := durationIn("timeout", *timeout, time.Second, 15*time.Minute, "a Lambda function's timeout"); err != nil {
+		return err
+	}
+	for name, v := range map[string]float64{"price-gbs-x86_64": *priceX86, "price-gbs-arm64": *priceARM, "price-requests": *priceReq} {
+		if v < 0 || v > 1000 {
+			return usageError("--%s %v: out of range: a price in USD, from 0 to 1000", name, v)
+		}
+	}
+	if *estimate <= 0 || *estimate > 900000 {
+		return usageError("--estimate-ms %v: out of range: billed milliseconds per invocation, above 0 and at most 900000 (15 minutes)", *estimate)
+	}
 	if *region == "" {
 		*region = s.Getenv("AWS_REGION")
 	}
@@ -96,7 +120,7 @@ func runDeployAWS(s *State, args []string) error {
 		res, err := awsdeploy.Cleanup(s.Ctx, awsdeploy.CleanupOptions{Region: *region, RunID: *runID, Getenv: getenv,
 			Log: s.Stdout, DryRun: *dry, Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""}})
 		if err != nil {
-			return deployError(err)
+			return err
 		}
 		if len(res.Deleted) == 0 {
 			fmt.Fprintf(s.Stdout, "nothing of bench's found in %s\n", *region)
@@ -181,28 +205,13 @@ func runDeployAWS(s *State, args []string) error {
 	}
 	res, err := awsdeploy.Run(s.Ctx, o)
 	if err != nil {
-		if errors.Is(err, awsdeploy.ErrLeftovers) {
-			return &ExitError{Code: 1, Err: err}
-		}
-		return deployError(err)
+		return err // exitCode: ExitCredentials for credentials, else ExitFailure (leftovers included)
 	}
 	if !*dry {
 		fmt.Fprintf(s.Stdout, "\nresults: %s\nreport:  bench report %s\n", filepath.Join(o.Out, results.FileName), o.Out)
-		if res.Failed > 0 {
-			fmt.Fprintf(s.Stderr, "%d of %d configurations failed or were unavailable: see %s\n", res.Failed, len(res.Functions),
-				filepath.Join(o.Out, results.FileName))
-		}
+		return cellsError(res.Failed, len(res.Functions), "configurations (failed or unavailable)", filepath.Join(o.Out, results.FileName))
 	}
 	return nil
-}
-
-// deployError gives credential problems their own exit code (3), so a
-// script can tell "log in first" from a failed deployment.
-func deployError(err error) error {
-	if errors.Is(err, awsdeploy.ErrNoCredentials) || errors.Is(err, awsdeploy.ErrBadCredentials) {
-		return &ExitError{Code: 3, Err: err}
-	}
-	return err
 }
 
 func parseMemory(l listFlag) ([]int, error) {

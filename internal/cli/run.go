@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/wasmbench/bench/internal/run"
+	"github.com/wasmbench/bench/results"
 )
 
 func runRun(s *State, args []string) error {
@@ -27,7 +29,8 @@ func runRun(s *State, args []string) error {
 	samples := fs.Int("samples", 0, "cold samples per cell (minimum; default 3, quick 2)")
 	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 1s)")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
-	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (where the runtime can enforce it)")
+	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (64KiB to 4GiB; the native runtime caps its process's data; see bench list)")
+	maxOut := fs.String("max-output", "", "most a guest may write to stdout, and to stderr, in one execution; more is an output_limit failure (default 64MiB; 1KiB to 1TiB)")
 	warmup := fs.Int("warmup", -1, "recorded warm-up executions per warm process (default 1)")
 	iters := fs.Int("iterations", 0, "measured executions per warm process, at most (default 5)")
 	out := fs.String("out", "", "output folder (default: results/run-<timestamp>)")
@@ -43,10 +46,45 @@ func runRun(s *State, args []string) error {
 	fs.Var(&dirs, "dir", "preopen HOST[:GUEST] for the --wasm modules (repeatable)")
 	expect := fs.String("expect-stdout", "", "file with the --wasm modules' expected stdout")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return usageError("%v", err)
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q (flags go before nothing else; see bench run -h)", fs.Arg(0))
+	}
+	set := setFlags(fs)
+	// Every numeric flag given is checked against its range: a value
+	// out of it is refused, never replaced by a default.
+	for _, c := range []struct {
+		name      string
+		v, lo, hi int64
+		what      string
+	}{
+		{"samples", int64(*samples), 1, 10000, "cold samples per cell"},
+		{"warmup", int64(*warmup), 0, 1000, "warm-up executions per warm process"},
+		{"iterations", int64(*iters), 1, 100000, "measured executions per warm process"},
+		{"memory", int64(*memoryMB), 128, 10240, "Lambda memory sizes in MB"},
+	} {
+		if set[c.name] {
+			if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
+				return err
+			}
+		}
+	}
+	if set["budget"] {
+		if err := durationIn("budget", *budget, time.Millisecond, 24*time.Hour, "time per cell"); err != nil {
+			return err
+		}
+	}
+	if set["timeout"] {
+		if err := durationIn("timeout", *timeout, time.Millisecond, 24*time.Hour, "the limit of one execution"); err != nil {
+			return err
+		}
+	}
+	if set["seed"] && *seed == 0 {
+		return usageError("--seed 0: 0 stands for a seed taken from the clock; give another number")
 	}
 
 	o := run.Defaults(*quick)
@@ -56,17 +94,11 @@ func runRun(s *State, args []string) error {
 		return usageError("%v", err)
 	}
 	o.Params = p
-	if *samples < 0 || *iters < 0 {
-		return usageError("--samples and --iterations must be positive")
-	}
 	if *samples > 0 {
 		o.MinCold = *samples
 		if o.MaxCold < *samples {
 			o.MaxCold = *samples
 		}
-	}
-	if *budget < 0 || *timeout < 0 {
-		return usageError("--budget and --timeout must be positive durations")
 	}
 	if *budget > 0 {
 		o.Budget = *budget
@@ -80,12 +112,19 @@ func runRun(s *State, args []string) error {
 	if *iters > 0 {
 		o.Iterations = *iters
 	}
-	if *maxMem != "" {
-		n, err := parseBytes(*maxMem)
+	if set["max-memory"] {
+		n, err := bytesIn("max-memory", *maxMem, 64<<10, 4<<30, "a wasm32 linear memory's sizes")
 		if err != nil {
-			return usageError("--max-memory: %v", err)
+			return err
 		}
 		o.MaxMemory = n
+	}
+	if set["max-output"] {
+		n, err := bytesIn("max-output", *maxOut, 1<<10, 1<<40, "bytes per stream and execution")
+		if err != nil {
+			return err
+		}
+		o.MaxOutput = n
 	}
 	o.Seed = *seed
 	o.CallCost = !*noCall
@@ -100,9 +139,6 @@ func runRun(s *State, args []string) error {
 		}
 	}
 
-	if *memoryMB < 0 || (*memoryMB > 0 && *memoryMB < 128) || *memoryMB > 10240 {
-		return usageError("--memory %d: Lambda memory sizes run from 128 to 10240 MB", *memoryMB)
-	}
 	o.MemoryMB = *memoryMB
 	tg, closeTargets, err := targets(s, targetOptions{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
 	if err != nil {
@@ -136,11 +172,12 @@ func runRun(s *State, args []string) error {
 	}
 	if res.Interrupted {
 		fmt.Fprintf(s.Stderr, "\ninterrupted: everything measured so far is kept in %s\nresume with: bench run --resume %s\n", res.Out, res.Out)
-		return &ExitError{Code: 130, Err: fmt.Errorf("interrupted")}
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
 	}
-	if res.Failed > 0 {
-		fmt.Fprintf(s.Stderr, "%d of %d cells failed: their errors are in the summary and in %s\n", res.Failed, res.Cells,
-			filepath.Join(res.Out, "results.jsonl"))
+	where := filepath.Join(res.Out, results.FileName)
+	if res.Verified == 0 {
+		return &ExitError{Code: ExitNothingVerified, Err: fmt.Errorf("%d of %d cells failed and no execution was verified: "+
+			"nothing in %s counts as a result; the errors are in the summary", res.Failed, res.Cells, where)}
 	}
-	return nil
+	return cellsError(res.Failed, res.Cells, "cells", where)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -175,6 +176,11 @@ func checkWasmHeader(path string) error {
 // stdout differs from it fails, naming the reference's cell. Stderr is
 // compared only with an expected file: programs often log timings there.
 
+// referenceMax bounds the reference output a run keeps in its folder
+// (modules/<name>.stdout.reference): a larger one is kept as its hash and
+// head only.
+const referenceMax = runners.DefaultMaxOutput
+
 // keepStdoutMax bounds the expected stdout for which the first cold sample
 // asks the worker for the whole stdout (a line diff past the 256-byte
 // head); larger outputs are compared by hash only.
@@ -290,11 +296,9 @@ func (c *CustomModule) check(st *customState, out *runners.Output, ref func(got 
 	if out.ExitCode != 0 {
 		return fmt.Errorf("exit code %d", out.ExitCode)
 	}
-	got, complete := []byte(out.StdoutHead), false
-	if out.Stdout != nil {
-		got, complete = out.Stdout, true
-	} else if int64(len(got)) == out.StdoutBytes {
-		complete = true
+	got, complete, err := keptStdout(out)
+	if err != nil {
+		return err
 	}
 	switch {
 	case st.hasStdout:
@@ -410,16 +414,27 @@ func (r *runner) reference(s *cellState, out *runners.Output, got []byte, comple
 		return nil, fmt.Errorf("reference output: %w", err)
 	}
 	saved := path
-	if complete {
-		// The plain file can be given as --expect-stdout.
-		saved = strings.TrimSuffix(path, ".reference.json") + ".stdout.reference"
-		if err := os.WriteFile(saved, got, 0o644); err != nil {
+	tooBig := out.StdoutBytes > referenceMax
+	switch plain := strings.TrimSuffix(path, ".reference.json") + ".stdout.reference"; {
+	case tooBig:
+	case out.StdoutPath != "":
+		// The worker's whole stdout, copied in pieces: the plain file can
+		// be given as --expect-stdout.
+		if err := copyFile(out.StdoutPath, plain); err != nil {
 			return nil, fmt.Errorf("reference output: %w", err)
 		}
+		saved, complete = plain, true
+	case complete:
+		if err := os.WriteFile(plain, got, 0o644); err != nil {
+			return nil, fmt.Errorf("reference output: %w", err)
+		}
+		saved = plain
 	}
 	st.ref = ref
 	how := "pass that file as --expect-stdout once you trust it"
 	switch {
+	case tooBig:
+		how = fmt.Sprintf("only its head and hash were kept: a reference file is kept up to %d MiB", referenceMax>>20)
 	case !complete:
 		how = "only its head and hash were kept (a serverless target): a run on the local target saves the whole stdout to check against"
 	case s.Custom.Sightglass:
@@ -431,6 +446,51 @@ func (r *runner) reference(s *cellState, out *runners.Output, got []byte, comple
 			"so a run of a single runtime and tier verifies nothing; %s",
 			s.Custom.Name, s.Runtime.Name, s.Tier, s.Target, out.StdoutBytes, out.StdoutSHA256, saved, how)})
 	return ref, err
+}
+
+// keptStdout is what of an output's stdout a check can compare line by
+// line: all of it when the worker kept it (a file, read only up to
+// keepStdoutMax, or inline), else its head; complete says whether it is
+// all of it. An output is never read whole: its hash decides.
+func keptStdout(out *runners.Output) (got []byte, complete bool, err error) {
+	switch {
+	case out.StdoutPath != "":
+		f, err := os.Open(out.StdoutPath)
+		if err != nil {
+			return nil, false, fmt.Errorf("the worker's stdout file: %w", err)
+		}
+		defer f.Close()
+		got, err = io.ReadAll(io.LimitReader(f, keepStdoutMax+1))
+		if err != nil {
+			return nil, false, fmt.Errorf("the worker's stdout file: %w", err)
+		}
+		if len(got) > keepStdoutMax {
+			return got[:keepStdoutMax], false, nil
+		}
+		return got, int64(len(got)) == out.StdoutBytes, nil
+	case out.Stdout != nil:
+		return out.Stdout, true, nil
+	default:
+		return []byte(out.StdoutHead), int64(len(out.StdoutHead)) == out.StdoutBytes, nil
+	}
+}
+
+// copyFile copies src to dst in pieces.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // lineDiff describes the first line where got differs from want. Either

@@ -39,6 +39,9 @@ type Options struct {
 	Budget    time.Duration `json:"budget"`
 	Timeout   time.Duration `json:"timeout"`
 	MaxMemory int64         `json:"max_memory,omitempty"`
+	// MaxOutput bounds what a guest may write to stdout, and to stderr,
+	// in one execution (0: runners.DefaultMaxOutput).
+	MaxOutput int64 `json:"max_output,omitempty"`
 	// MemoryMB is the memory size of serverless environments (0: the
 	// target's default).
 	MemoryMB int   `json:"memory_mb,omitempty"`
@@ -96,7 +99,7 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 		byName[r.Name] = r
 	}
 	if err := checkNames("runtime", o.Runtimes, SpecNames()); err != nil {
-		return nil, nil, err
+		return nil, nil, badOption(err)
 	}
 	var allTiers []string
 	for _, r := range rts {
@@ -104,23 +107,23 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 	}
 	allTiers = uniq(allTiers)
 	if err := checkNames("tier", o.Tiers, allTiers); err != nil {
-		return nil, nil, err
+		return nil, nil, badOption(err)
 	}
 	if len(o.Custom) == 0 {
 		if err := checkNames("workload", o.Workloads, workloads.Names()); err != nil {
-			return nil, nil, err
+			return nil, nil, badOption(err)
 		}
 		if err := checkNames("language", o.Langs, workloads.Langs()); err != nil {
-			return nil, nil, err
+			return nil, nil, badOption(err)
 		}
 		for name := range o.Params {
 			w, err := workloads.Get(name)
 			if err != nil {
-				return nil, nil, fmt.Errorf("--param %s: %w", name, err)
+				return nil, nil, badOption(fmt.Errorf("--param %s: %w", name, err))
 			}
 			for _, n := range o.Params[name] {
 				if err := w.CheckParam(n); err != nil {
-					return nil, nil, fmt.Errorf("--param: %w", err)
+					return nil, nil, badOption(fmt.Errorf("--param: %w", err))
 				}
 			}
 		}
@@ -211,14 +214,14 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 		}
 	}
 	if len(cells) == 0 {
-		var why []string
+		why := explainNothing(o, rts)
 		for _, n := range notes {
 			why = append(why, n.Note)
 		}
 		if len(why) == 0 {
 			why = []string{"the filters select nothing"}
 		}
-		return nil, notes, fmt.Errorf("nothing to run: %s", strings.Join(why, "; "))
+		return nil, notes, badOption(fmt.Errorf("nothing to run: %s", strings.Join(why, "; ")))
 	}
 	return cells, notes, nil
 }

@@ -46,6 +46,8 @@ type Result struct {
 	Interrupted bool
 	Cells       int
 	Failed      int
+	// Verified counts the verified execute samples among Records.
+	Verified int
 }
 
 // ErrNotARun is returned for an output folder that holds something else.
@@ -58,8 +60,20 @@ const optionsFile = "run.json"
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	o := cfg.Options
 	var prior []results.Record
+	var lockNote, repairNote string
 	if cfg.Resume {
-		var err error
+		if _, err := os.Stat(filepath.Join(cfg.Out, optionsFile)); err != nil {
+			return nil, fmt.Errorf("--resume %s: %w: no %s in it", cfg.Out, ErrNotARun, optionsFile)
+		}
+		lock, note, err := lockRun(cfg.Out)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.release()
+		lockNote = note
+		if repairNote, err = repairResults(cfg.Out); err != nil {
+			return nil, err
+		}
 		o, prior, err = loadRun(cfg.Out)
 		if err != nil {
 			return nil, err
@@ -67,6 +81,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	} else if err := checkRunDir(cfg.Out); err != nil {
 		return nil, err
 	}
+	removeStaleIO(cfg.Progress)
 	if o.Seed == 0 {
 		o.Seed = time.Now().UnixNano()
 	}
@@ -84,7 +99,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				valid = append(valid, k)
 			}
 			sort.Strings(valid)
-			return nil, fmt.Errorf("unknown target %q (valid: %s)", n, strings.Join(valid, ", "))
+			return nil, badOption(fmt.Errorf("unknown target %q (valid: %s)", n, strings.Join(valid, ", ")))
 		}
 		if err := t.Available(ctx); err != nil {
 			if len(o.Targets) == 1 {
@@ -108,25 +123,45 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	notes = append(tnotes, notes...)
+	notes = append(notes, memoryCapNotes(o, cells)...)
 	if !cfg.Resume {
 		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("output folder: %w", err)
 		}
+		lock, note, err := lockRun(cfg.Out)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.release()
+		lockNote = note
+		// Another run may have started here since checkRunDir.
+		if _, err := os.Stat(filepath.Join(cfg.Out, optionsFile)); err == nil {
+			return nil, checkRunDir(cfg.Out)
+		}
+	}
+	for _, n := range []string{lockNote, repairNote} {
+		if n != "" && cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "bench: %s\n", n)
+		}
 	}
 
+	// run.json first: a run killed from here on can be resumed.
+	if !cfg.Resume {
+		if err := saveOptions(cfg.Out, o); err != nil {
+			return nil, err
+		}
+	}
 	w, err := results.Create(filepath.Join(cfg.Out, results.FileName))
 	if err != nil {
 		return nil, err
 	}
 	defer w.Close()
 	r := &runner{cfg: cfg, o: o, w: w, rng: rand.New(rand.NewSource(o.Seed)), started: time.Now()}
-	if !cfg.Resume {
-		if err := saveOptions(cfg.Out, o); err != nil {
-			return nil, err
-		}
+	if !hasEnv(prior) { // a new run, or one killed before its env line
 		env := results.Fingerprint()
 		env.Command = cfg.Argv
 		env.Seed = o.Seed
+		env.Journal = results.JournalTasks
 		env.Runtimes = map[string]string{}
 		for _, rt := range rts {
 			if rt.Version != "" {
@@ -137,8 +172,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	} else {
-		if err := r.write(results.Record{Kind: results.KindNote, Note: "resumed at " + time.Now().UTC().Format(time.RFC3339)}); err != nil {
+		msg := "resumed at " + time.Now().UTC().Format(time.RFC3339)
+		for _, n := range []string{repairNote, lockNote} {
+			if n != "" {
+				msg += "; " + n
+			}
+		}
+		if err := r.write(results.Record{Kind: results.KindNote, Note: msg}); err != nil {
 			return nil, err
+		}
+	}
+	for _, n := range []string{lockNote, repairNote} {
+		if n != "" && !hasEnv(prior) {
+			if err := r.write(results.Record{Kind: results.KindNote, Note: n}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := r.materialize(cells); err != nil {
@@ -158,6 +206,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	all, _, rerr := results.ReadFile(filepath.Join(cfg.Out, results.FileName))
 	if rerr == nil {
 		res.Records = all
+		for _, rec := range all {
+			if rec.Kind == results.KindSample && rec.Phase == runners.PhaseExecute && rec.Verified {
+				res.Verified++
+			}
+		}
 	}
 	if runErr != nil {
 		if ctx.Err() != nil {
@@ -184,6 +237,9 @@ func checkRunDir(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, optionsFile)); err == nil {
 		return fmt.Errorf("output folder %s already holds a bench run: continue it with --resume %s, or choose another --out", dir, dir)
 	}
+	if len(entries) == 1 && entries[0].Name() == lockFile {
+		return nil // a run killed before it wrote anything
+	}
 	return fmt.Errorf("output folder %s exists and is not a bench run (%w): choose another --out; nothing was written", dir, ErrNotARun)
 }
 
@@ -205,10 +261,23 @@ func loadRun(dir string) (Options, []results.Record, error) {
 		return o, nil, fmt.Errorf("--resume %s: %s: %w", dir, optionsFile, err)
 	}
 	recs, _, err := results.ReadFile(filepath.Join(dir, results.FileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return o, nil, nil // killed before it wrote a record
+	}
 	if err != nil {
 		return o, nil, fmt.Errorf("--resume %s: %w", dir, err)
 	}
 	return o, recs, nil
+}
+
+// hasEnv reports whether records hold the env line.
+func hasEnv(recs []results.Record) bool {
+	for _, r := range recs {
+		if r.Kind == results.KindEnv {
+			return true
+		}
+	}
+	return false
 }
 
 // runner is one run's mutable state.
@@ -290,6 +359,7 @@ func (r *runner) job(c *Cell, op runners.Op) runners.Job {
 		Module:         runners.ModuleRef{Name: name, Path: path},
 		TimeoutNS:      int64(r.o.Timeout),
 		MaxMemoryBytes: r.o.MaxMemory,
+		MaxOutputBytes: r.o.MaxOutput,
 	}
 	switch {
 	case c.Custom != nil:
@@ -309,4 +379,88 @@ func (r *runner) job(c *Cell, op runners.Op) runners.Job {
 func (r *runner) artifactDir(c *Cell) string {
 	name, _ := r.modulePath(c)
 	return filepath.Join(r.cfg.Out, "artifacts", c.Runtime.Name+"-"+c.Tier, name)
+}
+
+// attachIO gives a task's job an I/O folder of its own (see
+// runners.Job.IODir) and returns the function that removes it, which the
+// task defers: the folder goes on every way out of the task, worker
+// crashed, killed at a timeout or interrupted included; a folder left by a
+// killed bench is removed by the next run (removeStaleIO).
+func (r *runner) attachIO(job *runners.Job) (release func(), err error) {
+	dir, err := runners.NewIODir("")
+	if err != nil {
+		return nil, fmt.Errorf("I/O folder for the worker: %w", err)
+	}
+	job.IODir = dir
+	return func() { os.RemoveAll(dir) }, nil
+}
+
+// removeStaleIO removes the temporary I/O folders of bench processes and
+// workers that no longer run, and says so.
+func removeStaleIO(progress io.Writer) {
+	removed, err := runners.RemoveStaleIODirs("")
+	if progress == nil {
+		return
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(progress, "bench: removed %d temporary I/O folders left by killed runs (%s", len(removed), removed[0])
+		if len(removed) > 1 {
+			fmt.Fprint(progress, ", ...")
+		}
+		fmt.Fprintln(progress, ")")
+	}
+	if err != nil {
+		fmt.Fprintf(progress, "bench: warning: removing stale I/O folders: %v\n", err)
+	}
+}
+
+// repairResults cuts the torn tail off a results file an interrupted run
+// left (results.Repair) and describes what it did, "" when nothing.
+func repairResults(dir string) (string, error) {
+	path := filepath.Join(dir, results.FileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	rep, err := results.Repair(path)
+	if err != nil {
+		return "", fmt.Errorf("--resume %s: %w", dir, err)
+	}
+	if rep.Bytes == 0 {
+		return "", nil
+	}
+	what := "a torn last line"
+	if rep.Records > 0 {
+		what = fmt.Sprintf("%d records of a task that never finished", rep.Records)
+	}
+	return fmt.Sprintf("cut %d bytes (%s) off the end of %s and kept them in %s; that task is measured again",
+		rep.Bytes, what, results.FileName, filepath.Base(rep.TornFile)), nil
+}
+
+// memoryCapNotes says, for each runtime and tier a run with --max-memory
+// uses, when the cap is not what it is elsewhere: applied to a whole
+// process rather than to linear memory, or not applied at all ("cap not
+// applied", in the results, the summary and the report).
+func memoryCapNotes(o Options, cells []*Cell) []results.Record {
+	if o.MaxMemory <= 0 {
+		return nil
+	}
+	var notes []results.Record
+	seen := map[string]bool{}
+	for _, c := range cells {
+		ti, ok := c.Runtime.Tier(c.Tier)
+		if !ok || seen[c.Runtime.Name+"/"+c.Tier] {
+			continue
+		}
+		seen[c.Runtime.Name+"/"+c.Tier] = true
+		cell := results.Cell{Runtime: c.Runtime.Name, Tier: c.Tier}
+		switch ti.MemoryCap {
+		case runners.MemoryCapNone:
+			notes = append(notes, note(cell, fmt.Sprintf("--max-memory %d: cap not applied: %s %s cannot cap a guest's memory, "+
+				"so its cells ran without it", o.MaxMemory, c.Runtime.Name, c.Tier)))
+		case runners.MemoryCapProcess:
+			notes = append(notes, note(cell, fmt.Sprintf("--max-memory %d applies to the whole process that runs the guest "+
+				"(RLIMIT_DATA: heap, data and anonymous mappings), not to a linear memory", o.MaxMemory)))
+		}
+	}
+	return notes
 }

@@ -32,6 +32,8 @@ type cellState struct {
 	done    bool
 	failed  bool
 	version string
+	// prepRecorded is set once the cell's prepare samples are committed.
+	prepRecorded bool
 }
 
 func taskID(c *Cell, kind string, n int) string {
@@ -56,6 +58,8 @@ func (r *runner) restore(cells []*Cell, prior []results.Record) []*cellState {
 		case results.KindTask:
 			s.elapsed += time.Duration(rec.WallNS)
 			switch {
+			case strings.Contains(rec.Task, "|"+taskPrepare+"|"):
+				s.prepRecorded = true
 			case strings.Contains(rec.Task, "|"+taskCold+"|"):
 				s.cold++
 			case strings.Contains(rec.Task, "|"+taskWarm+"|"):
@@ -218,6 +222,11 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	id := taskID(s.Cell, kind, proc)
+	release, err := r.attachIO(&job)
+	if err != nil {
+		return err
+	}
+	defer release()
 	t0 := time.Now()
 	out, err := tg.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
 	wall := time.Since(t0)
@@ -232,6 +241,13 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		s.version = out.RuntimeVersion
 	}
 	recs, verr := r.records(s, kind, id, proc, out)
+	// The task's failure, if any, is in the batch its task line commits.
+	switch {
+	case out.Err != nil:
+		recs = append(recs, r.failure(s, id, out.Err))
+	case verr != nil:
+		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
+	}
 	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: id, WallNS: wall.Nanoseconds(),
 		RuntimeVersion: s.version, Process: proc})
 	if err := r.write(recs...); err != nil {
@@ -244,12 +260,6 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		s.warm++
 	case taskCallCost:
 		s.done = true
-	}
-	if out.Err != nil {
-		return r.fail(s, id, out.Err)
-	}
-	if verr != nil {
-		return r.fail(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr))
 	}
 	return nil
 }
@@ -287,30 +297,42 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 	if p.err != nil {
 		return false, r.fail(s, taskID(s.Cell, taskPrepare, 0), p.err)
 	}
-	if s.cold == 0 && s.warm == 0 && !s.callCost {
+	if s.cold == 0 && s.warm == 0 && !s.callCost && !s.prepRecorded {
+		s.prepRecorded = true
 		base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, Verified: true, Cache: "disk",
 			Task: taskID(s.Cell, taskPrepare, 0)}
 		a, b := base, base
 		a.Phase, a.Value, a.Unit = results.PhaseArtifactBytes, float64(p.bytes), results.UnitBytes
 		b.Phase, b.Value, b.Unit = results.PhasePrepare, p.ns, results.UnitNS
-		if err := r.write(a, b); err != nil {
+		task := results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: base.Task}
+		if err := r.write(a, b, task); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-// fail records a cell's failure and finishes the cell; the run goes on.
+// fail records a cell's failure (committed by a task line when it belongs
+// to a task) and finishes the cell; the run goes on.
 func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
+	recs := []results.Record{r.failure(s, task, e)}
+	if task != "" {
+		recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: task, RuntimeVersion: s.version})
+	}
+	return r.write(recs...)
+}
+
+// failure finishes a failed cell and returns its failure record.
+func (r *runner) failure(s *cellState, task string, e *runners.Error) results.Record {
 	s.failed, s.done = true, true
 	if s.Custom != nil {
 		e = r.explainFailure(s.Custom, e) // name the feature a runtime lacks
 	}
 	// The message may quote the guest's output and the stderr is the
 	// guest's: capped and escaped (safetext.go).
-	return r.write(results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
+	return results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: safeText(e.Message, maxFailureMessage, false),
-		Stderr: safeText(e.Stderr, maxFailureStderr, true)})
+		Stderr: safeText(e.Stderr, maxFailureStderr, true)}
 }
 
 // checker returns how a cell's outputs are verified: against the

@@ -323,13 +323,12 @@ func (s *suite) testMemory(t *testing.T, tier runners.TierInfo) {
 		t.Skipf("%s cannot cap a guest's memory (Config.CanLimitMemory is false)", s.c.Runtime)
 	}
 	const limit = 16 << 20
-	job := s.job(t, tier, runners.OpCold, s.ref(modMemhog))
-	job.MaxMemoryBytes = limit
+	job := s.cappedJob(t, tier, runners.OpCold, s.ref(modMemhog), limit)
 	r := s.run(t, job)
 	r.wantKind(t, "a memory hog under a 16 MiB cap", runners.KindMemory, runners.KindTrap, runners.KindExit)
 
 	// Without a cap the same module runs to its end: the failure above is the cap's.
-	job.ID, job.MaxMemoryBytes = s.id(), 0
+	job = s.job(t, tier, runners.OpCold, s.ref(modMemhog))
 	r = s.run(t, job)
 	r.wantOK(t, "the memory hog without a cap")
 	checkOutput(t, r, workloads.Exact("memhog: grew to 64 MiB\n"))

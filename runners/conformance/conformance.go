@@ -235,6 +235,7 @@ func (s *suite) testTier(t *testing.T, tier runners.TierInfo) {
 	t.Run("exit", func(t *testing.T) { s.skip(t); s.testExit(t, tier) })
 	t.Run("timeout", func(t *testing.T) { s.skip(t); s.testTimeout(t, tier) })
 	t.Run("memory", func(t *testing.T) { s.skip(t); s.testMemory(t, tier) })
+	t.Run("output", func(t *testing.T) { s.skip(t); s.testOutput(t, tier) })
 	t.Run("missing-import", func(t *testing.T) { s.skip(t); s.testMissingImport(t, tier) })
 	t.Run("bench-markers", func(t *testing.T) { s.skip(t); s.testBenchMarkers(t, tier) })
 }
@@ -289,18 +290,25 @@ func (s *suite) stdin(t *testing.T, w *workloads.Workload) string {
 // first, in a worker of its own.
 func (s *suite) job(t *testing.T, tier runners.TierInfo, op runners.Op, mod runners.ModuleRef) runners.Job {
 	t.Helper()
-	job := runners.Job{ID: s.id(), Op: op, Tier: tier.Name, Module: mod}
+	return s.cappedJob(t, tier, op, mod, 0)
+}
+
+// cappedJob is job under a memory cap, prepared under the same cap (as a
+// run prepares: an artifact may depend on it).
+func (s *suite) cappedJob(t *testing.T, tier runners.TierInfo, op runners.Op, mod runners.ModuleRef, maxMem int64) runners.Job {
+	t.Helper()
+	job := runners.Job{ID: s.id(), Op: op, Tier: tier.Name, Module: mod, MaxMemoryBytes: maxMem}
 	if tier.Prepared {
-		job.ArtifactDir = s.prepare(t, tier, mod)
+		job.ArtifactDir = s.prepare(t, tier, mod, maxMem)
 	}
 	return job
 }
 
 // prepare runs the prepare step for mod into a new folder and returns it.
-func (s *suite) prepare(t *testing.T, tier runners.TierInfo, mod runners.ModuleRef) string {
+func (s *suite) prepare(t *testing.T, tier runners.TierInfo, mod runners.ModuleRef, maxMem int64) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "artifact")
-	r := s.run(t, runners.Job{ID: s.id(), Op: runners.OpPrepare, Tier: tier.Name, Module: mod, ArtifactDir: dir})
+	r := s.run(t, runners.Job{ID: s.id(), Op: runners.OpPrepare, Tier: tier.Name, Module: mod, ArtifactDir: dir, MaxMemoryBytes: maxMem})
 	r.wantOK(t, "prepare "+mod.Name)
 	arts := r.events(runners.EventArtifact)
 	if len(arts) != 1 {

@@ -23,16 +23,17 @@ const (
 	modMemhog    = "memhog"    // grows memory 1 MiB at a time up to 64 MiB
 	modMissing   = "missing"   // imports bench_conformance.no_such_function
 	modBenchmark = "benchmark" // calls bench.start and bench.end, writes "ok\n"
+	modBigout    = "bigout"    // writes argv[1] KiB of 64-byte lines to stdout (stderr when argv[2] is "e...")
 )
 
 // nativeTwins are the modules that have a native (shell script) twin.
-var nativeTwins = map[string]bool{modHello: true, modTrap: true, modExit3: true, modLoop: true}
+var nativeTwins = map[string]bool{modHello: true, modTrap: true, modExit3: true, modLoop: true, modBigout: true, modMemhog: true}
 
 // writeModules writes the test modules for a wasm runner, or their native
 // twins, into dir and returns their paths by name.
 func writeModules(dir string, native bool) (map[string]string, error) {
 	out := map[string]string{}
-	for _, name := range []string{modHello, modTrap, modExit3, modLoop, modMemhog, modMissing, modBenchmark} {
+	for _, name := range []string{modHello, modTrap, modExit3, modLoop, modMemhog, modMissing, modBenchmark, modBigout} {
 		src, file, mode := "testdata/"+name+".wasm", name+".wasm", os.FileMode(0o644)
 		if native {
 			if !nativeTwins[name] {

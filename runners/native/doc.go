@@ -10,6 +10,8 @@
 // here), which a wasm runtime's execute does not. The child sees only the
 // job's environment, like a wasm guest. A timeout kills the child
 // (KindTimeout); a child killed by a signal is KindTrap, naming the signal.
-// There is no memory cap and no callable export (callcost is
-// KindUnsupported).
+// A memory cap is set on the child's data segment (RLIMIT_DATA, by
+// prlimit right after exec): its heap and anonymous mappings, the native
+// counterpart of a linear memory (MemoryCapProcess). There is no callable
+// export (callcost is KindUnsupported).
 package native

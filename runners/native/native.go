@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+	"unsafe"
 
 	"github.com/wasmbench/bench/runners"
 )
@@ -51,7 +52,9 @@ func (*Runner) Tiers() []runners.TierInfo {
 		Name: TierNative,
 		Description: "the same source compiled to a native executable (clang -O2, go build, rustc -C opt-level=2); " +
 			"execute includes the child's fork and exec (~1 ms)",
-		Limits: []string{"no memory cap"},
+		Limits: []string{"memory cap on the child process's data segment (RLIMIT_DATA: its heap, data and anonymous " +
+			"mappings), the native counterpart of a linear memory"},
+		MemoryCap: runners.MemoryCapProcess,
 	}}
 }
 
@@ -60,17 +63,22 @@ func (*Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.E
 	if cfg.Tier != TierNative {
 		return nil, runners.Errorf(runners.KindBadJob, "native has no tier %q (tiers: native)", cfg.Tier)
 	}
-	return engine{}, nil
+	if cfg.MaxMemoryBytes < 0 {
+		return nil, runners.Errorf(runners.KindBadJob, "negative memory cap %d", cfg.MaxMemoryBytes)
+	}
+	return engine{maxMem: cfg.MaxMemoryBytes}, nil
 }
 
-type engine struct{}
+type engine struct {
+	maxMem int64 // RLIMIT_DATA of each child, 0 for none
+}
 
 func (engine) Loads() bool                   { return false }
 func (engine) Close(_ context.Context) error { return nil }
 
 // Compile checks that src is an executable this machine can run: an ELF
 // executable or a #! script, with an execute permission bit.
-func (engine) Compile(_ context.Context, src runners.Source) (runners.Module, error) {
+func (e engine) Compile(_ context.Context, src runners.Source) (runners.Module, error) {
 	path, err := filepath.Abs(src.Path)
 	if err != nil {
 		return nil, fmt.Errorf("module path: %w", err)
@@ -97,11 +105,12 @@ func (engine) Compile(_ context.Context, src runners.Source) (runners.Module, er
 	default:
 		return nil, runners.Errorf(runners.KindCompile, "not an executable: neither an ELF header nor a #! line")
 	}
-	return &module{path: path}, nil
+	return &module{path: path, maxMem: e.maxMem}, nil
 }
 
 type module struct {
-	path string
+	path   string
+	maxMem int64
 }
 
 func (*module) Close(_ context.Context) error { return nil }
@@ -126,7 +135,7 @@ func (m *module) Instantiate(_ context.Context, sio runners.IO) (runners.Instanc
 	if len(sio.Dirs) > 0 {
 		cmd.Dir = sio.Dirs[0].Host
 	}
-	inst := &instance{cmd: cmd}
+	inst := &instance{cmd: cmd, maxMem: m.maxMem}
 	ok := false
 	defer func() {
 		if !ok {
@@ -162,8 +171,20 @@ func (m *module) Instantiate(_ context.Context, sio runners.IO) (runners.Instanc
 }
 
 type instance struct {
-	cmd   *exec.Cmd
-	files []*os.File
+	cmd    *exec.Cmd
+	files  []*os.File
+	maxMem int64
+}
+
+// limitData caps a process's data segment (RLIMIT_DATA, soft and hard).
+func limitData(pid int, n int64) error {
+	lim := syscall.Rlimit{Cur: uint64(n), Max: uint64(n)}
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), syscall.RLIMIT_DATA,
+		uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // Run starts the child and waits for it; at ctx's deadline it kills it.
@@ -175,6 +196,15 @@ func (i *instance) Run(ctx context.Context) (int, error) {
 			return 0, runners.Errorf(runners.KindCompile, "cannot execute: %v", err)
 		}
 		return 0, fmt.Errorf("start: %w", err)
+	}
+	if i.maxMem > 0 {
+		// Right after exec: what the child allocated before this line
+		// stays, every later growth counts against the cap.
+		if err := limitData(i.cmd.Process.Pid, i.maxMem); err != nil {
+			_ = i.cmd.Process.Kill()
+			_ = i.cmd.Wait()
+			return 0, fmt.Errorf("memory cap: prlimit RLIMIT_DATA: %w", err)
+		}
 	}
 	done := make(chan struct{})
 	killed := make(chan bool, 1)

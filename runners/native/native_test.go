@@ -22,10 +22,11 @@ func TestConformance(t *testing.T) {
 	cmd := conformance.SelfCommand()
 	cmd.Env = append(cmd.Env, DirEnv+"="+dir)
 	conformance.Run(t, conformance.Config{
-		Command:      cmd,
-		Runtime:      "native",
-		NativeDir:    dir,
-		CanInterrupt: true,
+		Command:        cmd,
+		Runtime:        "native",
+		NativeDir:      dir,
+		CanInterrupt:   true,
+		CanLimitMemory: true,
 	})
 }
 

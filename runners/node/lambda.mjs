@@ -29,12 +29,11 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 
-import { JobError, JobRunner, Kind, PROCESS_TIER, RUNTIME, TIERS, checkImports, hello, version } from './worker.mjs';
+import { JobError, JobRunner, Kind, PROCESS_TIER, RUNTIME, TIERS, checkImports, hello, makeIODir, version } from './worker.mjs';
 
 const ERROR_TYPE_PREFIX = 'Bench.'; // runners.ErrorTypePrefix
 
@@ -107,7 +106,7 @@ class Fn {
       { type: 'phase', phase: 'compile', ns: dCompile },
     ];
     // Lambda's only writable place is /tmp (TMPDIR here when set).
-    this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-io-'));
+    this.scratch = makeIODir();
     this.invokes = 0;
   }
 
@@ -167,8 +166,9 @@ class Fn {
       stdin_path: stdinPath, dirs, timeout_ns: req.timeout_ns || 0, keep_stdout: !!req.keep_stdout,
       // No bubblewrap here: a guest may not make links (see newWASI).
       refuse_symlinks: true,
-      max_memory_bytes: this.maxMemory,
+      max_memory_bytes: this.maxMemory, max_output_bytes: req.max_output_bytes || 0,
     };
+    if (job.max_output_bytes < 0) throw new JobError(Kind.badJob, `negative output limit ${job.max_output_bytes}`);
     const iter = req.iteration || 0;
     new JobRunner(job, (ev) => events.push(label(ev))).execute(this.mod, this.scratch, iter, !!req.warmup);
   }

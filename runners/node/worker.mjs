@@ -48,8 +48,19 @@ export const Kind = Object.freeze({
   memory: 'memory',
   notPrepared: 'not_prepared',
   badJob: 'bad_job',
+  outputLimit: 'output_limit',
   internal: 'internal',
 });
+
+// Output bounds, as in runners/protocol.go.
+export const DEFAULT_MAX_OUTPUT = 64 << 20;
+const KEEP_STDOUT_MAX = 1 << 20;
+const HEAD_MAX = 256;
+const TAIL_MAX = 4096;
+// IO_PREFIX names temporary I/O folders, with this process's ID after it
+// (runners.IOPrefix: a later run removes those of dead processes).
+export const IO_PREFIX = 'bench-io-';
+const WASI_EFBIG = 22; // wasi_snapshot_preview1 errno "fbig"
 
 // Phase names, as in runners/protocol.go.
 const Phase = Object.freeze({
@@ -72,6 +83,8 @@ const COMMON_LIMITS = [
     'the orchestrator kills the worker',
   'memory cap: V8\'s --wasm-max-mem-pages, set per job at run time, in whole 64 KiB pages; a guest over it ' +
     'sees memory.grow fail and its own failure (trap or exit) is reported as memory',
+  'output limit: node:wasi cannot cap a file, so fd_write to stdout and stderr goes through a JavaScript wrapper ' +
+    'that counts the bytes and refuses (errno fbig) a write past the limit; it costs one JavaScript call per write',
   'one tier per process: V8 flags are fixed at start-up (node.Command builds the command line for a tier)',
 ];
 
@@ -249,35 +262,121 @@ function checkCommand(mod) {
   }
 }
 
+// readTail returns the last TAIL_MAX bytes of a file (read from there,
+// not whole) and the file's size.
 function readTail(file) {
+  let fd;
   try {
-    const b = fs.readFileSync(file);
-    return b.subarray(Math.max(0, b.length - 4096)).toString('utf8');
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const n = Math.min(size, TAIL_MAX);
+    const b = Buffer.alloc(n);
+    const got = n > 0 ? fs.readSync(fd, b, 0, n, size - n) : 0;
+    return { text: b.subarray(0, got).toString('utf8'), size };
   } catch {
-    return '';
+    return { text: '', size: 0 };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
-// readOutput hashes a finished execution's stdout file and keeps the heads
-// and tails a human needs (runners.ReadOutput).
-export function readOutput(stdoutPath, stderrPath, keep) {
-  let b;
+// readOutput hashes a finished execution's stdout file as it reads it, in
+// pieces, and keeps the head of stdout and the tail of stderr a human
+// needs (runners.ReadOutput).
+export function readOutput(stdoutPath, stderrPath) {
+  const hash = createHash('sha256');
+  const head = [];
+  let headLen = 0;
+  let size = 0;
+  let fd;
   try {
-    b = fs.readFileSync(stdoutPath);
+    fd = fs.openSync(stdoutPath, 'r');
   } catch (err) {
     if (err.code !== 'ENOENT') throw new Error(`read guest stdout: ${err.message}`);
-    b = Buffer.alloc(0);
   }
-  const out = {
-    exit_code: 0,
-    stdout_sha256: createHash('sha256').update(b).digest('hex'),
-    stdout_bytes: b.length,
-  };
-  if (b.length > 0) out.stdout_head = b.subarray(0, 256).toString('utf8');
-  if (keep && b.length > 0) out.stdout = b.toString('base64');
-  const stderr = readTail(stderrPath);
-  if (stderr) out.stderr = stderr;
+  if (fd !== undefined) {
+    try {
+      const buf = Buffer.alloc(64 << 10);
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        hash.update(buf.subarray(0, n));
+        if (headLen < HEAD_MAX) {
+          const part = Buffer.from(buf.subarray(0, Math.min(n, HEAD_MAX - headLen)));
+          head.push(part);
+          headLen += part.length;
+        }
+        size += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const out = { exit_code: 0, stdout_sha256: hash.digest('hex'), stdout_bytes: size };
+  if (headLen > 0) out.stdout_head = Buffer.concat(head).toString('utf8');
+  const err = readTail(stderrPath);
+  if (err.text) out.stderr = err.text;
+  if (err.size) out.stderr_bytes = err.size;
   return out;
+}
+
+// fileSafe keeps the letters, digits, '.', '_' and '-' of a job ID, for a
+// file name (serve.go's fileSafe).
+function fileSafe(id) {
+  const s = String(id || '').replace(/[^A-Za-z0-9._-]/g, '_');
+  return s.length === 0 || s.length > 64 ? 'job' : s;
+}
+
+// makeIODir makes a temporary I/O folder named for this process.
+export function makeIODir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${IO_PREFIX}${process.pid}-`));
+}
+
+// outputLimitError is the failure of a guest that wrote past the limit.
+function outputLimitError(name, stream, limit) {
+  return new JobError(Kind.outputLimit,
+    `node: run ${name}: the guest wrote more than ${sizeText(limit)} to ${stream} in one execution: over the output ` +
+    `limit (raise it with bench run --max-output; the default is ${sizeText(DEFAULT_MAX_OUTPUT)})`);
+}
+
+// sizeText is "64 MiB", "1.5 KiB" or "100 bytes" (serve.go's sizeText).
+function sizeText(n) {
+  const fmt = (x) => x.toFixed(1).replace(/\.0$/, '');
+  if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30} GiB`;
+  if (n >= 2 ** 20) return `${fmt(n / 2 ** 20)} MiB`;
+  if (n >= 2 ** 10) return `${fmt(n / 2 ** 10)} KiB`;
+  return `${n} bytes`;
+}
+
+// limitOutput wraps the WASI fd_write of imports so that the guest writes
+// at most limit bytes to stdout (fd 1) and to stderr (fd 2): a write past
+// it writes nothing and returns errno fbig, as a file under RLIMIT_FSIZE
+// does for the Go workers. getMemory returns the instance's memory (known
+// only once it exists). It returns the counts, with over set to the
+// stream that went past the limit.
+function limitOutput(imports, limit, getMemory) {
+  const wasi = imports.wasi_snapshot_preview1;
+  const fdWrite = wasi.fd_write;
+  const state = { written: [0, 0, 0], over: '' };
+  imports.wasi_snapshot_preview1 = {
+    ...wasi,
+    fd_write(fd, iovs, iovsLen, nwritten) {
+      if (fd === 1 || fd === 2) {
+        const view = new DataView(getMemory().buffer);
+        let total = 0;
+        for (let k = 0; k < iovsLen; k++) total += view.getUint32(iovs + 8 * k + 4, true);
+        if (state.written[fd] + total > limit) {
+          state.over = state.over || (fd === 1 ? 'stdout' : 'stderr');
+          return WASI_EFBIG;
+        }
+        const errno = fdWrite(fd, iovs, iovsLen, nwritten);
+        if (errno === 0) state.written[fd] += view.getUint32(nwritten, true);
+        return errno;
+      }
+      return fdWrite(fd, iovs, iovsLen, nwritten);
+    },
+  };
+  return state;
 }
 
 function openStdin(p) {
@@ -375,7 +474,13 @@ export class JobRunner {
     this.phase(Phase.compile, 0, warmSetup, ns);
     this.link(mod);
 
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-io-'));
+    let scratch = job.io_dir;
+    const own = !scratch;
+    if (own) {
+      scratch = makeIODir();
+    } else if (!fs.existsSync(scratch) || !fs.statSync(scratch).isDirectory()) {
+      throw new JobError(Kind.badJob, `I/O folder ${scratch}: not a folder`);
+    }
     try {
       switch (job.op) {
         case 'cold':
@@ -391,7 +496,7 @@ export class JobRunner {
           break;
       }
     } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
+      if (own) fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
 
@@ -417,6 +522,9 @@ export class JobRunner {
     }
     if ((job.max_memory_bytes || 0) < 0) {
       throw new JobError(Kind.badJob, `negative memory cap ${job.max_memory_bytes}`);
+    }
+    if ((job.max_output_bytes || 0) < 0) {
+      throw new JobError(Kind.badJob, `negative output limit ${job.max_output_bytes}`);
     }
     if (!job.module.name) job.module.name = path.basename(job.module.path);
   }
@@ -461,12 +569,17 @@ export class JobRunner {
   }
 
   // execute instantiates mod and runs _start once, reporting the
-  // instantiate and execute phases and the output.
-  execute(mod, scratch, iter, warm) {
+  // instantiate and execute phases and the output. The guest's stdout and
+  // stderr go to files in dir (a job's io_dir is the orchestrator's), at
+  // most the job's output limit each.
+  execute(mod, dir, iter, warm) {
     const job = this.job;
     const name = job.module.name;
-    const stdoutPath = path.join(scratch, 'stdout');
-    const stderrPath = path.join(scratch, 'stderr');
+    const base = path.join(dir, `${fileSafe(job.id)}-${iter}`);
+    const stdoutPath = `${base}.stdout`;
+    const stderrPath = `${base}.stderr`;
+    const keepFile = !!job.keep_stdout && !!job.io_dir;
+    const limit = job.max_output_bytes > 0 ? job.max_output_bytes : DEFAULT_MAX_OUTPUT;
     const fds = [];
     try {
       let benchStart = 0n;
@@ -476,6 +589,7 @@ export class JobRunner {
       const t0 = now();
       let wasi;
       let inst;
+      let output;
       try {
         checkCommand(mod);
         fds.push(openStdin(job.stdin_path));
@@ -485,10 +599,12 @@ export class JobRunner {
           args: [name, ...(job.args || [])], env: job.env, dirs: job.dirs,
           stdin: fds[0], stdout: fds[1], stderr: fds[2],
         });
-        inst = new WebAssembly.Instance(mod, { ...wasi.getImportObject(), bench });
+        const imports = wasi.getImportObject();
+        output = limitOutput(imports, limit, () => inst.exports.memory);
+        inst = new WebAssembly.Instance(mod, { ...imports, bench });
       } catch (err) {
         const e = classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${name}`);
-        e.stderr = readTail(stderrPath);
+        e.stderr = readTail(stderrPath).text;
         throw e;
       }
       const dInst = elapsed(t0);
@@ -510,7 +626,9 @@ export class JobRunner {
         }
       } catch (err) {
         let e;
-        if (err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        if (output.over) {
+          e = outputLimitError(name, output.over, limit);
+        } else if (err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
           e = new JobError(Kind.timeout,
             `node: run ${name}: execution exceeded ${job.timeout_ns / 1e6} ms: stopped by V8 TerminateExecution`);
         } else {
@@ -520,10 +638,15 @@ export class JobRunner {
               `node: run ${name}: out of memory under the cap of ${job.max_memory_bytes} bytes: ${describe(err)}`);
           }
         }
-        e.stderr = readTail(stderrPath);
+        e.stderr = readTail(stderrPath).text;
         throw e;
       } finally {
         delete globalThis.__benchNodeRun;
+      }
+      if (output.over) {
+        const e = outputLimitError(name, output.over, limit);
+        e.stderr = readTail(stderrPath).text;
+        throw e;
       }
       const dExec = elapsed(t1, t2);
       this.phase(Phase.instantiate, iter, warm, dInst);
@@ -533,8 +656,13 @@ export class JobRunner {
       } else {
         this.phase(Phase.execute, iter, warm, dExec);
       }
-      const out = readOutput(stdoutPath, stderrPath, job.keep_stdout);
+      const out = readOutput(stdoutPath, stderrPath);
       out.exit_code = code === undefined ? 0 : code;
+      if (keepFile) {
+        out.stdout_path = stdoutPath;
+      } else if (job.keep_stdout && out.stdout_bytes > 0 && out.stdout_bytes <= KEEP_STDOUT_MAX) {
+        out.stdout = fs.readFileSync(stdoutPath).toString('base64');
+      }
       const ev = { type: 'output', job: job.id, output: out };
       if (iter) ev.iteration = iter;
       if (warm) ev.warmup = true;
@@ -549,6 +677,8 @@ export class JobRunner {
       }
     } finally {
       for (const fd of fds) fs.closeSync(fd);
+      if (!keepFile) fs.rmSync(stdoutPath, { force: true });
+      fs.rmSync(stderrPath, { force: true });
     }
   }
 
@@ -562,7 +692,7 @@ export class JobRunner {
     if (cap <= 0) return false;
     const mem = inst && inst.exports.memory;
     if (mem instanceof WebAssembly.Memory && mem.buffer.byteLength + cap / 16 >= cap) return true;
-    const tail = readTail(stderrPath);
+    const tail = readTail(stderrPath).text;
     return ['out of memory', 'memory allocation of', 'Cannot allocate memory'].some((m) => tail.includes(m));
   }
 

@@ -24,8 +24,12 @@ static intptr_t bench_wasi_read(void *env, int stderr_, char *buffer, uintptr_t 
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/wasmerio/wasmer-go/wasmer"
@@ -41,25 +45,125 @@ func wasiEnvPointer(env *wasmer.WasiEnvironment) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(env))
 }
 
-// readCaptured drains a captured stdout (or stderr) of env.
-func readCaptured(env *wasmer.WasiEnvironment, stderr bool) ([]byte, error) {
+// readCaptured reads what the guest wrote to its captured stderr (or
+// stdout) since the last read, at most len(buf) bytes.
+func readCaptured(env *wasmer.WasiEnvironment, stderr bool, buf []byte) (int, error) {
 	which := C.int(0)
 	name := "stdout"
 	if stderr {
 		which, name = 1, "stderr"
 	}
-	var out []byte
-	buf := make([]byte, 64<<10)
-	for {
-		n := C.bench_wasi_read(wasiEnvPointer(env), which, (*C.char)(unsafe.Pointer(&buf[0])), C.uintptr_t(len(buf)))
-		if n < 0 {
-			return out, fmt.Errorf("read captured %s: libwasmer says it is not captured", name)
-		}
-		if n == 0 {
-			break
-		}
-		out = append(out, buf[:n]...)
-	}
+	n := C.bench_wasi_read(wasiEnvPointer(env), which, (*C.char)(unsafe.Pointer(&buf[0])), C.uintptr_t(len(buf)))
 	runtime.KeepAlive(env)
-	return out, nil
+	if n < 0 {
+		return 0, fmt.Errorf("read captured %s: libwasmer says it is not captured", name)
+	}
+	return int(n), nil
 }
+
+// drain moves a guest's captured stderr from Wasmer's memory into its
+// file while the guest runs, so that what it prints costs the worker what
+// it prints between two reads, not its whole output. (Stdout does not go
+// through memory: see withStdio. Stderr cannot go the same way: fd 2 is
+// the worker's own stderr, where Wasmer's panics and the Go runtime write
+// what the orchestrator reports when the worker dies.) libwasmer's reads
+// take the WASI state's lock, as the guest's writes do, so they are safe
+// from another thread. Past limit+1 bytes the stream is read and dropped:
+// Serve sees the extra byte and fails the execution with KindOutputLimit,
+// as the files' RLIMIT_FSIZE does for the runtimes that write files
+// themselves.
+type drain struct {
+	env   *wasmer.WasiEnvironment
+	file  *os.File
+	wrote int64
+	limit int64
+	err   error
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// Polling: without pause while output flows, then after minPoll, backing
+// off to maxPoll while none does (a guest printing nothing costs a wake-up
+// every maxPoll).
+const (
+	minPoll = time.Millisecond
+	maxPoll = 20 * time.Millisecond
+)
+
+// startDrain opens the stderr file and starts draining into it.
+func startDrain(env *wasmer.WasiEnvironment, stderrPath string, limit int64) (*drain, error) {
+	if stderrPath == "" {
+		stderrPath = os.DevNull
+	}
+	f, err := os.OpenFile(stderrPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("guest stderr file: %w", err)
+	}
+	d := &drain{env: env, file: f, limit: limit, stop: make(chan struct{}), done: make(chan struct{})}
+	go d.loop()
+	return d, nil
+}
+
+func (d *drain) loop() {
+	defer close(d.done)
+	buf := make([]byte, 1<<20)
+	wait := minPoll
+	for {
+		moved := d.once(buf)
+		select {
+		case <-d.stop:
+			for d.once(buf) {
+			}
+			return
+		default:
+		}
+		if moved {
+			// The guest writes at memory speed: read on at once, so that
+			// Wasmer's buffer never holds much.
+			wait = minPoll
+			continue
+		}
+		wait = min(2*wait, maxPoll)
+		select {
+		case <-d.stop:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// once reads what the stream holds (up to a buffer) and reports whether
+// anything came.
+func (d *drain) once(buf []byte) bool {
+	n, err := readCaptured(d.env, true, buf)
+	if err != nil {
+		if d.err == nil {
+			d.err = err
+		}
+		return false
+	}
+	if n == 0 {
+		return false
+	}
+	keep := int64(n)
+	if d.limit > 0 {
+		keep = min(keep, max(d.limit+1-d.wrote, 0))
+	}
+	if keep > 0 {
+		if _, err := d.file.Write(buf[:keep]); err != nil && d.err == nil && !errors.Is(err, syscall.EFBIG) {
+			d.err = fmt.Errorf("write guest stderr: %w", err)
+		}
+		d.wrote += keep
+	}
+	return true
+}
+
+// finish drains what is left, closes the files and returns the first
+// error met.
+func (d *drain) finish() error {
+	close(d.stop)
+	<-d.done
+	d.close()
+	return d.err
+}
+
+func (d *drain) close() { d.file.Close() }

@@ -17,20 +17,27 @@
 //   - No interruption: a running guest cannot be stopped. Run ignores its
 //     context once the guest is running; runners.Serve's watchdog reports
 //     KindTimeout and ends the worker process.
-//   - No memory cap: EngineConfig.MaxMemoryBytes is ignored, and every tier
-//     says "no memory cap" in its Limits.
+//   - No memory cap API: EngineConfig.MaxMemoryBytes becomes the module's
+//     declared memory maximum, written into its memory section before it
+//     is compiled (memcap.go); Wasmer then refuses memory.grow past it, as
+//     the spec requires. An AOT artifact is named for the capped bytes.
 //   - WASI exit codes, 0 included, come back as a *wasmer.TrapError whose
 //     text is "WASI exited with code: N"; Run turns that into an exit code.
 //     Go-compiled guests always exit that way.
-//   - Stdin can only be inherited from the worker process, whose stdin is
-//     the job pipe. Run points file descriptor 0 at IO.StdinPath (or
-//     /dev/null) for the duration of _start and puts the pipe back after,
-//     so a guest never reads jobs. Wasmer reads it through Rust's buffered
-//     process stdin: a guest that stops reading before EOF could leave
-//     bytes in that buffer for the next instance in the same process. The
-//     built-in workloads read their stdin to the end.
-//   - Stdout and stderr are captured in memory by Wasmer and written to
-//     IO.StdoutPath and IO.StderrPath after _start returns (or traps).
+//   - Stdin and stdout can only be inherited from the worker process (or
+//     stdout captured in memory, which would hold all of it), and the
+//     worker's stdin is the job pipe. Run points file descriptors 0 and 1
+//     at IO.StdinPath (or /dev/null) and IO.StdoutPath for the duration
+//     of _start and puts them back after (the events do not use fd 1:
+//     see runners.Main), so a guest never reads jobs and its stdout goes
+//     straight to its file, under the output limit's RLIMIT_FSIZE.
+//     Wasmer reads stdin through Rust's buffered process stdin: a guest
+//     that stops reading before EOF could leave bytes in that buffer for
+//     the next instance in the same process. The built-in workloads read
+//     their stdin to the end. Wasmer flushes stdout after every write.
+//   - Stderr is captured in memory by Wasmer; a drain goroutine moves it
+//     into IO.StderrPath while the guest runs (capture.go). Fd 2 stays
+//     the worker's own, where a Wasmer panic's message goes.
 //   - A Go-compiled (wasip1) guest that sleeps (time.Sleep, or a runtime
 //     that goes idle waiting on a timer) calls poll_oneoff with a clock,
 //     which Wasmer 2.0 does not implement: it panics ("Polling not

@@ -178,8 +178,9 @@ func (m *module) setHooks(io *runners.IO) {
 	m.hooksMu.Unlock()
 }
 
-// wasiEnv builds the WASI environment of one instance. Stdout and stderr
-// are captured; stdin is inherited (see withStdin).
+// wasiEnv builds the WASI environment of one instance. Stdin and stdout
+// are inherited, and pointed at the job's files while the guest runs (see
+// withStdio); stderr is captured, and drained into its file (capture.go).
 func wasiEnv(io runners.IO) (*wasmer.WasiEnvironment, error) {
 	prog := "main.wasm"
 	args := io.Args
@@ -212,7 +213,7 @@ func wasiEnv(io runners.IO) (*wasmer.WasiEnvironment, error) {
 		}
 		b.MapDirectory(guest, d.Host)
 	}
-	b.CaptureStdout().CaptureStderr()
+	b.InheritStdout().CaptureStderr()
 	env, err := b.Finalize()
 	if err != nil {
 		return nil, fmt.Errorf("WASI environment: %w", err)
@@ -250,9 +251,10 @@ func exitCode(err error) (int, bool) {
 	return code, true
 }
 
-// Run calls _start with stdin pointed at IO.StdinPath, then writes the
-// captured stdout and stderr to IO.StdoutPath and IO.StderrPath. It cannot
-// stop a running guest: ctx is only checked before the call.
+// Run calls _start with file descriptors 0 and 1 pointed at IO.StdinPath
+// and IO.StdoutPath, while a drain moves the captured stderr into
+// IO.StderrPath. It cannot stop a running guest: ctx is only checked
+// before the call.
 func (i *instance) Run(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -262,11 +264,21 @@ func (i *instance) Run(ctx context.Context) (int, error) {
 		return 0, runners.Errorf(runners.KindUnsupported, "%s exports no _start function: not a WASI command", i.m.name)
 	}
 	i.m.setHooks(&i.io)
-	var runErr error
-	if err := withStdin(i.io.StdinPath, func() { _, runErr = start.Call() }); err != nil {
-		return 0, err
+	var d *drain
+	if i.wasi != nil {
+		var err error
+		if d, err = startDrain(i.wasi, i.io.StderrPath, i.io.MaxOutputBytes); err != nil {
+			return 0, err
+		}
 	}
-	if err := i.writeOutput(); err != nil {
+	var runErr error
+	err = withStdio(i.io.StdinPath, i.io.StdoutPath, func() { _, runErr = start.Call() })
+	if d != nil {
+		if derr := d.finish(); derr != nil && err == nil {
+			err = derr
+		}
+	}
+	if err != nil {
 		return 0, err
 	}
 	if runErr == nil {
@@ -275,30 +287,22 @@ func (i *instance) Run(ctx context.Context) (int, error) {
 	if code, ok := exitCode(runErr); ok {
 		return code, nil
 	}
+	if c := i.m.e.maxMem; c > 0 && i.LinearMemoryBytes()+c/16 >= c {
+		// memory.grow returns -1 at the cap, and the guest fails in its
+		// own way: a linear memory within 1/16 of the cap is the sign, as
+		// in the wasmtime runner.
+		return 0, runners.Errorf(runners.KindMemory, "out of memory under the cap of %d bytes (the module's memory maximum): trap: %v", c, runErr)
+	}
 	return 0, fmt.Errorf("trap: %w", runErr)
 }
 
-// writeOutput moves the captured stdout and stderr into the IO files.
-func (i *instance) writeOutput() error {
-	if i.wasi == nil {
-		return nil
+// LinearMemoryBytes is the size of the guest's exported memory.
+func (i *instance) LinearMemoryBytes() int64 {
+	m, err := i.in.Exports.GetMemory("memory")
+	if err != nil || m == nil {
+		return 0
 	}
-	for _, f := range []struct {
-		stderr bool
-		path   string
-	}{{false, i.io.StdoutPath}, {true, i.io.StderrPath}} {
-		b, err := readCaptured(i.wasi, f.stderr)
-		if err != nil {
-			return err
-		}
-		if f.path == "" {
-			continue
-		}
-		if err := os.WriteFile(f.path, b, 0o644); err != nil {
-			return fmt.Errorf("write guest output: %w", err)
-		}
-	}
-	return nil
+	return int64(m.DataSize())
 }
 
 // Func returns a callable for an exported function of type [] -> [].
@@ -335,47 +339,76 @@ func (i *instance) Close(context.Context) error {
 	return nil
 }
 
-// stdinMu serialises guests' use of the worker's file descriptor 0.
-var stdinMu sync.Mutex
+// stdioMu serialises guests' use of the worker's file descriptors 0 and 1.
+var stdioMu sync.Mutex
 
-// withStdin runs f with file descriptor 0 pointing at path (or /dev/null
-// when path is ""), then restores it. Wasmer only offers inherited stdin,
-// and the worker's own stdin is the job pipe.
-func withStdin(path string, f func()) error {
+// withStdio runs f with file descriptor 0 reading path (or /dev/null when
+// path is "") and file descriptor 1 writing stdoutPath (created or
+// truncated; /dev/null when ""), then restores both. Wasmer offers only
+// inherited stdin and stdout besides an in-memory capture: the worker's
+// stdin is the job pipe, and a capture would hold the guest's whole
+// stdout in memory. The worker's events do not go through fd 1 (see
+// runners.Main), and Wasmer flushes its stdout after every fd_write, so
+// nothing of the guest's output is left behind for the next one. Writes
+// past the job's output limit fail there (RLIMIT_FSIZE, set by Serve).
+func withStdio(path, stdoutPath string, f func()) error {
 	if path == "" {
 		path = os.DevNull
+	}
+	if stdoutPath == "" {
+		stdoutPath = os.DevNull
 	}
 	in, err := os.Open(path)
 	if err != nil {
 		return runners.Errorf(runners.KindBadJob, "guest stdin: %v", err)
 	}
 	defer in.Close()
-	stdinMu.Lock()
-	defer stdinMu.Unlock()
-	// A worker started with fd 0 closed has nothing to save: it closes
-	// fd 0 again afterwards.
-	saved, err := syscall.Dup(0)
-	if err != nil && !errors.Is(err, syscall.EBADF) {
-		return fmt.Errorf("guest stdin: save fd 0: %w", err)
+	out, err := os.OpenFile(stdoutPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("guest stdout: %w", err)
 	}
-	if err := syscall.Dup3(int(in.Fd()), 0, 0); err != nil {
+	defer out.Close()
+	stdioMu.Lock()
+	defer stdioMu.Unlock()
+	for _, r := range []struct {
+		fd   int
+		file *os.File
+	}{{0, in}, {1, out}} {
+		restore, err := redirect(r.fd, r.file)
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
+	f()
+	return nil
+}
+
+// redirect points file descriptor fd at file and returns the function that
+// points it back.
+func redirect(fd int, file *os.File) (restore func(), err error) {
+	// A worker started with fd closed has nothing to save: it closes fd
+	// again afterwards.
+	saved, err := syscall.Dup(fd)
+	if err != nil && !errors.Is(err, syscall.EBADF) {
+		return nil, fmt.Errorf("guest stdio: save fd %d: %w", fd, err)
+	}
+	if err := syscall.Dup3(int(file.Fd()), fd, 0); err != nil {
 		if saved >= 0 {
 			syscall.Close(saved)
 		}
-		return fmt.Errorf("guest stdin: redirect fd 0: %w", err)
+		return nil, fmt.Errorf("guest stdio: redirect fd %d: %w", fd, err)
 	}
-	defer func() {
+	return func() {
 		if saved < 0 {
-			syscall.Close(0)
+			syscall.Close(fd)
 			return
 		}
 		// Restoring cannot reasonably fail (saved is open); if it did,
 		// the next job would read the guest's file instead of the pipe.
-		if err := syscall.Dup3(saved, 0, 0); err != nil {
-			panic(fmt.Sprintf("wasmer: restore stdin: %v", err))
+		if err := syscall.Dup3(saved, fd, 0); err != nil {
+			panic(fmt.Sprintf("wasmer: restore fd %d: %v", fd, err))
 		}
 		syscall.Close(saved)
-	}()
-	f()
-	return nil
+	}, nil
 }

@@ -37,7 +37,10 @@ const (
 )
 
 // limits are what no tier of Wasmer can enforce through wasmer-go.
-var limits = []string{"no memory cap", "no interruption: a timeout ends the worker process"}
+var limits = []string{
+	"memory cap: Wasmer has no limit API; the module's declared memory maximum is lowered to the cap before it is compiled (memcap.go)",
+	"no interruption: a timeout ends the worker process",
+}
 
 // Runner is the wasmer runners.Runner. The zero value is ready to use.
 type Runner struct{}
@@ -132,8 +135,9 @@ func (Runner) Tiers() []runners.TierInfo {
 	return out
 }
 
-// NewEngine creates a Wasmer engine and store for a tier.
-// cfg.MaxMemoryBytes is ignored: Wasmer offers no memory cap here.
+// NewEngine creates a Wasmer engine and store for a tier. Wasmer has no
+// memory cap: cfg.MaxMemoryBytes becomes each module's declared memory
+// maximum (capMemory).
 func (Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.Engine, error) {
 	quietAbort.Do(func() { signal.Notify(make(chan os.Signal, 1), syscall.SIGABRT) })
 	spec, err := findTier(cfg.Tier)
@@ -150,7 +154,10 @@ func (Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.En
 		conf.UseLLVMCompiler()
 	}
 	eng := wasmer.NewEngineWithConfig(conf)
-	e := &engine{tier: spec, store: wasmer.NewStore(eng), artifactDir: cfg.ArtifactDir}
+	if cfg.MaxMemoryBytes < 0 {
+		return nil, runners.Errorf(runners.KindBadJob, "negative memory cap %d", cfg.MaxMemoryBytes)
+	}
+	e := &engine{tier: spec, store: wasmer.NewStore(eng), artifactDir: cfg.ArtifactDir, maxMem: cfg.MaxMemoryBytes}
 	if spec.aot {
 		return &aotEngine{e}, nil
 	}
@@ -162,7 +169,9 @@ type engine struct {
 	tier        tierSpec
 	store       *wasmer.Store
 	artifactDir string
-	closed      bool
+	// maxMem is the memory cap in bytes, 0 for none (see capMemory).
+	maxMem int64
+	closed bool
 }
 
 var _ runners.Engine = (*engine)(nil)
@@ -207,6 +216,10 @@ func (e *engine) Compile(ctx context.Context, src runners.Source) (runners.Modul
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	src, err := e.capped(src)
+	if err != nil {
+		return nil, err
+	}
 	var m *wasmer.Module
 	if e.tier.aot {
 		path, err := e.artifactPath(src)
@@ -233,6 +246,21 @@ func (e *engine) Compile(ctx context.Context, src runners.Source) (runners.Modul
 	return newModule(e, src.Name, m), nil
 }
 
+// capped is src with its memory maximum lowered to the engine's cap. The
+// artifact of a capped module is named for the capped bytes: it is loaded
+// only under the same cap.
+func (e *engine) capped(src runners.Source) (runners.Source, error) {
+	if e.maxMem <= 0 || !bytes.HasPrefix(src.Wasm, wasmMagic) {
+		return src, nil
+	}
+	b, err := capMemory(src.Wasm, e.maxMem)
+	if err != nil {
+		return src, err
+	}
+	src.Wasm = b
+	return src, nil
+}
+
 // artifactPath names the artifact of src in the artifact folder. The name
 // carries a CRC-32C of the wasm bytes, cheap next to deserializing, so an
 // artifact of another module (or an older build of it) is never loaded.
@@ -255,6 +283,10 @@ func (e *engine) artifactPath(src runners.Source) (string, error) {
 // the artifact folder.
 func (e *aotEngine) Prepare(ctx context.Context, src runners.Source) (string, int64, error) {
 	if err := ctx.Err(); err != nil {
+		return "", 0, err
+	}
+	src, err := e.capped(src)
+	if err != nil {
 		return "", 0, err
 	}
 	path, err := e.artifactPath(src)
