@@ -174,6 +174,15 @@ func jobPaths(job runners.Job) (ro, rw []string, err error) {
 		}
 		rw = append(rw, p)
 	}
+	if job.IODir != "" {
+		// The worker writes the guest's stdout and stderr there; the
+		// guest itself never sees it (it is no preopen).
+		p, err := abs("I/O folder", job.IODir)
+		if err != nil {
+			return nil, nil, err
+		}
+		rw = append(rw, p)
+	}
 	return ro, rw, nil
 }
 

@@ -23,6 +23,7 @@ func TestJobPathsCoverJob(t *testing.T) {
 		"StdinPath":   "bound read-only",
 		"Dirs":        "bound read-write",
 		"ArtifactDir": "bound read-only when it exists",
+		"IODir":       "bound read-write (the worker writes the guest's output there)",
 	}
 	typ := reflect.TypeOf(runners.Job{})
 	for i := range typ.NumField() {
