@@ -105,4 +105,10 @@ type Env struct {
 	Command      []string          `json:"command,omitempty"`  // the exact argv of the run
 	Started      string            `json:"started"`            // RFC 3339
 	Seed         int64             `json:"seed,omitempty"`
+	// LoadAvg is the 1, 5 and 15-minute load average when the run (or a
+	// resume) started; LoadAvgEnd the same when it ended (on the run-end
+	// note, see RunEndNote), and Ended that time (RFC 3339).
+	LoadAvg    []float64 `json:"load_avg,omitempty"`
+	LoadAvgEnd []float64 `json:"load_avg_end,omitempty"`
+	Ended      string    `json:"ended,omitempty"`
 }
