@@ -184,4 +184,12 @@ func TestDistributions(t *testing.T) {
 	if _, p := SpreadTest(0.08, 10, 0.01, 10); p > 0.001 {
 		t.Errorf("8x spread: p %v", p)
 	}
+	// More than 3x: 8x in 10 and 20 units is; 3.5x in 5 units is not
+	// shown to be.
+	if p := SpreadExceeds(0.08, 10, 0.01, 20, 3); p > 0.01 {
+		t.Errorf("8x over 3x: p %v", p)
+	}
+	if p := SpreadExceeds(0.035, 5, 0.01, 20, 3); p < 0.05 {
+		t.Errorf("3.5x over 3x from 5 units: p %v", p)
+	}
 }

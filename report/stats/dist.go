@@ -53,3 +53,14 @@ func SpreadTest(a float64, na int, b float64, nb int) (ratio, p float64) {
 	p = 2 * math.Min(c, 1-c)
 	return ratio, math.Min(p, 1)
 }
+
+// SpreadExceeds tests whether spread a is more than factor times spread b
+// (standard deviations of log units from na and nb units): the one-sided
+// F test of a² <= factor²·b², its p-value.
+func SpreadExceeds(a float64, na int, b float64, nb int, factor float64) float64 {
+	if na < 2 || nb < 2 || a <= 0 || b <= 0 || factor <= 0 {
+		return 1
+	}
+	f := (a * a) / (factor * factor * b * b)
+	return 1 - fCDF(f, float64(na-1), float64(nb-1))
+}
