@@ -667,7 +667,7 @@ type BreakEven struct {
 	Setup, PerCall stats.Comparison
 	// Calls is the crossing; FastAlwaysBetter when Fast wins from the
 	// first call, NeverPays when Fast is also slower per call.
-	Calls                     float64
+	Calls                       float64
 	FastAlwaysBetter, NeverPays bool
 	// NotSignificant says why nothing is claimed ("" when a claim is
 	// made).
