@@ -24,13 +24,18 @@ type Noise struct {
 	Units     int
 	HasSpread bool
 	// Drift compares the end with the start (nil without both); Drifted
-	// is set when the difference is significant.
+	// is set when the difference is significant and at least MinDrift.
 	Drift   *stats.Comparison
 	Drifted bool
 	// LoadStart and LoadEnd are the 1, 5 and 15-minute load averages when
 	// the run started and ended (nil when not recorded).
 	LoadStart, LoadEnd []float64
 }
+
+// MinDrift is the smallest drift between the start and end calibrations
+// flagged (when significant): a smaller one is within what a compare's
+// equivalence margin absorbs.
+const MinDrift = 0.01
 
 // NoisyFactor is how many times the calibration's spread a cell's
 // between-process spread must significantly exceed (a one-sided F test at
@@ -62,7 +67,7 @@ func (d *Data) Noise() Noise {
 	if n.Start != nil && n.End != nil {
 		c := stats.Compare(n.Start.Groups, n.End.Groups, stats.CompareOptions{Threshold: DefaultThreshold, Alpha: DefaultAlpha})
 		n.Drift = &c
-		n.Drifted = c.Significant()
+		n.Drifted = c.Significant() && math.Abs(math.Log(c.Ratio)) >= math.Log(1+MinDrift)
 	}
 	return n
 }
@@ -175,8 +180,12 @@ func (n Noise) warnings(d *Data, cores int) []string {
 			more = fmt.Sprintf(" and %d more", len(noisy)-6)
 			noisy = noisy[:6]
 		}
-		w = append(w, fmt.Sprintf("%d warm cells vary between processes far more than the machine does (significantly more than %.0f× the calibration's %s; marked !): %s%s",
-			total, NoisyFactor, pct(n.Spread), strings.Join(noisy, "; "), more))
+		what := "warm cells vary"
+		if total == 1 {
+			what = "warm cell varies"
+		}
+		w = append(w, fmt.Sprintf("%d %s between processes far more than the machine does (significantly more than %.0f× the calibration's %s; marked !): %s%s",
+			total, what, NoisyFactor, pct(n.Spread), strings.Join(noisy, "; "), more))
 	}
 	return w
 }
@@ -189,7 +198,7 @@ func DifferentNoise(a, b Noise) []string {
 	switch {
 	case a.HasSpread && b.HasSpread:
 		ratio, p := stats.SpreadTest(b.Spread, b.df()+1, a.Spread, a.df()+1)
-		if p < DefaultAlpha && (ratio >= 2 || ratio <= 0.5) {
+		if p < 0.01 && (ratio >= 2 || ratio <= 0.5) {
 			out = append(out, fmt.Sprintf("the two runs had different noise: calibration spread %s (old) vs %s (new), %.1f× (F test p=%.3f); "+
 				"intervals and verdicts of the noisier run are wider", pct(a.Spread), pct(b.Spread), ratio, p))
 		}

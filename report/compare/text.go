@@ -90,6 +90,8 @@ func inconclusiveWhy(c stats.Comparison) string {
 	}
 	switch {
 	case c.Note != "":
+	case c.Processes > 1000:
+		why = append(why, "over 1000 processes per side would be needed: the difference is small for this spread")
 	case c.Processes > 0:
 		why = append(why, fmt.Sprintf("~%d processes per side would likely settle it", c.Processes))
 	case c.HasCI:

@@ -21,7 +21,7 @@ type Options struct {
 	// Omit leaves out runtime/tier pairs; Only keeps just them (when set).
 	Omit map[string]bool
 	// ColdProcesses, WarmProcesses and WarmIterations size each cell
-	// (defaults 6, 5 and 4): every warm process shifts all of its
+	// (defaults 6, 5 and 5): every warm process shifts all of its
 	// executions by a spread of its own (WarmBetween, default 1.5%).
 	ColdProcesses, WarmProcesses, WarmIterations int
 	WarmBetween                                  float64
@@ -158,7 +158,7 @@ func Run(o Options) []results.Record {
 		o.WarmProcesses = 5
 	}
 	if o.WarmIterations == 0 {
-		o.WarmIterations = 4
+		o.WarmIterations = 5
 	}
 	if o.WarmBetween == 0 {
 		o.WarmBetween = 0.015
