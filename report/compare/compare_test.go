@@ -255,10 +255,14 @@ func TestJSON(t *testing.T) {
 	}
 	golden.Check(t, "testdata/compare.json.golden", buf.Bytes())
 	var doc struct {
-		Schema      string  `json:"schema"`
-		Method      string  `json:"method"`
-		Alpha       float64 `json:"alpha"`
-		FDR         struct{ Method string; Level float64; Tested int }
+		Schema string  `json:"schema"`
+		Method string  `json:"method"`
+		Alpha  float64 `json:"alpha"`
+		FDR    struct {
+			Method string
+			Level  float64
+			Tested int
+		}
 		Rows        []map[string]any `json:"rows"`
 		Regressions []int            `json:"regressions"`
 		Exit        struct {
