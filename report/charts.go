@@ -285,7 +285,8 @@ func (b *chartBuilder) coldStart() {
 		}
 		title := fmt.Sprintf("Where the cold start went: %s, %s", ParamLabel(tw[1], param), tw[0])
 		note := "Bar and label: the mean end-to-end cold start (over the cold processes counted in brackets); inside it the mean of each phase in its runtime's colour, " +
-			"lighter for later phases (in the order of the phase legend); grey is the rest of the end-to-end time. Means, because they add up; the summary's cold start is a geometric mean with its interval."
+			"lighter for later phases (in the order of the phase legend); grey is the rest of the end-to-end time. Means, because they add up; the summary's cold start is a geometric mean with its interval. " +
+			"Linear axis, so a bar's length is its time: short cold starts are thin, their labels give them."
 		if scaled {
 			note += " Where the phases add up to more than the end-to-end time, they are shrunk to it."
 		}

@@ -156,6 +156,18 @@ func TestBarsNeverOnLogAxis(t *testing.T) {
 	}
 }
 
+func TestLinearTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range (linTicks{}).Ticks(0, 2700) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "0 500 1000 1500 2000 2500" {
+		t.Errorf("ticks 0..2700: %v", labels)
+	}
+}
+
 // Ratios spanning less than a decade still get at least four labels.
 func TestRatioTicks(t *testing.T) {
 	var labels []string

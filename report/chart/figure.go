@@ -315,12 +315,44 @@ func valueAxis(a *plot.Axis, values []float64, log bool, reserve float64) {
 		a.Max = math.Pow(10, l0+(math.Log10(hi)-l0)/(1-reserve))
 		return
 	}
-	a.Tick.Marker = plot.DefaultTicks{}
+	a.Tick.Marker = linTicks{}
 	a.Min = math.Min(0, lo)
 	if hi <= 0 {
 		hi = 1
 	}
 	a.Max = a.Min + (hi-a.Min)/(1-reserve)
+}
+
+// linTicks labels a linear axis at 1, 2 or 5 times a power of ten, four
+// to ten labels, written compactly (num).
+type linTicks struct{}
+
+func (linTicks) Ticks(min, max float64) []plot.Tick {
+	if !(max > min) {
+		return nil
+	}
+	span := max - min
+	var step float64
+	for e := math.Floor(math.Log10(span)) - 1; ; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if st := m * math.Pow(10, e); span/st <= 10 {
+				step = st
+				break
+			}
+		}
+		if step > 0 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
+		r := math.Round(v/step) * step
+		ticks = append(ticks, plot.Tick{Value: r, Label: num(r)})
+		if mid := r + step/2; mid < max {
+			ticks = append(ticks, plot.Tick{Value: mid})
+		}
+	}
+	return ticks
 }
 
 // logTicks labels a log axis with plain numbers: 1, 10, 100, ... when
