@@ -153,15 +153,6 @@ func coldCols(r Row) []string {
 	return []string{"—", "", ""}
 }
 
-// coldCol is the cold start with its interval, in one column.
-func coldCol(r Row) string {
-	c := coldCols(r)
-	if c[1] == "" || c[1] == "—" {
-		return c[0]
-	}
-	return c[0] + " " + c[1]
-}
-
 func nativeCol(r Row) string {
 	c := r.VsNative
 	switch {
