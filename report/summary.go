@@ -36,8 +36,14 @@ func MethodLines() []string {
 	}
 }
 
-// MethodText is MethodLines in one paragraph.
-func MethodText() string { return strings.Join(MethodLines(), ". ") + "." }
+// MethodText is MethodLines in one paragraph, each a sentence.
+func MethodText() string {
+	var b strings.Builder
+	for _, l := range MethodLines() {
+		b.WriteString(strings.ToUpper(l[:1]) + l[1:] + ". ")
+	}
+	return strings.TrimSpace(b.String())
+}
 
 // WriteSummary writes d's text summary (see Summary).
 func (d *Data) WriteSummary(w io.Writer) error {
