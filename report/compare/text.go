@@ -90,12 +90,10 @@ func inconclusiveWhy(c stats.Comparison) string {
 	}
 	switch {
 	case c.Note != "":
-	case c.Processes > 1000:
-		why = append(why, "over 1000 processes per side would be needed: the difference is small for this spread")
-	case c.Processes > 0:
+	case c.Processes > 0 && c.Processes <= 1000:
 		why = append(why, fmt.Sprintf("~%d processes per side would likely settle it", c.Processes))
 	case c.HasCI:
-		why = append(why, "the estimate sits on the threshold: more processes may not settle it")
+		why = append(why, "over 1000 processes per side would be needed: the difference is small for this spread")
 	}
 	return strings.Join(why, "; ")
 }
