@@ -70,7 +70,10 @@ type htmlPage struct {
 
 func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedChart, noCharts bool) error {
 	pg := htmlPage{Name: "run", Count: d.countLine(), Warnings: d.Warnings(), NoCharts: noCharts, Failures: d.Failures,
-		Noise: d.Noise().Lines(), Method: stats.MethodName + "; assumes " + stats.MethodAssumptions + ".", Sampling: d.samplingLines()}
+		Method: stats.MethodName + "; assumes " + stats.MethodAssumptions + ".", Sampling: d.samplingLines()}
+	for _, l := range d.Noise().Lines() {
+		pg.Noise = append(pg.Noise, [2]string{strings.ToUpper(l[0][:1]) + l[0][1:], l[1]})
+	}
 	if d.Dir != "" {
 		pg.Name = filepath.Base(d.Dir)
 	}
