@@ -225,7 +225,7 @@ func (b *chartBuilder) coldStart() {
 		var cells []results.Cell
 		var all []float64
 		usedPhase := map[string]bool{}
-		hasOther := false
+		hasOther, scaled := false, false
 		for i, ex := range execs {
 			get := func(ph string) *Series {
 				return b.d.Get(Key{Cell: ex.Cell, Phase: ph, Cold: true, Variant: ex.Variant})
@@ -243,17 +243,32 @@ func (b *chartBuilder) coldStart() {
 					continue
 				}
 				usedPhase[ph] = true
-				segs = append(segs, chart.Segment{Value: s.Summary.Median, Color: chart.Lighten(base, phaseShade[ph])})
-				sum += s.Summary.Median
+				segs = append(segs, chart.Segment{Value: s.Summary.Mean, Color: chart.Lighten(base, phaseShade[ph])})
+				sum += s.Summary.Mean
 			}
-			total := sum
-			if t := get("total"); t != nil && t.Summary.Median > sum {
-				segs = append(segs, chart.Segment{Value: t.Summary.Median - sum, Color: other})
-				total = t.Summary.Median
-				hasOther = true
+			// The bar is the mean end-to-end cold start, its label that
+			// mean: means add up, so the phases' means plus the rest
+			// make the total (medians and geometric means do not).
+			total, n := sum, 0
+			if t := get("total"); t != nil {
+				total, n = t.Summary.Mean, t.Summary.N
+				if rest := total - sum; rest > 0 {
+					segs = append(segs, chart.Segment{Value: rest, Color: other})
+					hasOther = true
+				} else if rest < 0 && sum > 0 {
+					// Phases timed inside the process add up to more
+					// than the total timed outside it (clock
+					// granularity): shrink them to the total.
+					for k := range segs {
+						segs[k].Value *= total / sum
+					}
+					scaled = true
+				}
+			} else if len(segs) > 0 {
+				n = get("execute").Summary.N
 			}
 			all = append(all, total)
-			rows = append(rows, chart.BarRow{Label: rowLabel(ex, withVar), Bars: []chart.Bar{{Segments: segs, Text: FormatDuration(total)}},
+			rows = append(rows, chart.BarRow{Label: rowLabel(ex, withVar), Bars: []chart.Bar{{Segments: segs, Text: FormatDuration(total) + " (" + itoa(n) + ")"}},
 				Sep: i > 0 && execs[i-1].Lang != ex.Lang})
 			cells = append(cells, ex.Cell)
 		}
@@ -269,11 +284,16 @@ func (b *chartBuilder) coldStart() {
 			legend = append(legend, chart.Entry{Label: "other (client, transport)", Color: other})
 		}
 		title := fmt.Sprintf("Where the cold start went: %s, %s", ParamLabel(tw[1], param), tw[0])
-		f := chart.Bars{Title: title, Axis: "cold start, median of each phase", Unit: chart.PickUnit(results.UnitNS, all),
-			Rows: rows, Legend: legend,
-			Note: "Each phase in its runtime's colour, lighter for later phases (in the order of the phase legend); grey is the rest of the end-to-end time."}.Figure()
+		note := "Bar and label: the mean end-to-end cold start (over the cold processes counted in brackets); inside it the mean of each phase in its runtime's colour, " +
+			"lighter for later phases (in the order of the phase legend); grey is the rest of the end-to-end time. Means, because they add up; the summary's cold start is a geometric mean with its interval. " +
+			"Linear axis, so a bar's length is its time: short cold starts are thin, their labels give them."
+		if scaled {
+			note += " Where the phases add up to more than the end-to-end time, they are shrunk to it."
+		}
+		f := chart.Bars{Title: title, Axis: "cold start, mean of each phase", Unit: chart.PickUnit(results.UnitNS, all),
+			Rows: rows, Legend: legend, Note: note}.Figure()
 		b.add(KindColdStart, tw[0]+"-"+tw[1]+"-"+param,
-			"Median of each cold phase per runtime and tier, stacked in the order a cold start runs them; the label is the median end-to-end cold start.", f)
+			"Mean of each cold phase per runtime and tier, stacked in the order a cold start runs them; the bar's length and its label are the mean end-to-end cold start, the number of cold processes in brackets.", f)
 	}
 }
 
@@ -324,8 +344,9 @@ func (b *chartBuilder) warm() {
 		var rows []chart.BoxRow
 		var cells []results.Cell
 		var all []float64
-		outliers := 0
+		outliers, procs := 0, 0
 		for i, s := range ss {
+			procs += s.Proc.Units
 			rows = append(rows, chart.BoxRow{Label: rowLabel(s, withVar), Values: s.Values, Outliers: s.Summary.Outliers,
 				Color: b.pal.Tier(s.Runtime, s.Tier), Sep: i > 0 && ss[i-1].Lang != s.Lang})
 			cells = append(cells, s.Cell)
@@ -334,12 +355,13 @@ func (b *chartBuilder) warm() {
 		}
 		legend := b.runtimeLegend(cells, true, false)
 		title := fmt.Sprintf("Warm execute: %s, %s", ParamLabel(tw[1], param), tw[0])
-		note := "Box: quartiles; thick line: median; whiskers: furthest samples not flagged; dots: every sample (fewer than 5: no box)."
+		note := "Box: quartiles of all counted executions, pooled over each cell's processes (the summary's intervals treat each process as one unit); " +
+			"thick line: median; whiskers: furthest executions not flagged; dots: every execution (fewer than 5: no box)."
 		if outliers > 0 {
 			note += fmt.Sprintf(" Red rings: %d outlier(s) flagged by median absolute deviation (modified z > 3.5), shown and kept in every statistic.", outliers)
 		}
 		f := chart.Boxes{Title: title, Axis: "warm execute time", Unit: chart.PickUnit(results.UnitNS, all), Rows: rows, Legend: legend, Note: note}.Figure()
-		b.add(KindWarm, tw[0]+"-"+tw[1]+"-"+param, "Distribution of warm executions (warm-ups left out) per runtime and tier.", f)
+		b.add(KindWarm, tw[0]+"-"+tw[1]+"-"+param, fmt.Sprintf("Distribution of warm executions (warm-ups left out) per runtime and tier, from %d warm processes in all.", procs), f)
 	}
 }
 
@@ -377,6 +399,7 @@ func (b *chartBuilder) vsNative() {
 			cells = append(cells, r.Cell)
 		}
 		var drows []chart.DotRow
+		faded := 0
 		for i, k := range keys {
 			label := ParamLabel(k.w, k.p) + " · " + k.l
 			if k.v != "" {
@@ -384,19 +407,35 @@ func (b *chartBuilder) vsNative() {
 			}
 			var dots []chart.Dot
 			for _, r := range byKey[k] {
-				dot := chart.Dot{Value: r.VsNative.Ratio, Color: b.pal.Tier(r.Cell.Runtime, r.Cell.Tier), Glyph: chart.Glyph(r.Cell.Tier)}
-				if r.VsNative.HasCI {
-					dot.Lo, dot.Hi = r.VsNative.Lo, r.VsNative.Hi
+				c := r.VsNative
+				if !(c.Ratio > 0) {
+					continue
+				}
+				dot := chart.Dot{Value: c.Ratio, Color: b.pal.Tier(r.Cell.Runtime, r.Cell.Tier), Glyph: chart.Glyph(r.Cell.Tier)}
+				if c.HasCI {
+					dot.Lo, dot.Hi = c.Lo, c.Hi
+				}
+				switch {
+				case !c.HasCI:
+					dot.Faded, dot.Text = true, fmt.Sprintf("n<%d", stats.MinUnits)
+					faded++
+				case !c.Significant():
+					dot.Faded, dot.Text = true, "n.s."
+					faded++
 				}
 				dots = append(dots, dot)
 			}
 			drows = append(drows, chart.DotRow{Label: label, Dots: dots, Sep: i > 0 && keys[i-1].w != k.w})
 		}
 		legend := b.dotLegend(cells)
+		note := "Dot: ratio of geometric means of the process units; bar: its 95% interval; dashed line: as fast as native; logarithmic axis (a ratio and its inverse are equally far from 1). " +
+			"Dots of a row are ordered as in the legend."
+		if faded > 0 {
+			note += fmt.Sprintf(" Pale, marked n.s.: not significantly different from native (Benjamini-Hochberg across the report's ratios, FDR 5%%); marked n<%d: too few processes for an interval. No ratio is claimed for them.", stats.MinUnits)
+		}
 		f := chart.Dots{Title: "Warm execute time relative to the native build of the same source, " + t,
-			Axis: "time ÷ native time", Unit: chart.Unit{Factor: 1}, Rows: drows, Legend: legend, Ref: 1,
-			Note: "Dot: Hodges-Lehmann estimate of the ratio; bar: its 95% confidence interval (Moses); dashed line: as fast as native. Dots of a row are ordered as in the legend."}.Figure()
-		b.add(KindVsNative, t, "How many times the native build's warm execute time each runtime and tier takes, for the same source.", f)
+			Axis: "time ÷ native time", Unit: chart.Unit{Factor: 1}, Rows: drows, Legend: legend, Ref: 1, Log: true, Note: note}.Figure()
+		b.add(KindVsNative, t, "How many times the native build's warm execute time each runtime and tier takes, for the same source (log axis).", f)
 	}
 }
 
@@ -464,8 +503,8 @@ func (b *chartBuilder) scaling() {
 				order = append(order, rt)
 			}
 			ln.X = append(ln.X, x)
-			ln.Y = append(ln.Y, s.Summary.Median)
-			all = append(all, s.Summary.Median)
+			ln.Y = append(ln.Y, s.Proc.Center)
+			all = append(all, s.Proc.Center)
 		}
 		sort.Slice(order, func(i, j int) bool {
 			if c := rank(runtimeOrder, order[i][0], order[j][0]); c != 0 {
@@ -483,10 +522,10 @@ func (b *chartBuilder) scaling() {
 		if k.variant != "" {
 			title += " " + shortVariant(k.variant)
 		}
-		f := chart.Lines{Title: title, XAxis: k.workload + " parameter", YAxis: "warm execute, median",
+		f := chart.Lines{Title: title, XAxis: k.workload + " parameter", YAxis: "warm execute, geometric mean",
 			XUnit: chart.Unit{Factor: 1}, YUnit: chart.PickUnit(results.UnitNS, all), Lines: ls, XTicks: xt,
 			Legend: b.lineLegend(order)}.Figure()
-		b.add(KindScaling, k.target+"-"+k.workload+"-"+k.lang+"-"+k.variant, "Median warm execute time at each parameter of the sweep, one line per runtime and tier.", f)
+		b.add(KindScaling, k.target+"-"+k.workload+"-"+k.lang+"-"+k.variant, "Warm execute time (geometric mean of the processes) at each parameter of the sweep, one line per runtime and tier.", f)
 		drawn++
 	}
 	if drawn == 0 {
@@ -612,33 +651,68 @@ func (b *chartBuilder) sizes() {
 // 6. Break-even between tiers.
 
 // BreakEven is when a tier that costs more to set up but less per call
-// overtakes another tier of the same runtime.
+// overtakes another tier of the same runtime. A crossing is claimed only
+// when both differences under it are significant.
 type BreakEven struct {
 	Target, Workload, Param, Lang, Variant string
 	Runtime                                string
-	// Cheap sets up faster, Fast runs each call faster.
-	Cheap, Fast                 string
-	CheapSetup, FastSetup       float64 // ns
-	CheapPerCall, FastPerCall   float64 // ns
-	Calls                       float64 // the crossing; +Inf when Fast never pays off
+	// Cheap sets up faster (its estimate is lower), Fast the other.
+	Cheap, Fast string
+	// Set-up (cold init + compile or load + instantiate, summed per
+	// process) and per-call (warm execute) times: geometric means of the
+	// process units, in ns.
+	CheapSetup, FastSetup     float64
+	CheapPerCall, FastPerCall float64
+	// Setup and PerCall compare Fast with Cheap (Fast/Cheap), in one
+	// family with every other break-even's for the false discovery rate.
+	Setup, PerCall stats.Comparison
+	// Calls is the crossing; FastAlwaysBetter when Fast wins from the
+	// first call, NeverPays when Fast is also slower per call.
+	Calls                       float64
 	FastAlwaysBetter, NeverPays bool
+	// NotSignificant says why nothing is claimed ("" when a claim is
+	// made).
+	NotSignificant string
 }
 
-// setupAndCall is a tier's set-up time (cold init, compile or load,
-// instantiate: medians) and warm execute median.
-func (d *Data) setupAndCall(c results.Cell, variant string) (setup, call float64, ok bool) {
+// Claimed reports whether the break-even makes a claim (a crossing, or
+// one tier winning throughout).
+func (be BreakEven) Claimed() bool { return be.NotSignificant == "" }
+
+// setupAndCall is a tier's set-up units (one per cold process: its init,
+// compile or load, and instantiate summed) and its warm execute groups.
+func (d *Data) setupAndCall(c results.Cell, variant string) (setup []float64, call [][]float64, ok bool) {
 	w := d.Get(Key{Cell: c, Phase: "execute", Cold: false, Variant: variant})
 	if w == nil {
-		return 0, 0, false
+		return nil, nil, false
 	}
-	found := false
+	var phases []*Series
 	for _, ph := range []string{"init", "compile", "load", "instantiate", "init_duration"} {
 		if s := d.Get(Key{Cell: c, Phase: ph, Cold: true, Variant: variant}); s != nil && s.Unit == results.UnitNS {
-			setup += s.Summary.Median
-			found = true
+			phases = append(phases, s)
 		}
 	}
-	return setup, w.Summary.Median, found
+	if len(phases) == 0 {
+		return nil, nil, false
+	}
+	sum := map[string]float64{}
+	count := map[string]int{}
+	var order []string
+	for _, s := range phases {
+		for i, id := range s.GroupIDs {
+			if _, ok := sum[id]; !ok {
+				order = append(order, id)
+			}
+			sum[id] += s.Groups[i][0]
+			count[id]++
+		}
+	}
+	for _, id := range order {
+		if count[id] == len(phases) {
+			setup = append(setup, sum[id])
+		}
+	}
+	return setup, w.Groups, true
 }
 
 // BreakEvens computes the break-even of every pair of tiers of one
@@ -660,6 +734,7 @@ func (d *Data) BreakEvens() []BreakEven {
 		tiers[k] = append(tiers[k], s.Tier)
 	}
 	var out []BreakEven
+	opts := stats.CompareOptions{Threshold: DefaultThreshold, Alpha: DefaultAlpha}
 	for _, k := range keys {
 		ts := tiers[k]
 		for i := 0; i < len(ts); i++ {
@@ -673,30 +748,68 @@ func (d *Data) BreakEvens() []BreakEven {
 					continue
 				}
 				be := BreakEven{Target: k.target, Workload: k.workload, Param: k.param, Lang: k.lang, Variant: k.variant, Runtime: k.runtime}
-				// Cheap: lower set-up.
-				if si <= sj {
-					be.Cheap, be.CheapSetup, be.CheapPerCall, be.Fast, be.FastSetup, be.FastPerCall = ts[i], si, pi, ts[j], sj, pj
+				gi, gj := groupsOf(si), groupsOf(sj)
+				if geo(si) <= geo(sj) {
+					be.Cheap, be.Fast = ts[i], ts[j]
+					be.Setup, be.PerCall = stats.Compare(gi, gj, opts), stats.Compare(pi, pj, opts)
 				} else {
-					be.Cheap, be.CheapSetup, be.CheapPerCall, be.Fast, be.FastSetup, be.FastPerCall = ts[j], sj, pj, ts[i], si, pi
+					be.Cheap, be.Fast = ts[j], ts[i]
+					be.Setup, be.PerCall = stats.Compare(gj, gi, opts), stats.Compare(pj, pi, opts)
 				}
-				// The faster tier must be significantly faster per call
-				// (beyond the equivalence threshold), or noise would make
-				// up crossings after millions of calls.
-				wc := d.Get(Key{Cell: results.Cell{Runtime: k.runtime, Tier: be.Cheap, Workload: k.workload, Lang: k.lang, Param: k.param, Target: k.target}, Phase: "execute", Variant: k.variant})
-				wf := d.Get(Key{Cell: results.Cell{Runtime: k.runtime, Tier: be.Fast, Workload: k.workload, Lang: k.lang, Param: k.param, Target: k.target}, Phase: "execute", Variant: k.variant})
-				cmp := stats.Compare(wc.Values, wf.Values, DefaultThreshold, DefaultAlpha)
-				switch {
-				case cmp.Verdict != stats.Better:
-					be.NeverPays, be.Calls = true, math.Inf(1)
-				default:
-					be.Calls = (be.FastSetup - be.CheapSetup) / (be.CheapPerCall - be.FastPerCall)
-					be.FastAlwaysBetter = be.Calls < 1
-				}
+				be.CheapSetup, be.FastSetup = be.Setup.OldCenter, be.Setup.NewCenter
+				be.CheapPerCall, be.FastPerCall = be.PerCall.OldCenter, be.PerCall.NewCenter
 				out = append(out, be)
 			}
 		}
 	}
+	var fam []*stats.Comparison
+	for i := range out {
+		fam = append(fam, &out[i].Setup, &out[i].PerCall)
+	}
+	stats.ControlFDR(fam)
+	for i := range out {
+		out[i].decide()
+	}
 	return out
+}
+
+// decide makes the break-even's claim, or says why it makes none.
+func (be *BreakEven) decide() {
+	pc, su := be.PerCall, be.Setup
+	notSig := func(what string, c stats.Comparison) string {
+		if !c.HasCI {
+			return what + ": " + c.Note
+		}
+		return fmt.Sprintf("%s do not differ significantly (%.3f×, %.3f–%.3f)", what, c.Ratio, c.Lo, c.Hi)
+	}
+	switch {
+	case !pc.Significant():
+		be.NotSignificant = notSig("per-call times", pc)
+	case !su.Significant():
+		be.NotSignificant = notSig("set-up times", su)
+	case pc.Ratio > 1:
+		be.NeverPays, be.Calls = true, math.Inf(1)
+	default:
+		be.Calls = (be.FastSetup - be.CheapSetup) / (be.CheapPerCall - be.FastPerCall)
+		be.FastAlwaysBetter = be.Calls < 1
+	}
+}
+
+// groupsOf makes each value a group of its own (cold units).
+func groupsOf(units []float64) [][]float64 {
+	g := make([][]float64, len(units))
+	for i, u := range units {
+		g[i] = []float64{u}
+	}
+	return g
+}
+
+// geo is the geometric mean of positive values (0 when there are none).
+func geo(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return stats.Geomean(v)
 }
 
 func (b *chartBuilder) breakEven() {
@@ -713,11 +826,12 @@ func (b *chartBuilder) breakEven() {
 	}
 	drawn := 0
 	for _, k := range keys {
-		// Draw where a crossing happens after the first call: elsewhere
-		// one tier wins from the start and the table says so.
+		// Draw where a significant crossing happens after the first
+		// call: elsewhere one tier wins from the start, or nothing is
+		// claimed, and the table says so.
 		maxCalls := 0.0
 		for _, be := range groups[k] {
-			if !be.NeverPays && !be.FastAlwaysBetter {
+			if be.Claimed() && !be.NeverPays && !be.FastAlwaysBetter {
 				maxCalls = math.Max(maxCalls, be.Calls)
 			}
 		}
@@ -738,10 +852,11 @@ func (b *chartBuilder) breakEven() {
 				s.Param != k.param || s.Lang != k.lang || s.Variant != k.variant {
 				continue
 			}
-			setup, call, ok := b.d.setupAndCall(s.Cell, s.Variant)
-			if !ok || seen[[2]string{s.Runtime, s.Tier}] {
+			su, _, ok := b.d.setupAndCall(s.Cell, s.Variant)
+			if !ok || len(su) == 0 || seen[[2]string{s.Runtime, s.Tier}] {
 				continue
 			}
+			setup, call := geo(su), s.Proc.Center
 			seen[[2]string{s.Runtime, s.Tier}] = true
 			order = append(order, [2]string{s.Runtime, s.Tier})
 			ln := chart.Line{Label: RTLabel(s.Runtime, s.Tier), Color: b.pal.Tier(s.Runtime, s.Tier), Dashes: chart.Dashes(s.Tier), Glyph: chart.Glyph(s.Tier)}
@@ -754,26 +869,37 @@ func (b *chartBuilder) breakEven() {
 			lines = append(lines, ln)
 		}
 		var marks []chart.Mark
+		var unclaimed []string
 		for _, be := range groups[k] {
-			if be.NeverPays || be.FastAlwaysBetter {
-				continue
+			switch {
+			case !be.Claimed():
+				unclaimed = append(unclaimed, fmt.Sprintf("%s %s vs %s: %s", be.Runtime, be.Fast, be.Cheap, be.NotSignificant))
+			case be.NeverPays || be.FastAlwaysBetter:
+			default:
+				marks = append(marks, chart.Mark{X: be.Calls, Y: be.CheapSetup + be.Calls*be.CheapPerCall,
+					Text: fmt.Sprintf("%s: %s overtakes %s after %s calls", be.Runtime, be.Fast, be.Cheap, formatCalls(be.Calls)), Color: b.pal.Runtime(be.Runtime)})
 			}
-			marks = append(marks, chart.Mark{X: be.Calls, Y: be.CheapSetup + be.Calls*be.CheapPerCall,
-				Text: fmt.Sprintf("%s: %s overtakes %s after %s calls", be.Runtime, be.Fast, be.Cheap, formatCalls(be.Calls)), Color: b.pal.Runtime(be.Runtime)})
+		}
+		note := "Cumulative time = set-up (cold init + compile or load + instantiate) + calls × warm execute, geometric means of the processes. " +
+			"A ring marks where a tier that sets up more slowly but runs faster overtakes another tier of the same runtime; " +
+			"only crossings where both differences are significant are marked (Benjamini-Hochberg, FDR 5%)."
+		if len(unclaimed) > 0 {
+			note += " Not significant, so no crossing claimed: " + strings.Join(unclaimed, "; ") + "."
 		}
 		title := fmt.Sprintf("Break-even between tiers: %s · %s, %s", ParamLabel(k.workload, k.param), k.lang, k.target)
 		f := chart.Lines{Title: title, XAxis: "calls served by one process", YAxis: "cumulative time",
 			XUnit: chart.Unit{Factor: 1}, YUnit: chart.PickUnit(results.UnitNS, all), Lines: lines, Marks: marks, LogX: true,
-			Legend: b.lineLegend(order),
-			Note:   "Cumulative time = set-up (cold init + compile or load + instantiate, medians) + calls × warm execute median. A ring marks where a tier that compiles more slowly but runs faster overtakes another tier of the same runtime."}.Figure()
-		b.add(KindBreakEven, k.target+"-"+k.workload+"-"+k.lang+"-"+k.param+"-"+k.variant, "Cumulative time against the number of calls a process serves; crossings are break-even points.", f)
+			Legend: b.lineLegend(order), Note: note}.Figure()
+		b.add(KindBreakEven, k.target+"-"+k.workload+"-"+k.lang+"-"+k.param+"-"+k.variant,
+			"Cumulative time against the number of calls a process serves; marked crossings are significant break-even points.", f)
 		drawn++
 	}
 	if drawn == 0 {
-		if len(bes) == 0 {
+		switch {
+		case len(bes) == 0:
 			b.skip(KindBreakEven, "no runtime ran two tiers with both cold and warm samples")
-		} else {
-			b.skip(KindBreakEven, "no crossing after the first call: in every pair of tiers one wins from the start (see the break-even table)")
+		default:
+			b.skip(KindBreakEven, "no significant crossing after the first call: in every pair of tiers one wins from the start, or the differences are not significant (see the break-even table)")
 		}
 	}
 }
@@ -846,7 +972,7 @@ func (b *chartBuilder) cost() {
 					bars = append(bars, chart.Bar{})
 					continue
 				}
-				v := s.Summary.Median * 1e6
+				v := s.Summary.Mean * 1e6
 				c := col
 				what := "warm"
 				if j == 0 {
@@ -871,7 +997,7 @@ func (b *chartBuilder) cost() {
 			chart.Entry{Label: "warm", Color: color.RGBA{0x40, 0x40, 0x40, 0xff}})
 		f := chart.Bars{Title: fmt.Sprintf("Cost per million invocations: %s, %s", k.workload, k.target), Axis: "USD per million invocations",
 			Unit: chart.Unit{Name: "USD", Factor: 1}, Rows: rows, Legend: legend,
-			Note: "Median price of one invocation × 10⁶: billed duration (including the init phase for cold ones) at the configured memory, plus the request price."}.Figure()
+			Note: "Mean price of one invocation × 10⁶ (a total is a mean times a count): billed duration (including the init phase for cold ones) at the configured memory, plus the request price."}.Figure()
 		b.add(KindCost, k.target+"-"+k.workload, "Cost of a million invocations, all cold or all warm, per runtime, tier and memory size.", f)
 	}
 }

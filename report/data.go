@@ -22,14 +22,68 @@ type Key struct {
 	Variant string
 }
 
-// Series is every counted value of one Key, with its summary.
+// Series is every counted value of one Key, with its summaries.
 type Series struct {
 	Key
 	Unit           string
 	RuntimeVersion string
 	// Values are in the recorded unit, in the order they were measured.
-	Values  []float64
+	Values []float64
+	// Groups are the same values by process, the unit of replication:
+	// one group per warm process (its executions), one per cold sample,
+	// in the order the processes first appear. GroupIDs name each group's
+	// process (the same in every phase series of that process).
+	Groups   [][]float64
+	GroupIDs []string
+	// Summary describes the values pooled (spread, percentiles,
+	// outliers); Proc is the process-level summary every interval,
+	// ratio and verdict rests on.
 	Summary stats.Summary
+	Proc    stats.ProcessSummary
+	// Deterministic is set for figures that do not vary between
+	// processes (file sizes): compared exactly, without a test.
+	Deterministic bool
+
+	groupOf map[string]int
+}
+
+// add appends a value to the group of process id; every value of a cold
+// series is a group (a unit) of its own.
+func (s *Series) add(id string, v float64) {
+	s.Values = append(s.Values, v)
+	if s.groupOf == nil {
+		s.groupOf = map[string]int{}
+	}
+	i, ok := s.groupOf[id]
+	if !ok || s.Cold {
+		i = len(s.Groups)
+		s.groupOf[id] = i
+		s.Groups = append(s.Groups, nil)
+		s.GroupIDs = append(s.GroupIDs, id)
+	}
+	s.Groups[i] = append(s.Groups[i], v)
+}
+
+// processID names the process a counted sample came from: its task and
+// process number (the orchestrator numbers processes uniquely within a
+// cell), or, for records without a task, the process number alone (warm)
+// or the record's position (cold: each its own process).
+func processID(r results.Record, seq int) string {
+	if r.Task == "" && r.Cold {
+		return "cold#" + itoa(seq)
+	}
+	return r.Task + "#" + itoa(r.Process)
+}
+
+// CalibrationWorkload names the calibration cells: short native
+// processes at the start and end of a run (Param "start" or "end") that
+// measure the machine's own noise. They are not result rows.
+const CalibrationWorkload = "calibration"
+
+// IsCalibration reports whether a record or key belongs to the
+// calibration.
+func IsCalibration(c results.Cell) bool {
+	return c.Workload == CalibrationWorkload && c.Runtime == "native"
 }
 
 // Data is a run as the report sees it: the environment, the series, and
@@ -52,6 +106,16 @@ type Data struct {
 	// ExtraEnvs are env records after the first (a resumed run, or files
 	// of several runs concatenated).
 	ExtraEnvs []*results.Env
+	// Calibration holds the calibration's execute series by when they
+	// ran ("start", "end"); LoadEnd is the load average when the run
+	// ended (from its end note), nil when unknown.
+	Calibration map[string]*Series
+	LoadEnd     []float64
+	// Sampling are the notes on why each cell stopped sampling (reached
+	// its precision target, or stopped on budget), by cell and variant.
+	Sampling map[string]string
+
+	sections []Section
 }
 
 // ErrNotRun is returned (wrapped) when a folder is not a bench run.
@@ -95,11 +159,17 @@ func Load(path string) (*Data, error) {
 // Warm-ups and unverified samples are counted and left out (see
 // results.Counts).
 func FromRecords(recs []results.Record) *Data {
-	d := &Data{byKey: map[Key]*Series{}}
+	d := &Data{byKey: map[Key]*Series{}, Calibration: map[string]*Series{}, Sampling: map[string]string{}}
 	recs = fillTaskVariants(recs)
+	seq := 0
 	// Prices carried on other samples (price_usd), one per invocation,
 	// for runs that record no "price" samples of their own.
-	priced := map[Key]map[string]float64{}
+	type pricedValue struct {
+		usd  float64
+		proc string
+		seq  int
+	}
+	priced := map[Key]map[string]pricedValue{}
 	var pricedOrder []Key
 	for _, r := range recs {
 		switch r.Kind {
@@ -115,6 +185,16 @@ func FromRecords(recs []results.Record) *Data {
 		case results.KindFailure:
 			d.Failures = append(d.Failures, r)
 		case results.KindNote:
+			if r.Env != nil && len(r.Env.LoadAvgEnd) > 0 {
+				d.LoadEnd = r.Env.LoadAvgEnd
+				if strings.HasPrefix(r.Note, "run ended") {
+					continue // the load line says it
+				}
+			}
+			if isSamplingNote(r.Note) && r.Workload != "" {
+				d.Sampling[r.Cell.Key()] = r.Note
+				continue
+			}
 			d.Notes = append(d.Notes, r)
 		case results.KindSample:
 			if !results.Counts(r) {
@@ -125,48 +205,90 @@ func FromRecords(recs []results.Record) *Data {
 				}
 				continue
 			}
+			seq++
+			if IsCalibration(r.Cell) {
+				if r.Phase == "execute" {
+					c := d.Calibration[r.Param]
+					if c == nil {
+						c = &Series{Key: KeyOf(r), Unit: r.Unit, RuntimeVersion: r.RuntimeVersion}
+						c.Cold = true
+						d.Calibration[r.Param] = c
+					}
+					c.add(processID(r, seq), r.Value)
+				}
+				continue
+			}
 			d.Counted++
 			if r.PriceUSD > 0 && r.Unit != results.UnitUSD {
 				pk := KeyOf(r)
 				pk.Phase = "price"
 				id := fmt.Sprintf("%s|%d|%d", r.Task, r.Process, r.Iteration)
 				if priced[pk] == nil {
-					priced[pk] = map[string]float64{}
+					priced[pk] = map[string]pricedValue{}
 					pricedOrder = append(pricedOrder, pk)
 				}
-				priced[pk][id] = r.PriceUSD
+				if _, ok := priced[pk][id]; !ok {
+					priced[pk][id] = pricedValue{r.PriceUSD, processID(r, seq), len(priced[pk])}
+				}
 			}
 			k := KeyOf(r)
 			s := d.byKey[k]
 			if s == nil {
-				s = &Series{Key: k, Unit: r.Unit, RuntimeVersion: r.RuntimeVersion}
+				s = &Series{Key: k, Unit: r.Unit, RuntimeVersion: r.RuntimeVersion, Deterministic: results.IsSizePhase(r.Phase)}
 				d.byKey[k] = s
 				d.Series = append(d.Series, s)
 			}
-			s.Values = append(s.Values, r.Value)
+			s.add(processID(r, seq), r.Value)
 		}
 	}
 	for _, k := range pricedOrder {
 		if d.byKey[k] != nil {
 			continue
 		}
-		ids := make([]string, 0, len(priced[k]))
-		for id := range priced[k] {
-			ids = append(ids, id)
+		vs := make([]pricedValue, 0, len(priced[k]))
+		for _, v := range priced[k] {
+			vs = append(vs, v)
 		}
-		sort.Strings(ids)
+		sort.Slice(vs, func(i, j int) bool { return vs[i].seq < vs[j].seq })
 		s := &Series{Key: k, Unit: results.UnitUSD}
-		for _, id := range ids {
-			s.Values = append(s.Values, priced[k][id])
+		for _, v := range vs {
+			s.add(v.proc, v.usd)
 		}
 		d.byKey[k] = s
 		d.Series = append(d.Series, s)
 	}
 	for _, s := range d.Series {
-		s.Summary = stats.Summarize(s.Values)
+		s.summarize()
+	}
+	for _, s := range d.Calibration {
+		s.summarize()
 	}
 	sort.Slice(d.Series, func(i, j int) bool { return lessKey(d.Series[i].Key, d.Series[j].Key) })
 	return d
+}
+
+func (s *Series) summarize() {
+	s.Summary = stats.Summarize(s.Values)
+	s.Proc = stats.SummarizeProcesses(s.Groups)
+}
+
+// Sampling notes, as internal/run writes them: why a cell stopped
+// sampling.
+var samplingPrefixes = []string{"reached the precision target", "stopped on budget", "stopped at the process limit"}
+
+func isSamplingNote(n string) bool {
+	for _, p := range samplingPrefixes {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// StoppedOnBudget reports whether a sampling note says the cell stopped
+// short of its precision target.
+func StoppedOnBudget(note string) bool {
+	return note != "" && !strings.HasPrefix(note, samplingPrefixes[0])
 }
 
 // fillTaskVariants gives every record of a task the deployment settings
@@ -249,6 +371,11 @@ func (d *Data) Warnings() []string {
 			w = append(w, fmt.Sprintf("results from more than one machine in one file: %s and %s", Fingerprint(*d.Env), Fingerprint(*e)))
 		}
 	}
+	cores := 0
+	if d.Env != nil {
+		cores = d.Env.Cores
+	}
+	w = append(w, d.Noise().warnings(d, cores)...)
 	if short := d.shortestNative(); short > 0 && short < nativeShortNS {
 		w = append(w, fmt.Sprintf("native executions as short as %s: the native build's execute includes starting its process (about 1 ms), "+
 			"so ratios to native of such cells understate native speed; compare at the default parameters", FormatDuration(short)))

@@ -7,17 +7,24 @@
 // (runtime, tier, workload, language, parameter, target), one phase, cold
 // or warm, one deployment variant (memory, architecture, package, ...) —
 // leaving out warm-ups and unverified samples (results.Counts) and
-// keeping count of them. Each series gets a stats.Summary: median with a
-// distribution-free 95% confidence interval, mean, standard deviation,
-// coefficient of variation, p95/p99 when there are enough samples, and
-// outliers flagged by median absolute deviation (kept in every figure).
-// Failures, notes and unreadable lines (a truncated last line from an
+// keeping count of them. A series keeps its values grouped by process,
+// the unit of replication (a cold sample is one process; a warm process's
+// executions are one group). Each series gets a stats.ProcessSummary (the
+// geometric mean of the process units with its 95% interval, the spread
+// between and within processes), on which every interval, ratio and
+// verdict rests, and a descriptive stats.Summary of the pooled values
+// (median, mean, spread, p95/p99, outliers flagged by median absolute
+// deviation and kept in every figure). The calibration (short native
+// processes at the start and end of a run) is kept apart as the
+// machine's noise level (Noise), never as a result row. Failures, notes,
+// sampling notes and unreadable lines (a truncated last line from an
 // interrupted run) are kept for the reader.
 //
 // Sections arrange the cells the way the summary tables show them: per
 // target, workload and parameter, one row per runtime and tier with the
-// warm median, the cold start and the ratio to the native build of the
-// same source (stats.Compare: Hodges-Lehmann estimate, Moses interval).
+// warm execute, the cold start and the ratio to the native build of the
+// same source (stats.Compare on process units, Benjamini-Hochberg across
+// the run's ratios).
 //
 // The charts (package chart, drawn with gonum.org/v1/plot) are: where the
 // cold start went, warm distributions, ratio to native, scaling over a

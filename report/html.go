@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 )
 
@@ -51,7 +52,10 @@ type htmlPage struct {
 	Runtimes    [][2]string
 	Env         [][2]string
 	Count       string
+	Noise       [][2]string
+	Method      string
 	Warnings    []string
+	Sampling    []string
 	Summary     []htmlTable
 	NoCharts    bool
 	Groups      []htmlChartGroup
@@ -65,7 +69,11 @@ type htmlPage struct {
 }
 
 func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedChart, noCharts bool) error {
-	pg := htmlPage{Name: "run", Count: d.countLine(), Warnings: d.Warnings(), NoCharts: noCharts, Failures: d.Failures}
+	pg := htmlPage{Name: "run", Count: d.countLine(), Warnings: d.Warnings(), NoCharts: noCharts, Failures: d.Failures,
+		Method: stats.MethodName + "; assumes " + stats.MethodAssumptions + ".", Sampling: d.samplingLines()}
+	for _, l := range d.Noise().Lines() {
+		pg.Noise = append(pg.Noise, [2]string{strings.ToUpper(l[0][:1]) + l[0][1:], l[1]})
+	}
 	if d.Dir != "" {
 		pg.Name = filepath.Base(d.Dir)
 	}
@@ -130,11 +138,19 @@ func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedC
 
 var methodology = []string{
 	"Warm-up iterations and samples whose output was not verified are recorded but left out of every statistic and chart.",
-	"Median with a distribution-free 95% confidence interval (order statistics of the binomial distribution, as benchstat computes it); fewer than 6 samples give no interval.",
-	"p95 and p99 are shown from 20 and 100 samples on; below that they would only be the maximum.",
-	"Outliers: values whose modified z-score 0.6745·|x−median|/MAD exceeds 3.5. They are flagged and drawn, never dropped.",
-	"Ratios (vs native, compare): the Hodges-Lehmann estimate (median of all pairwise ratios) with Moses' distribution-free 95% interval; significance by the Mann-Whitney U test.",
-	"Break-even: set-up (cold init + compile or load + instantiate) + calls × warm execute, medians; a tier only overtakes when significantly faster per call.",
+	"The unit is the process: a cold sample is one process; a warm process's executions are reduced to their median, one unit. " +
+		"Executions inside a process share its luck (the CPU it landed on, its memory layout), so they are not independent samples.",
+	"Centre: the geometric mean of the units, with a Student t 95% interval on their logarithms; ± is its larger side. " +
+		"A cell needs 3 processes for an interval (n<3 otherwise).",
+	"between: the spread of the units (standard deviation of their logarithms, about their CV); within: the spread of executions inside one process. " +
+		"A ! marks a warm cell whose spread between processes is more than 3× the calibration's (the machine's own noise; F test, p < 0.01).",
+	"Ratios (vs native, compare): ratio of geometric means with a 95% interval from a t-test on the log units that takes the larger spread of the two sides " +
+		"for both (a run that samples to a precision target stops when its processes happen to agree, so one side's own spread is biased low). " +
+		"Significance is decided across all ratios of the report (or all rows of a compare) with Benjamini-Hochberg at a 5% false discovery rate; n.s.: not significant.",
+	"Assumes processes are independent and their log units roughly normal. Sizes are exact (no test).",
+	"p95 and p99 are shown from 20 and 100 executions on; below that they would only be the maximum.",
+	"Outliers: executions whose modified z-score 0.6745·|x−median|/MAD exceeds 3.5. They are flagged and drawn, never dropped.",
+	"Break-even: set-up (cold init + compile or load + instantiate) + calls × warm execute, geometric means; a crossing is claimed only where both the set-up and the per-call differences are significant.",
 }
 
 func itoaOrEmpty(n int) string {
@@ -149,35 +165,57 @@ func num(s string) htmlCell { return htmlCell{Text: s, Class: "n"} }
 func (d *Data) summaryTables() []htmlTable {
 	var out []htmlTable
 	for _, sec := range d.Sections() {
-		main := "warm execute (median)"
+		main := "warm execute"
 		if sec.MainPhase == "call" {
-			main = "per call (median)"
+			main = "per call"
 		}
 		t := htmlTable{Title: sec.Title(), Head: []string{"lang", "runtime"}}
 		if sec.HasVariants() {
 			t.Head = append(t.Head, "variant")
 		}
-		t.Head = append(t.Head, main, "95% CI", "n", "CV", "outliers", "cold start", "vs native (95% CI)")
+		t.Head = append(t.Head, main+" (geometric mean)", "95% CI", "processes", "executions", "between", "within", "outliers",
+			"cold start", "95% CI", "processes", "vs native (95% CI)")
 		for _, r := range sec.Rows {
 			row := []htmlCell{{Text: dash(r.Cell.Lang)}, {Text: RTLabel(r.Cell.Runtime, r.Cell.Tier), Title: r.Cell.Key()}}
 			if sec.HasVariants() {
 				row = append(row, htmlCell{Text: dash(r.Distinct)})
 			}
-			mc := mainCols(r.Main)
+			mc := mainCols(r)
 			for i, c := range mc {
 				cell := num(c)
-				if i == 4 && c != "-" && c != "" {
+				switch {
+				case i == 1 && r.Main != nil:
+					cell.Title = ciRange(r.Main)
+				case i == 4 && r.Noisy:
+					cell.Class = "n warn"
+					cell.Title = "varies between processes far more than the calibration predicts"
+				case i == 6 && c != "-" && c != "":
 					cell.Class = "n warn"
 					cell.Title = outlierList(r.Main)
 				}
 				row = append(row, cell)
 			}
-			row = append(row, num(coldCol(r)), num(nativeCol(r)))
+			for i, c := range coldCols(r) {
+				cell := num(c)
+				if i == 1 && r.ColdTotal != nil {
+					cell.Title = ciRange(r.ColdTotal)
+				}
+				row = append(row, cell)
+			}
+			row = append(row, num(nativeCol(r)))
 			t.Rows = append(t.Rows, row)
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// ciRange is a series' interval as "lo – hi".
+func ciRange(s *Series) string {
+	if !s.Proc.HasCI {
+		return s.Proc.Note
+	}
+	return FormatValue(s.Proc.Lo, s.Unit) + " – " + FormatValue(s.Proc.Hi, s.Unit)
 }
 
 func outlierList(s *Series) string {
@@ -193,12 +231,14 @@ func outlierList(s *Series) string {
 
 func (d *Data) breakEvenTable() htmlTable {
 	t := htmlTable{Head: []string{"target", "workload", "lang", "variant", "runtime", "tier that starts faster", "tier that runs faster",
-		"set-up (faster start vs faster run)", "per call", "the faster-running tier pays off after"}}
+		"set-up (faster start vs faster run)", "per call", "the slower-starting tier pays off after"}}
 	for _, be := range d.BreakEvens() {
 		after := ""
 		switch {
+		case !be.Claimed():
+			after = "not significant: " + be.NotSignificant
 		case be.NeverPays:
-			after = "never: not significantly faster per call"
+			after = "never: it is also slower per call"
 		case be.FastAlwaysBetter:
 			after = "the first call"
 		default:
@@ -226,7 +266,7 @@ func (d *Data) phaseTable(keep func(*Series) bool) htmlTable {
 }
 
 func (d *Data) costTable() htmlTable {
-	t := htmlTable{Head: []string{"target", "workload", "lang", "runtime", "variant", "invocation", "per invocation (median)", "per million", "n"}}
+	t := htmlTable{Head: []string{"target", "workload", "lang", "runtime", "variant", "invocation", "per invocation (mean)", "per million", "n"}}
 	for _, s := range d.Series {
 		if s.Unit != results.UnitUSD {
 			continue
@@ -237,20 +277,24 @@ func (d *Data) costTable() htmlTable {
 		}
 		t.Rows = append(t.Rows, []htmlCell{{Text: s.Target}, {Text: ParamLabel(s.Workload, s.Param)}, {Text: dash(s.Lang)},
 			{Text: RTLabel(s.Runtime, s.Tier)}, {Text: dash(s.Variant)}, {Text: inv},
-			num(FormatUSD(s.Summary.Median)), num(FormatUSD(s.Summary.Median * 1e6)), num(itoa(s.Summary.N))})
+			num(FormatUSD(s.Summary.Mean)), num(FormatUSD(s.Summary.Mean * 1e6)), num(itoa(s.Summary.N))})
 	}
 	return t
 }
 
 func (d *Data) statsTable() htmlTable {
-	t := htmlTable{Head: []string{"target", "workload", "lang", "runtime", "variant", "phase", "", "n",
-		"median", "95% CI", "mean", "stddev", "CV", "min", "max", "p95", "p99", "outliers"}}
+	t := htmlTable{Head: []string{"target", "workload", "lang", "runtime", "variant", "phase", "", "processes", "n",
+		"geometric mean", "95% CI", "between", "within", "median", "mean", "stddev", "CV", "min", "max", "p95", "p99", "outliers"}}
 	for _, s := range d.Series {
 		m := s.Summary
+		p := s.Proc
 		f := func(v float64) string { return FormatValue(v, s.Unit) }
-		ci := m.CINote
-		if m.HasCI {
-			ci = f(m.CILo) + " – " + f(m.CIHi)
+		ci := p.Note
+		if p.HasCI {
+			ci = f(p.Lo) + " – " + f(p.Hi)
+		}
+		if s.Deterministic {
+			ci = "exact"
 		}
 		p95, p99 := "", ""
 		if m.HasP95 {
@@ -267,13 +311,20 @@ func (d *Data) statsTable() htmlTable {
 		if len(m.Outliers) > 0 {
 			out = htmlCell{Text: itoa(len(m.Outliers)), Class: "n warn", Title: outlierList(s)}
 		}
-		cv := ""
+		cv, between, within := "", "", ""
 		if m.N > 1 && !math.IsNaN(m.CV) {
 			cv = fmt.Sprintf("%.1f%%", 100*m.CV)
 		}
+		if p.Units > 1 {
+			between = pct(p.Between)
+		}
+		if p.HasWithin {
+			within = pct(p.Within)
+		}
 		t.Rows = append(t.Rows, []htmlCell{{Text: s.Target}, {Text: ParamLabel(s.Workload, s.Param)}, {Text: dash(s.Lang)},
-			{Text: RTLabel(s.Runtime, s.Tier)}, {Text: dash(s.Variant)}, {Text: s.Phase}, {Text: cw}, num(itoa(m.N)),
-			num(f(m.Median)), num(ci), num(f(m.Mean)), num(f(m.Stddev)), num(cv), num(f(m.Min)), num(f(m.Max)), num(p95), num(p99), out})
+			{Text: RTLabel(s.Runtime, s.Tier)}, {Text: dash(s.Variant)}, {Text: s.Phase}, {Text: cw}, num(itoa(p.Units)), num(itoa(m.N)),
+			num(f(p.Center)), num(ci), num(between), num(within),
+			num(f(m.Median)), num(f(m.Mean)), num(f(m.Stddev)), num(cv), num(f(m.Min)), num(f(m.Max)), num(p95), num(p99), out})
 	}
 	return t
 }
@@ -322,7 +373,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 <h1>bench report: {{.Name}}</h1>
 <p class="sub">{{.Count}}</p>
 <nav>{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
-<p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}<strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
+<p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}{{range .Noise}}<strong>{{index . 0}}</strong> {{index . 1}}<br>{{end}}<strong>Method</strong> {{.Method}} <a href="#method">How to read this</a><br><strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
 {{if .Warnings}}<div class="warnings"><strong>Read this first</strong><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
 {{if not .NoCharts}}<h2 id="charts">Charts</h2>
@@ -334,6 +385,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 
 <h2 id="summary">Summary</h2>
 {{range .Summary}}{{template "table" .}}{{end}}
+{{if .Sampling}}<h3>Sampling</h3><ul>{{range .Sampling}}<li>{{.}}</li>{{end}}</ul>{{end}}
 
 <h2 id="breakeven">Break-even between tiers</h2>
 {{if .BreakEven.Rows}}{{template "table" .BreakEven}}{{else}}<p class="skipped">No runtime ran two tiers with both cold and warm samples.</p>{{end}}
@@ -359,7 +411,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 {{if .Env}}<table class="env">{{range .Env}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>{{end}}
 {{range .Runtimes}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>{{end}}</table>{{else}}<p class="skipped">No env line: the machine that produced these results is unknown.</p>{{end}}
 
-<footer><h3>How to read this</h3><ul>{{range .Methodology}}<li>{{.}}</li>{{end}}</ul></footer>
+<footer><h3 id="method">How to read this</h3><ul>{{range .Methodology}}<li>{{.}}</li>{{end}}</ul></footer>
 </main>
 <script>
 // Flag any chart that failed to load, for the reader and for tests.

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 )
@@ -30,7 +29,11 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 			fmt.Fprintf(&b, "**Reproduce** `%s`  \n", strings.ReplaceAll(ShellQuote(d.Env.Command), "`", "'"))
 		}
 	}
-	fmt.Fprintf(&b, "**Samples** %s\n\n", mdEscape(d.countLine()))
+	fmt.Fprintf(&b, "**Samples** %s  \n", mdEscape(d.countLine()))
+	for _, l := range d.Noise().Lines() {
+		fmt.Fprintf(&b, "**%s** %s  \n", strings.ToUpper(l[0][:1])+l[0][1:], mdEscape(l[1]))
+	}
+	b.WriteString("\n")
 	for _, warn := range d.Warnings() {
 		fmt.Fprintf(&b, "> **Warning** %s\n\n", mdEscape(warn))
 	}
@@ -62,9 +65,15 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		tail.WriteString(strings.Join(links, " · "))
 		fmt.Fprintf(&tail, " (all %d in %s)\n\n", len(charts), HTMLFile)
 	}
-	tail.WriteString("<sub>Warm execute: median with a distribution-free 95% confidence interval (± the interval's larger side); " +
-		"cold start: median end to end; vs native: Hodges-Lehmann ratio to the native build of the same source. " +
-		"Warm-ups and unverified samples are left out; outliers are kept. Full statistics, charts, sizes, break-even and cost: report.html.</sub>\n")
+	if lines := d.samplingLines(); len(lines) > 0 {
+		tail.WriteString("**Sampling** " + mdEscape(lines[0]) + "\n\n")
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&tail, "- %s\n", mdEscape(l))
+		}
+		tail.WriteString("\n")
+	}
+	tail.WriteString("<sub>Method: " + mdEscape(MethodText()) + " Warm-ups and unverified samples are left out; outliers are kept. " +
+		"Full statistics, charts, sizes, break-even and cost: report.html.</sub>\n")
 
 	secs := d.Sections()
 	for i, sec := range secs {
@@ -80,27 +89,27 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 			head = append(head, "variant")
 			align = append(align, "---")
 		}
-		head = append(head, main, "95% CI", "n", "cold start", "vs native")
-		align = append(align, "--:", "--:", "--:", "--:", "--:")
+		head = append(head, main, "±95%", "procs", "cold start", "±95%", "procs", "vs native")
+		align = append(align, "--:", "--:", "--:", "--:", "--:", "--:", "--:")
 		fmt.Fprintf(&t, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
 		for _, r := range sec.Rows {
 			cols := []string{dash(r.Cell.Lang), RTLabel(r.Cell.Runtime, r.Cell.Tier)}
 			if sec.HasVariants() {
 				cols = append(cols, dash(r.Distinct))
 			}
-			med, ci, n := "—", "", ""
-			if r.Main != nil {
-				m := r.Main.Summary
-				med, n = FormatValue(m.Median, r.Main.Unit), itoa(m.N)
-				ci = ciPercent(r.Main)
-			}
+			mc := mainCols(r)
 			vs := nativeCol(r)
 			if r.IsNative {
 				vs = "1"
-			} else if r.VsNative != nil {
-				vs = FormatRatio(r.VsNative.Ratio)
+			} else if c := r.VsNative; c != nil && c.Ratio > 0 {
+				vs = FormatRatio(c.Ratio)
+				if !c.Significant() {
+					vs += " n.s."
+				}
 			}
-			cols = append(cols, med, ci, n, coldCol(r), vs)
+			cols = append(cols, mc[0], mc[1], mc[2])
+			cols = append(cols, coldCols(r)...)
+			cols = append(cols, vs)
 			for j := range cols {
 				cols[j] = mdEscape(cols[j])
 			}
@@ -119,25 +128,6 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		return fmt.Errorf("report: report.md: %w", err)
 	}
 	return nil
-}
-
-// ciPercent is a median's 95% interval as ±percent (its larger side).
-func ciPercent(s *Series) string {
-	m := s.Summary
-	if !m.HasCI {
-		if m.N == 0 {
-			return ""
-		}
-		return "too few samples"
-	}
-	if m.Median == 0 {
-		return "±0%"
-	}
-	p := math.Max(m.CIHi/m.Median-1, 1-m.CILo/m.Median)
-	if p < 0.1 {
-		return fmt.Sprintf("±%.1f%%", 100*p)
-	}
-	return fmt.Sprintf("±%.0f%%", 100*p)
 }
 
 func mdEscape(s string) string {

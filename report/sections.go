@@ -19,13 +19,17 @@ type Row struct {
 	// cell); ColdTotal the cold start measured end to end. Either may be
 	// nil.
 	Main, ColdTotal *Series
-	// ColdSum adds up the cold phases' medians when there is no
+	// ColdSum adds up the cold phases' centres when there is no
 	// end-to-end total (0 when there are none either).
 	ColdSum float64
 	// VsNative compares Main with the native build of the same source
-	// (nil for native itself and where no native build ran).
+	// (nil for native itself and where no native build ran); the
+	// comparisons of a run are one family for the false discovery rate.
 	VsNative *stats.Comparison
 	IsNative bool
+	// Noisy is set when Main varies between processes far more than the
+	// calibration predicts (NoisyFactor).
+	Noisy bool
 	// Distinct is the part of Variant that differs between the rows of
 	// its section (the rest is in Section.Common).
 	Distinct string
@@ -86,8 +90,16 @@ func (s *Section) splitVariants() {
 	s.Common = strings.Join(common, " ")
 }
 
-// Sections groups the run's cells for the summary tables.
+// Sections groups the run's cells for the summary tables. The result is
+// computed once and shared: do not modify it.
 func (d *Data) Sections() []Section {
+	if d.sections == nil {
+		d.sections = d.buildSections()
+	}
+	return d.sections
+}
+
+func (d *Data) buildSections() []Section {
 	type rowKey struct {
 		cell    results.Cell
 		variant string
@@ -114,6 +126,19 @@ func (d *Data) Sections() []Section {
 		}
 		secs[i].Rows = append(secs[i].Rows, row)
 	}
+	// Ratios to native: one family, Benjamini-Hochberg across the run.
+	var fam []*stats.Comparison
+	noise := d.Noise()
+	for i := range secs {
+		for j := range secs[i].Rows {
+			r := &secs[i].Rows[j]
+			if r.VsNative != nil {
+				fam = append(fam, r.VsNative)
+			}
+			r.Noisy, _ = noise.Noisy(r.Main)
+		}
+	}
+	stats.ControlFDR(fam)
 	for i := range secs {
 		secs[i].splitVariants()
 		call := true
@@ -143,11 +168,11 @@ func (d *Data) row(c results.Cell, variant string) (Row, bool) {
 	if r.ColdTotal == nil {
 		for _, p := range coldPhases {
 			if s := get(p, true); s != nil && s.Unit == results.UnitNS {
-				r.ColdSum += s.Summary.Median
+				r.ColdSum += s.Proc.Center
 			}
 		}
 		if s := get("init_duration", true); s != nil && r.ColdSum == 0 {
-			r.ColdSum = s.Summary.Median
+			r.ColdSum = s.Proc.Center
 		}
 	}
 	if r.Main == nil && r.ColdTotal == nil && r.ColdSum == 0 {
@@ -155,7 +180,7 @@ func (d *Data) row(c results.Cell, variant string) (Row, bool) {
 	}
 	if !r.IsNative && r.Main != nil {
 		if n := d.nativeOf(c, variant, r.Main.Phase); n != nil {
-			cmp := stats.Compare(n.Values, r.Main.Values, DefaultThreshold, DefaultAlpha)
+			cmp := stats.Compare(n.Groups, r.Main.Groups, compareOptions(r.Main))
 			r.VsNative = &cmp
 		}
 	}
@@ -174,8 +199,15 @@ func (d *Data) nativeOf(c results.Cell, variant, phase string) *Series {
 	return nil
 }
 
-// Defaults for comparisons.
+// Defaults for comparisons: the equivalence margin, and the
+// significance level that is also the false discovery rate of a family
+// of comparisons.
 const (
 	DefaultThreshold = 0.02
 	DefaultAlpha     = 0.05
 )
+
+// compareOptions are the default comparison options for a series.
+func compareOptions(s *Series) stats.CompareOptions {
+	return stats.CompareOptions{Threshold: DefaultThreshold, Alpha: DefaultAlpha, Deterministic: s != nil && s.Deterministic}
+}

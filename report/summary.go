@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -11,13 +12,37 @@ import (
 )
 
 // Summary writes the text summary of a run's records to w: the machine,
-// what was counted and left out, one table per target, workload and
-// parameter (warm median with its 95% confidence interval, samples,
-// spread, outliers, cold start, ratio to the native build of the same
-// source), then failures and notes. bench run prints it at the end and
-// bench report prints it and saves it as summary.txt.
+// the noise and the method, what was counted and left out, one table per
+// target, workload and parameter (warm execute and cold start, each the
+// geometric mean of its processes with the 95% interval's half-width, the
+// spread between and within processes, outliers, the ratio to the native
+// build of the same source), how each cell stopped sampling, then
+// failures and notes. bench run prints it at the end and bench report
+// prints it and saves it as summary.txt.
 func Summary(w io.Writer, recs []results.Record) error {
 	return FromRecords(recs).WriteSummary(w)
+}
+
+// MethodLines name the statistical method, its assumptions and how to
+// read the columns, for summary.txt and report.md.
+func MethodLines() []string {
+	return []string{
+		stats.MethodName,
+		"assumes " + stats.MethodAssumptions,
+		fmt.Sprintf("±95%%: the 95%% interval's larger side (n<%d: too few processes for one); between: spread of the process units (about their CV); "+
+			"within: spread of executions inside a process", stats.MinUnits),
+		"vs native: ratio to the native build of the same source with its 95% interval; n.s.: not significant " +
+			"(Benjamini-Hochberg across the run's ratios, false discovery rate 5%)",
+	}
+}
+
+// MethodText is MethodLines in one paragraph, each a sentence.
+func MethodText() string {
+	var b strings.Builder
+	for _, l := range MethodLines() {
+		b.WriteString(strings.ToUpper(l[:1]) + l[1:] + ". ")
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // WriteSummary writes d's text summary (see Summary).
@@ -31,6 +56,16 @@ func (d *Data) WriteSummary(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(tw, "samples\t%s\n", d.countLine())
+	for _, l := range d.Noise().Lines() {
+		fmt.Fprintf(tw, "%s\t%s\n", l[0], l[1])
+	}
+	for i, l := range MethodLines() {
+		k := ""
+		if i == 0 {
+			k = "method"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", k, l)
+	}
 	for _, warn := range d.Warnings() {
 		fmt.Fprintf(tw, "warning\t%s\n", warn)
 	}
@@ -47,18 +82,25 @@ func (d *Data) WriteSummary(w io.Writer) error {
 		if sec.HasVariants() {
 			head = append(head, "variant")
 		}
-		head = append(head, main, "95% CI of median", "n", "CV", "outliers", "cold start", "vs native")
-		fmt.Fprintf(tw, "  %s\n", strings.Join(head, "\t"))
+		head = append(head, main, "±95%", "procs", "runs", "between", "within", "outliers", "cold start", "±95%", "procs", "vs native (95% CI)")
+		writeRow(tw, head)
 		for _, r := range sec.Rows {
 			cols := []string{dash(r.Cell.Lang), RTLabel(r.Cell.Runtime, r.Cell.Tier)}
 			if sec.HasVariants() {
 				cols = append(cols, dash(r.Distinct))
 			}
-			cols = append(cols, mainCols(r.Main)...)
-			cols = append(cols, coldCol(r), nativeCol(r))
-			fmt.Fprintf(tw, "  %s\n", strings.Join(cols, "\t"))
+			cols = append(cols, mainCols(r)...)
+			cols = append(cols, coldCols(r)...)
+			cols = append(cols, nativeCol(r))
+			writeRow(tw, cols)
 		}
 		tw.Flush()
+	}
+	if lines := d.samplingLines(); len(lines) > 0 {
+		fmt.Fprintf(ew, "\nsampling\n")
+		for _, l := range lines {
+			fmt.Fprintf(ew, "  %s\n", l)
+		}
 	}
 	if len(d.Failures) > 0 {
 		fmt.Fprintf(ew, "\nfailures (%d)\n", len(d.Failures))
@@ -75,48 +117,88 @@ func (d *Data) WriteSummary(w io.Writer) error {
 	return ew.err
 }
 
-func mainCols(s *Series) []string {
-	if s == nil {
-		return []string{"—", "", "", "", ""}
-	}
-	m := s.Summary
-	ci := m.CINote
-	if m.HasCI {
-		ci = FormatValue(m.CILo, s.Unit) + " – " + FormatValue(m.CIHi, s.Unit)
-	} else if m.N > 0 {
-		ci = fmt.Sprintf("n<%d: no CI", stats.MinCISamples())
-	}
-	out := "-"
-	if len(m.Outliers) > 0 {
-		out = itoa(len(m.Outliers))
-	}
-	cv := "-"
-	if m.N > 1 {
-		cv = fmt.Sprintf("%.1f%%", 100*m.CV)
-	}
-	return []string{FormatValue(m.Median, s.Unit), ci, itoa(m.N), cv, out}
+// writeRow writes a table row of tab-separated columns.
+func writeRow(tw io.Writer, cols []string) {
+	fmt.Fprintln(tw, "  "+strings.Join(cols, "\t"))
 }
 
-func coldCol(r Row) string {
+// mainCols are a row's warm (or per-call) columns: centre, ±, processes,
+// executions, between, within, outliers.
+func mainCols(r Row) []string {
+	s := r.Main
+	if s == nil || s.Proc.Units == 0 {
+		return []string{"—", "", "", "", "", "", ""}
+	}
+	p := s.Proc
+	between, within := "-", "-"
+	if p.Units >= 2 {
+		between = pct(p.Between)
+		if r.Noisy {
+			between += " !"
+		}
+	}
+	if p.HasWithin {
+		within = pct(p.Within)
+	}
+	out := "-"
+	if n := len(s.Summary.Outliers); n > 0 {
+		out = itoa(n)
+	}
+	return []string{FormatValue(p.Center, s.Unit), halfWidth(p), itoa(p.Units), itoa(p.Values), between, within, out}
+}
+
+// coldCols are a row's cold start columns: centre, ±, processes.
+func coldCols(r Row) []string {
 	switch {
 	case r.ColdTotal != nil:
-		return FormatValue(r.ColdTotal.Summary.Median, r.ColdTotal.Unit)
+		p := r.ColdTotal.Proc
+		return []string{FormatValue(p.Center, r.ColdTotal.Unit), halfWidth(p), itoa(p.Units)}
 	case r.ColdSum > 0:
-		return "Σ " + FormatDuration(r.ColdSum)
+		return []string{"Σ " + FormatDuration(r.ColdSum), "", ""}
 	}
-	return "—"
+	return []string{"—", "", ""}
 }
 
 func nativeCol(r Row) string {
+	c := r.VsNative
 	switch {
 	case r.IsNative:
 		return "1 (native)"
-	case r.VsNative == nil:
+	case c == nil || !(c.Ratio > 0):
 		return "—"
-	case r.VsNative.HasCI:
-		return FormatRatio(r.VsNative.Ratio) + " (" + ratioRange(r.VsNative.Lo, r.VsNative.Hi) + ")"
+	case c.HasCI && !c.Significant():
+		return FormatRatio(c.Ratio) + " (" + ratioRange(c.Lo, c.Hi) + ") n.s."
+	case c.HasCI:
+		return FormatRatio(c.Ratio) + " (" + ratioRange(c.Lo, c.Hi) + ")"
+	case c.N1 < stats.MinUnits || c.N2 < stats.MinUnits:
+		return FormatRatio(c.Ratio) + fmt.Sprintf(" (n<%d)", stats.MinUnits)
 	}
-	return FormatRatio(r.VsNative.Ratio)
+	return FormatRatio(c.Ratio) + " (no interval)"
+}
+
+// samplingLines say how the cells stopped sampling: how many reached the
+// precision target, and each that stopped short of it.
+func (d *Data) samplingLines() []string {
+	if len(d.Sampling) == 0 {
+		return nil
+	}
+	reached := 0
+	var short []string
+	for _, sec := range d.Sections() {
+		for _, r := range sec.Rows {
+			n, ok := d.Sampling[r.Cell.Key()]
+			if !ok {
+				continue
+			}
+			if StoppedOnBudget(n) {
+				short = append(short, FailureCell(results.Record{Cell: r.Cell})+": "+oneLine(n))
+			} else {
+				reached++
+			}
+		}
+	}
+	out := []string{fmt.Sprintf("%d cells reached the precision target; %d stopped short of it", reached, len(short))}
+	return append(out, short...)
 }
 
 // ratioRange renders a ratio interval with the precision of its ends.
@@ -151,10 +233,19 @@ func runLine(e results.Env) string {
 
 func (d *Data) countLine() string {
 	cells := map[string]bool{}
+	procs := map[string]int{}
 	for _, s := range d.Series {
-		cells[s.Cell.Key()+"|"+s.Variant] = true
+		k := s.Cell.Key() + "|" + s.Variant
+		cells[k] = true
+		if s.Phase == "execute" && len(s.Groups) > 0 {
+			procs[k+"|"+strconv.FormatBool(s.Cold)] = len(s.Groups)
+		}
 	}
-	line := fmt.Sprintf("%d counted in %d cells", d.Counted, len(cells))
+	np := 0
+	for _, n := range procs {
+		np += n
+	}
+	line := fmt.Sprintf("%d counted in %d cells, from %d processes", d.Counted, len(cells), np)
 	var left []string
 	if d.Warmups > 0 {
 		left = append(left, fmt.Sprintf("%d warm-up", d.Warmups))

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 )
 
@@ -194,24 +195,38 @@ func removeOldCharts(dir string) error {
 	return nil
 }
 
-// WriteCSV writes every series' statistics as CSV, one row per series.
+// WriteCSV writes every series' statistics as CSV, one row per series:
+// the process-level figures first (processes, geometric mean and its 95%
+// interval, spreads between and within processes), then the pooled
+// description of the values.
 func (d *Data) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 	_ = cw.Write([]string{"target", "workload", "param", "lang", "runtime", "tier", "variant", "phase", "cold", "unit",
-		"n", "median", "ci_lo", "ci_hi", "ci_confidence", "mean", "stddev", "cv", "min", "max", "p95", "p99", "outliers"})
+		"processes", "n", "center", "ci_lo", "ci_hi", "ci_confidence", "between_sd_log", "within_sd_log",
+		"median", "mean", "stddev", "cv", "min", "max", "p95", "p99", "outliers", "note"})
 	for _, s := range d.Series {
-		m := s.Summary
+		m, p := s.Summary, s.Proc
 		row := []string{s.Target, s.Workload, s.Param, s.Lang, s.Runtime, s.Tier, s.Variant, s.Phase, strconv.FormatBool(s.Cold), s.Unit,
-			strconv.Itoa(m.N), f(m.Median), "", "", "", f(m.Mean), f(m.Stddev), f(m.CV), f(m.Min), f(m.Max), "", "", strconv.Itoa(len(m.Outliers))}
-		if m.HasCI {
-			row[12], row[13], row[14] = f(m.CILo), f(m.CIHi), f(m.CIConfidence)
+			strconv.Itoa(p.Units), strconv.Itoa(m.N), f(p.Center), "", "", "", "", "",
+			f(m.Median), f(m.Mean), f(m.Stddev), f(m.CV), f(m.Min), f(m.Max), "", "", strconv.Itoa(len(m.Outliers)), p.Note}
+		if p.HasCI {
+			row[13], row[14], row[15] = f(p.Lo), f(p.Hi), f(stats.Confidence)
+		}
+		if p.Units > 1 {
+			row[16] = f(p.Between)
+		}
+		if p.HasWithin {
+			row[17] = f(p.Within)
 		}
 		if m.HasP95 {
-			row[20] = f(m.P95)
+			row[24] = f(m.P95)
 		}
 		if m.HasP99 {
-			row[21] = f(m.P99)
+			row[25] = f(m.P99)
+		}
+		if s.Deterministic {
+			row[27] = "exact: a size, the same in every process"
 		}
 		_ = cw.Write(row)
 	}

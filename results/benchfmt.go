@@ -34,56 +34,29 @@ func IsSizePhase(phase string) bool {
 	return false
 }
 
-// BenchWriter writes samples in Go benchmark format, one line per sample,
-// so benchstat reads a run unchanged:
+// WriteBench writes a run in Go benchmark format, so benchstat reads it
+// unchanged and compares two runs in one table:
 //
-//	BenchmarkFib/runtime=wasmtime/tier=aot/lang=c/param=42/target=local/phase=execute/cold=false 1 0.81 sec/op
+//	BenchmarkFib/runtime=wasmtime/tier=aot/lang=c/param=42/target=local/phase=execute/cold=false 3 0.81 sec/op
+//
+// One line per independent unit, the process: a cold sample is a line of
+// its own (iterations 1); a warm process's counted executions of one
+// phase become one line, their median (iterations: how many). benchstat
+// treats every line as an independent sample, and executions of one
+// process are not (see report/stats), so lines per execution would make
+// its p-values far too small. Warm-ups, unverified samples and the
+// calibration are left out (Counts).
 //
 // Time is written in sec/op (sec/call for per-call figures), sizes in B
 // (marked assume=exact: a file's size does not vary), peak memory in
-// peak-B, prices in USD/op. The run's environment comes first as
-// configuration lines (cpu, goos, goarch, ...).
-type BenchWriter struct {
-	w      *benchfmt.Writer
-	config []benchfmt.Config
-	units  map[string]bool
-}
-
-// NewBenchWriter returns a writer of samples to w, labelled with env.
-func NewBenchWriter(w io.Writer, env Env) *BenchWriter {
-	return &BenchWriter{w: benchfmt.NewWriter(w), config: benchConfig(env), units: map[string]bool{}}
-}
-
-// Write writes the records that Counts accepts and ignores the others.
-func (bw *BenchWriter) Write(recs ...Record) error {
-	for _, r := range recs {
-		if !Counts(r) {
-			continue
-		}
-		val, unit, exact := benchValue(r)
-		if exact && !bw.units[unit] {
-			bw.units[unit] = true
-			md := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: unit, Key: "assume"}, OrigUnit: unit, Value: "exact"}
-			if err := bw.w.Write(md); err != nil {
-				return fmt.Errorf("results.bench: write unit metadata: %w", err)
-			}
-		}
-		res := &benchfmt.Result{
-			Config: bw.config,
-			Name:   benchfmt.Name(BenchName(r)),
-			Iters:  1,
-			Values: []benchfmt.Value{{Value: val, Unit: unit}},
-		}
-		if err := bw.w.Write(res); err != nil {
-			return fmt.Errorf("results.bench: write %s: %w", r.Cell.Key(), err)
-		}
-	}
-	return nil
-}
-
-// WriteBench writes every sample of recs that Counts accepts to w in Go
-// benchmark format. env labels the file; when it is the zero Env, the
-// first env record of recs is used.
+// peak-B, prices in USD/op. The machine (goos, goarch, cpu, cores) comes
+// first as configuration lines: benchstat starts a new table whenever they
+// differ, as they should between machines. Facts that differ between runs
+// on one machine (when it started, the command, bench's commit, runtime
+// versions, kernel, governor, host, load) are "# key: value" comment
+// lines, which benchstat ignores, so two runs share one table with a
+// vs-base column. env labels the file; when it is the zero Env, the first
+// env record of recs is used.
 func WriteBench(w io.Writer, env Env, recs []Record) error {
 	if env.CPU == "" && env.OS == "" {
 		for _, r := range recs {
@@ -93,7 +66,93 @@ func WriteBench(w io.Writer, env Env, recs []Record) error {
 			}
 		}
 	}
-	return NewBenchWriter(w, env).Write(recs...)
+	var loadEnd []float64
+	for _, r := range recs {
+		if r.Kind == KindNote && r.Env != nil && len(r.Env.LoadAvgEnd) > 0 {
+			loadEnd = r.Env.LoadAvgEnd
+		}
+	}
+	var head strings.Builder
+	head.WriteString("# bench run: per-run facts are comments, so benchstat compares runs in one table\n")
+	for _, kv := range runFacts(env, loadEnd) {
+		fmt.Fprintf(&head, "# %s: %s\n", kv[0], kv[1])
+	}
+	if _, err := io.WriteString(w, head.String()); err != nil {
+		return fmt.Errorf("results.bench: %w", err)
+	}
+	bw := benchfmt.NewWriter(w)
+	config := benchConfig(env)
+	exactDone := map[string]bool{}
+	for _, u := range benchUnits(recs) {
+		r := u.rec
+		r.Value = u.value
+		val, unit, exact := benchValue(r)
+		if exact && !exactDone[unit] {
+			exactDone[unit] = true
+			md := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: unit, Key: "assume"}, OrigUnit: unit, Value: "exact"}
+			if err := bw.Write(md); err != nil {
+				return fmt.Errorf("results.bench: write unit metadata: %w", err)
+			}
+		}
+		res := &benchfmt.Result{Config: config, Name: benchfmt.Name(BenchName(u.rec)), Iters: u.n,
+			Values: []benchfmt.Value{{Value: val, Unit: unit}}}
+		if err := bw.Write(res); err != nil {
+			return fmt.Errorf("results.bench: write %s: %w", u.rec.Cell.Key(), err)
+		}
+	}
+	return nil
+}
+
+// benchUnit is one line of results.bench: a record standing for its
+// process (value: the median of the process's counted values, n of them).
+type benchUnit struct {
+	rec   Record
+	value float64
+	n     int
+}
+
+// benchUnits groups the counted records (calibration left out) by series
+// and process: each cold record alone, the warm records of one process
+// and series together, in the order they first appear.
+func benchUnits(recs []Record) []benchUnit {
+	type acc struct {
+		rec    Record
+		values []float64
+	}
+	var order []string
+	groups := map[string]*acc{}
+	for i, r := range recs {
+		if !Counts(r) || r.Workload == "calibration" && r.Runtime == "native" {
+			continue
+		}
+		k := BenchName(r) + "|" + r.Task + "|" + strconv.Itoa(r.Process)
+		if r.Cold || IsSizePhase(r.Phase) {
+			k += "|" + strconv.Itoa(i)
+		}
+		g := groups[k]
+		if g == nil {
+			g = &acc{rec: r}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.values = append(g.values, r.Value)
+	}
+	out := make([]benchUnit, 0, len(order))
+	for _, k := range order {
+		g := groups[k]
+		out = append(out, benchUnit{rec: g.rec, value: medianOf(g.values), n: len(g.values)})
+	}
+	return out
+}
+
+func medianOf(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // BenchName is a sample's benchmark name without the "Benchmark" prefix:
@@ -192,7 +251,8 @@ func benchValue(r Record) (val float64, unit string, exact bool) {
 	return r.Value, benchSafe(r.Unit), false
 }
 
-// benchConfig is the file configuration describing env.
+// benchConfig is the file configuration: the machine, the keys benchstat
+// may split tables on.
 func benchConfig(env Env) []benchfmt.Config {
 	var c []benchfmt.Config
 	add := func(k, v string) {
@@ -207,13 +267,26 @@ func benchConfig(env Env) []benchfmt.Config {
 	if env.Cores > 0 {
 		add("cores", strconv.Itoa(env.Cores))
 	}
+	return c
+}
+
+// runFacts are the facts of one run that another run on the same machine
+// may not share: written as comments.
+func runFacts(env Env, loadEnd []float64) [][2]string {
+	var c [][2]string
+	add := func(k, v string) {
+		v = strings.Join(strings.Fields(v), " ")
+		if v != "" {
+			c = append(c, [2]string{k, v})
+		}
+	}
 	if env.MemoryBytes > 0 {
 		add("memory", strconv.FormatInt(env.MemoryBytes, 10)+" B")
 	}
 	add("kernel", env.Kernel)
 	add("governor", env.Governor)
-	add("go", env.GoVersion)
 	add("host", env.Hostname)
+	add("go", env.GoVersion)
 	add("bench", env.BenchVersion)
 	add("commit", env.Commit)
 	names := make([]string, 0, len(env.Runtimes))
@@ -226,6 +299,14 @@ func benchConfig(env Env) []benchfmt.Config {
 	}
 	add("started", env.Started)
 	add("command", strings.Join(env.Command, " "))
+	load := func(l []float64) string {
+		if len(l) != 3 {
+			return ""
+		}
+		return fmt.Sprintf("%.2f %.2f %.2f", l[0], l[1], l[2])
+	}
+	add("load-start", load(env.LoadAvg))
+	add("load-end", load(loadEnd))
 	return c
 }
 

@@ -111,6 +111,12 @@ type Env struct {
 	// written (see ReadFile). 0 (older files, bench deploy aws): every
 	// well-formed record counts.
 	Journal int `json:"journal,omitempty"`
+	// LoadAvg is the 1, 5 and 15-minute load average when the run (or a
+	// resume) started; LoadAvgEnd the same when it ended (on the run-end
+	// note, see RunEndNote), and Ended that time (RFC 3339).
+	LoadAvg    []float64 `json:"load_avg,omitempty"`
+	LoadAvgEnd []float64 `json:"load_avg_end,omitempty"`
+	Ended      string    `json:"ended,omitempty"`
 }
 
 // JournalTasks is Env.Journal for a file whose tasks commit their records

@@ -31,18 +31,20 @@ func runCompare(s *State, args []string) error {
 	fs.SetOutput(s.Stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench compare [flags] OLD NEW\n\n"+
-			"Compares two runs (folders or results.jsonl files) cell by cell: NEW/OLD with a\n"+
-			"95%% confidence interval, a Mann-Whitney U test and a verdict (faster, slower,\n"+
-			"equivalent, inconclusive), a geometric mean, and the cells found on one side only.\n\nFlags:\n")
+			"Compares two runs (folders or results.jsonl files) cell by cell, with the process\n"+
+			"as the unit: NEW/OLD as a ratio of geometric means with its 95%% interval, a t-test\n"+
+			"on log units, Benjamini-Hochberg across the rows (false discovery rate = -alpha)\n"+
+			"and a verdict (faster, slower, equivalent, inconclusive; never from fewer than 3\n"+
+			"processes per side), a geometric mean, and the cells found on one side only.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	threshold := percentFlag(report.DefaultThreshold)
 	fs.Var(&threshold, "threshold", "equivalence margin in percent: a cell whose interval lies within ±this is equivalent")
 	var failOn percentFlag
-	fs.Var(&failOn, "fail-on-regression", "exit 4 when any cell is significantly slower (larger, dearer) by more than this percentage")
-	alpha := fs.Float64("alpha", report.DefaultAlpha, "significance level of the Mann-Whitney U test")
+	fs.Var(&failOn, "fail-on-regression", "exit 4 when any cell is significantly slower (larger, dearer) by more than this percentage: its 95% interval lies above 1+PCT")
+	alpha := fs.Float64("alpha", report.DefaultAlpha, "false discovery rate across the compared rows (Benjamini-Hochberg)")
 	phases := fs.String("phases", "", "comma-separated phases to compare, or \"all\" (default: warm execute, cold start, init duration, call, sizes, price)")
-	format := fs.String("format", "text", "output format: text or md")
+	format := fs.String("format", "text", "output format: text, md or json (schema "+compare.JSONSchema+", see README)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -57,8 +59,8 @@ func runCompare(s *State, args []string) error {
 	if *alpha <= 0 || *alpha >= 1 {
 		return usageError("-alpha must be between 0 and 1, got %v", *alpha)
 	}
-	if *format != "text" && *format != "md" {
-		return usageError("-format must be text or md, got %q", *format)
+	if *format != "text" && *format != "md" && *format != "json" {
+		return usageError("-format must be text, md or json, got %q", *format)
 	}
 	var o compare.Options
 	o.Threshold, o.Alpha, o.FailOnRegression = float64(threshold), *alpha, float64(failOn)
@@ -78,19 +80,19 @@ func runCompare(s *State, args []string) error {
 		return fmt.Errorf("NEW: %w", err)
 	}
 	res := compare.Compare(old, new, pos[0], pos[1], o)
-	if *format == "md" {
+	switch *format {
+	case "md":
 		err = res.WriteMarkdown(s.Stdout)
-	} else {
+	case "json":
+		err = res.WriteJSON(s.Stdout)
+	default:
 		err = res.WriteText(s.Stdout)
 	}
 	if err != nil {
 		return err
 	}
-	if len(res.Rows) == 0 {
-		return &ExitError{Code: ExitNothingVerified, Err: errors.New("no cell is present in both runs: nothing to compare (see the cells listed as only in old / only in new)")}
-	}
-	if reg := res.Regressions(); len(reg) > 0 {
-		return &ExitError{Code: ExitCellsFailed, Err: fmt.Errorf("%d cell(s) significantly worse by more than %s", len(reg), failOn.String())}
+	if code, why := res.Exit(); code != 0 {
+		return &ExitError{Code: code, Err: errors.New(why)}
 	}
 	return nil
 }

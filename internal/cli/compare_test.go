@@ -23,7 +23,7 @@ func TestCompareCommand(t *testing.T) {
 	if code := Run(s, []string{"compare", "--fail-on-regression", "5", old, slower}); code != ExitCellsFailed {
 		t.Fatalf("20%% slower with --fail-on-regression 5: exit %d\n%s", code, out)
 	}
-	if !strings.Contains(out.String(), "slower +19.8%") || !strings.Contains(errb.String(), "significantly worse by more than 5%") {
+	if !strings.Contains(out.String(), "slower +19.8%") || !strings.Contains(errb.String(), "significantly worse by more than 5.0%: local · fib(30) · c · wazero jit · warm execute") {
 		t.Errorf("stdout:\n%s\nstderr: %s", out, errb)
 	}
 	s, _, _ = testState(t)
@@ -33,6 +33,13 @@ func TestCompareCommand(t *testing.T) {
 	s, out, _ = testState(t)
 	if code := Run(s, []string{"compare", old, slower, "--format", "md"}); code != 0 || !strings.Contains(out.String(), "| lang | runtime |") {
 		t.Errorf("md: exit %d\n%s", code, out)
+	}
+
+	s, out, _ = testState(t)
+	if code := Run(s, []string{"compare", old, slower, "--format", "json", "--fail-on-regression", "5"}); code != 1 ||
+		!strings.Contains(out.String(), `"schema": "bench-compare/1"`) || !strings.Contains(out.String(), `"regressions": [`) ||
+		!strings.Contains(out.String(), `"status": 1`) {
+		t.Errorf("json: exit %d\n%s", code, out)
 	}
 
 	s, out, _ = testState(t)
@@ -52,7 +59,7 @@ func TestCompareBadInput(t *testing.T) {
 		{[]string{"compare", old}, 2, "want two runs"},
 		{[]string{"compare", "--threshold", "lots", old, old}, 2, "want a percentage"},
 		{[]string{"compare", "--alpha", "2", old, old}, 2, "-alpha must be between 0 and 1"},
-		{[]string{"compare", "--format", "pdf", old, old}, 2, "-format must be text or md"},
+		{[]string{"compare", "--format", "pdf", old, old}, 2, "-format must be text, md or json"},
 		{[]string{"compare", t.TempDir(), old}, 1, "OLD: "},
 		{[]string{"compare", old, t.TempDir()}, 1, "NEW: "},
 	} {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasmbench/bench/report/compare"
 )
 
 // realBin is the folder of built workers, or the test is skipped.
@@ -93,5 +95,14 @@ func TestOutputLimitFailure(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the summary does not say %q:\n%s", want, stdout.String())
 		}
+	}
+}
+
+// report/compare names bench compare's exit statuses (they are in its
+// JSON output) without importing the CLI: they must be the CLI's codes.
+func TestCompareExitCodesAgree(t *testing.T) {
+	if compare.ExitRegressed != ExitCellsFailed || compare.ExitNothingToCompare != ExitNothingVerified {
+		t.Errorf("report/compare exit statuses (regressed %d, nothing %d) differ from the CLI's (%d, %d)",
+			compare.ExitRegressed, compare.ExitNothingToCompare, ExitCellsFailed, ExitNothingVerified)
 	}
 }

@@ -4,14 +4,16 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/wasmbench/bench/results"
 )
 
-// writeRun writes a small run: two cells of ten warm samples, the second
-// slowed by slow; host names the machine.
+// writeRun writes a small run: two cells of five warm processes of two
+// executions each, the second cell slowed by slow; host names the
+// machine.
 func writeRun(t *testing.T, slow float64, host string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -28,9 +30,10 @@ func writeRun(t *testing.T, slow float64, host string) string {
 			rt, tier string
 			v        float64
 		}{{"native", "native", 1e6}, {"wazero", "jit", 1.7e6 * slow}} {
-			recs = append(recs, results.Record{Kind: results.KindSample,
-				Cell:  results.Cell{Runtime: c.rt, Tier: c.tier, Workload: "fib", Lang: "c", Param: "30", Target: "local"},
-				Phase: "execute", Value: c.v + jitter, Unit: results.UnitNS, Verified: true, Iteration: i})
+			cell := results.Cell{Runtime: c.rt, Tier: c.tier, Workload: "fib", Lang: "c", Param: "30", Target: "local"}
+			proc := i % 5
+			recs = append(recs, results.Record{Kind: results.KindSample, Cell: cell, Phase: "execute", Value: c.v + jitter + float64(i/5)*1e3,
+				Unit: results.UnitNS, Verified: true, Process: proc, Iteration: i / 5, Task: cell.Key() + "|warm|" + strconv.Itoa(proc)})
 		}
 	}
 	if err := w.Write(recs...); err != nil {

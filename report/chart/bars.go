@@ -41,10 +41,11 @@ type Bars struct {
 	Legend []Entry
 }
 
-// Figure lays the chart out. When the bars' totals span more than ten
-// times the value axis is logarithmic: each bar's length is then its
-// total on that scale, and its segments divide that length in proportion
-// to their share of the total (a note says so).
+// Figure lays the chart out. A bar's length is always its value on a
+// linear axis: a bar on a log axis has no meaningful length. When single
+// bars' values span more than ten times, they are drawn as dots on a
+// logarithmic axis instead (Dots), and the note says so; stacked bars stay
+// linear, their small totals labelled.
 func (b Bars) Figure() *Figure {
 	var totals []float64
 	multi := false
@@ -58,7 +59,10 @@ func (b Bars) Figure() *Figure {
 			multi = multi || len(bar.Segments) > 1
 		}
 	}
-	log := spansDecade(totals)
+	if spansDecade(totals) && !multi {
+		return b.asDots()
+	}
+	log := false
 	p := newPlot(b.Title)
 	labels := make([]string, len(b.Rows))
 	for i, r := range b.Rows {
@@ -125,14 +129,31 @@ func (b Bars) Figure() *Figure {
 		}
 	}))
 	note := b.Note
-	if log && multi {
-		note = joinNote("Log scale: a bar's length is its total; its segments split that length in proportion to their share of the total.", note)
-	}
 	rowPt := 20.0
 	if len(b.Rows) > 0 && len(b.Rows[0].Bars) > 1 {
 		rowPt = 13 * float64(len(b.Rows[0].Bars)+1)
 	}
 	return &Figure{XLabel: xlabel, Title: b.Title, Note: note, Legend: b.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(note), plot: p}
+}
+
+// asDots draws single-segment bars as dots on a logarithmic axis, one dot
+// per bar, with the bar's text beside it.
+func (b Bars) asDots() *Figure {
+	d := Dots{Title: b.Title, Axis: b.Axis, Unit: b.Unit, Legend: b.Legend, Log: true,
+		Note: joinNote("Values span more than ten times: dots on a logarithmic axis (a bar's length would mean nothing on it).", b.Note)}
+	for _, r := range b.Rows {
+		dr := DotRow{Label: r.Label, Sep: r.Sep}
+		for _, bar := range r.Bars {
+			if len(bar.Segments) == 0 || bar.Segments[0].Value <= 0 {
+				continue
+			}
+			dr.Dots = append(dr.Dots, Dot{Value: bar.Segments[0].Value, Color: bar.Segments[0].Color, Glyph: draw.CircleGlyph{}, Text: bar.Text})
+		}
+		d.Rows = append(d.Rows, dr)
+	}
+	f := d.Figure()
+	f.XLabel = b.Axis + " (" + b.Unit.Name + ", log scale)"
+	return f
 }
 
 func scaleWord(log bool) string {

@@ -126,7 +126,57 @@ func TestFiguresRender(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(figs[0].Note, "Log scale") {
-		t.Error("a stacked bar chart on a log axis does not say how to read it")
+}
+
+// A bar's length is never read on a log axis: stacked bars stay linear
+// however far their totals span; single bars that span more than ten
+// times become dots on a log axis, and the figure says so.
+func TestBarsNeverOnLogAxis(t *testing.T) {
+	c := color.RGBA{0, 100, 200, 255}
+	stacked := Bars{Title: "stacked", Axis: "cold start", Unit: Unit{"ms", 1e6}, Rows: []BarRow{
+		{Label: "a", Bars: []Bar{{Segments: []Segment{{1e6, c}, {2e6, c}}}}},
+		{Label: "b", Bars: []Bar{{Segments: []Segment{{9e8, c}, {1e8, c}}}}}}}.Figure()
+	if strings.Contains(stacked.XLabel, "log") {
+		t.Errorf("stacked bars on a log axis: %q", stacked.XLabel)
+	}
+	if _, ok := stacked.plot.X.Scale.(plot.LogScale); ok {
+		t.Error("stacked bars drawn on a log scale")
+	}
+	single := Bars{Title: "sizes", Axis: "size", Unit: Unit{"KiB", 1024}, Rows: []BarRow{
+		{Label: "a", Bars: []Bar{{Segments: []Segment{{16e3, c}}, Text: "16 KB"}}},
+		{Label: "b", Bars: []Bar{{Segments: []Segment{{98e6, c}}, Text: "98 MB"}}}}}.Figure()
+	if _, ok := single.plot.X.Scale.(plot.LogScale); !ok || !strings.Contains(single.Note, "dots on a logarithmic axis") || !strings.Contains(single.XLabel, "log scale") {
+		t.Errorf("single bars spanning 6000x: scale %T, note %q, label %q", single.plot.X.Scale, single.Note, single.XLabel)
+	}
+	near := Bars{Title: "near", Axis: "size", Unit: Unit{"KiB", 1024}, Rows: []BarRow{
+		{Label: "a", Bars: []Bar{{Segments: []Segment{{16e3, c}}}}},
+		{Label: "b", Bars: []Bar{{Segments: []Segment{{90e3, c}}}}}}}.Figure()
+	if _, ok := near.plot.X.Scale.(plot.LogScale); ok {
+		t.Error("bars within ten times drawn on a log axis")
+	}
+}
+
+func TestLinearTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range (linTicks{}).Ticks(0, 2700) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "0 500 1000 1500 2000 2500" {
+		t.Errorf("ticks 0..2700: %v", labels)
+	}
+}
+
+// Ratios spanning less than a decade still get at least four labels.
+func TestRatioTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range (logTicks{}).Ticks(1.1, 2.2) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, " ") != "1.1 1.2 1.3 1.5 1.7 2" {
+		t.Errorf("ticks 1.1..2.2: %v", labels)
 	}
 }

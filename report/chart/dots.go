@@ -14,6 +14,10 @@ type Dot struct {
 	Value, Lo, Hi float64
 	Color         color.Color
 	Glyph         draw.GlyphDrawer
+	// Faded draws the dot pale, for an estimate the chart does not claim
+	// (not significant); Text is written after it.
+	Faded bool
+	Text  string
 }
 
 // DotRow is one labelled row of estimates, drawn one under the other.
@@ -32,10 +36,12 @@ type Dots struct {
 	Rows        []DotRow
 	Legend      []Entry
 	Ref         float64
+	// Log forces a logarithmic value axis (ratios); otherwise it is
+	// logarithmic when values span more than ten times.
+	Log bool
 }
 
-// Figure lays the chart out; logarithmic when values span more than ten
-// times.
+// Figure lays the chart out.
 func (d Dots) Figure() *Figure {
 	var all []float64
 	k := 1
@@ -51,17 +57,30 @@ func (d Dots) Figure() *Figure {
 	if d.Ref > 0 {
 		all = append(all, d.Ref)
 	}
-	log := spansDecade(all)
+	log := d.Log || spansDecade(all)
+	hasText := false
+	for _, r := range d.Rows {
+		for _, dot := range r.Dots {
+			hasText = hasText || dot.Text != ""
+		}
+	}
+	reserve := 0.05
+	if hasText {
+		reserve = 0.14
+	}
 	p := newPlot(d.Title)
 	labels := make([]string, len(d.Rows))
 	for i, r := range d.Rows {
 		labels[i] = r.Label
 	}
 	rowAxis(p, labels)
-	valueAxis(&p.X, all, log, 0.05)
+	valueAxis(&p.X, all, log, reserve)
 	lo, hi := minMax(all)
 	if log {
-		p.X.Min, p.X.Max = math.Min(lo/1.3, 0.8), hi*1.3
+		p.X.Min, p.X.Max = lo/1.15, hi*math.Pow(hi/lo*1.3, reserve/(1-reserve))*1.15
+		if d.Ref > 0 {
+			p.X.Min = math.Min(p.X.Min, d.Ref/1.05)
+		}
 	} else {
 		pad := (hi - lo) * 0.08
 		p.X.Min, p.X.Max = math.Max(0, lo-pad), hi+pad
@@ -89,15 +108,25 @@ func (d Dots) Figure() *Figure {
 				}
 				y := trY(yc + off)
 				col := toRGBA(dot.Color)
+				if dot.Faded {
+					col = Lighten(col, 0.6)
+				}
+				end := trX(dot.Value / d.Unit.Factor)
 				if dot.Hi > 0 {
 					ls := draw.LineStyle{Color: col, Width: 1.3}
 					c.StrokeLine2(ls, trX(dot.Lo/d.Unit.Factor), y, trX(dot.Hi/d.Unit.Factor), y)
+					end = trX(dot.Hi / d.Unit.Factor)
 				}
 				g := dot.Glyph
 				if g == nil {
 					g = draw.CircleGlyph{}
 				}
 				c.DrawGlyph(draw.GlyphStyle{Color: Darken(col, 0.1), Radius: 3, Shape: g}, vg.Point{X: trX(dot.Value / d.Unit.Factor), Y: y})
+				if dot.Text != "" {
+					st := textStyle(8, soft)
+					st.YAlign = -0.5
+					c.FillText(st, vg.Point{X: end + 5, Y: y}, dot.Text)
+				}
 			}
 		}
 	}))

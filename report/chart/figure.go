@@ -315,7 +315,7 @@ func valueAxis(a *plot.Axis, values []float64, log bool, reserve float64) {
 		a.Max = math.Pow(10, l0+(math.Log10(hi)-l0)/(1-reserve))
 		return
 	}
-	a.Tick.Marker = plot.DefaultTicks{}
+	a.Tick.Marker = linTicks{}
 	a.Min = math.Min(0, lo)
 	if hi <= 0 {
 		hi = 1
@@ -323,9 +323,49 @@ func valueAxis(a *plot.Axis, values []float64, log bool, reserve float64) {
 	a.Max = a.Min + (hi-a.Min)/(1-reserve)
 }
 
-// logTicks labels 1, 10, 100, ... (and 2 and 5 between them when the
-// axis spans few decades) with plain numbers.
+// linTicks labels a linear axis at 1, 2 or 5 times a power of ten, four
+// to ten labels, written compactly (num).
+type linTicks struct{}
+
+func (linTicks) Ticks(min, max float64) []plot.Tick {
+	if !(max > min) {
+		return nil
+	}
+	span := max - min
+	var step float64
+	for e := math.Floor(math.Log10(span)) - 1; ; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if st := m * math.Pow(10, e); span/st <= 10 {
+				step = st
+				break
+			}
+		}
+		if step > 0 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
+		r := math.Round(v/step) * step
+		ticks = append(ticks, plot.Tick{Value: r, Label: num(r)})
+		if mid := r + step/2; mid < max {
+			ticks = append(ticks, plot.Tick{Value: mid})
+		}
+	}
+	return ticks
+}
+
+// logTicks labels a log axis with plain numbers: 1, 10, 100, ... when
+// that gives at least four labels, else 1, 2, 5, 10, ..., else finer
+// steps (1.1, 1.2, 1.5, ...) for ratios that span less than a decade.
 type logTicks struct{}
+
+var logLabelSets = [][]float64{
+	{1},
+	{1, 2, 5},
+	{1, 1.5, 2, 3, 5, 7},
+	{1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3, 4, 5, 6, 7, 8, 9},
+}
 
 func (logTicks) Ticks(min, max float64) []plot.Tick {
 	if min <= 0 || max <= min {
@@ -333,21 +373,40 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	lo := int(math.Floor(math.Log10(min)))
 	hi := int(math.Ceil(math.Log10(max)))
-	majors := []float64{1}
-	if hi-lo <= 3 {
-		majors = []float64{1, 2, 5}
+	in := func(v float64) bool { return v >= min*(1-1e-9) && v <= max*(1+1e-9) }
+	majors := logLabelSets[len(logLabelSets)-1]
+	for _, set := range logLabelSets {
+		n := 0
+		for e := lo; e <= hi; e++ {
+			for _, m := range set {
+				if in(m * math.Pow(10, float64(e))) {
+					n++
+				}
+			}
+		}
+		if n >= 4 {
+			majors = set
+			break
+		}
 	}
+	steps := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	for _, m := range majors {
+		if m != math.Trunc(m) {
+			steps = append(steps, m)
+		}
+	}
+	sort.Float64s(steps)
 	var ticks []plot.Tick
 	for e := lo; e <= hi; e++ {
 		base := math.Pow(10, float64(e))
-		for m := 1; m <= 9; m++ {
-			v := base * float64(m)
-			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+		for _, m := range steps {
+			v := base * m
+			if !in(v) {
 				continue
 			}
 			label := ""
 			for _, mj := range majors {
-				if float64(m) == mj {
+				if m == mj {
 					label = num(v)
 				}
 			}
@@ -372,7 +431,7 @@ func num(v float64) string {
 	case a != 0 && a < 1e-3:
 		return strconv.FormatFloat(v, 'g', 3, 64)
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }
 
 // rowTicks labels rows on a nominal axis (row i at n-1-i, top to bottom).

@@ -14,12 +14,14 @@ import (
 type Options struct {
 	// Threshold is the equivalence margin as a fraction (0.02: ±2%).
 	Threshold float64
-	// Alpha is the significance level of the U test (0.05).
+	// Alpha is the significance level of each test and the false
+	// discovery rate across the compare's rows (0.05).
 	Alpha float64
 	// Phases to compare; nil means DefaultPhases, {"all"} every phase.
 	Phases []string
 	// FailOnRegression, when positive, marks as a regression every row
-	// significantly worse by more than this fraction (0.05: 5%).
+	// significantly worse by more than this fraction (0.05: 5%): its
+	// interval's lower end lies above 1+FailOnRegression.
 	FailOnRegression float64
 }
 
@@ -35,8 +37,9 @@ type Row struct {
 	Unit     string
 	Old, New *report.Series
 	Cmp      stats.Comparison
-	// Regression is set when the row is significantly worse by more than
-	// Options.FailOnRegression.
+	// Regression is set when the row is significantly worse (after the
+	// correction for many rows) and its whole interval lies above
+	// 1+Options.FailOnRegression.
 	Regression bool
 }
 
@@ -63,6 +66,14 @@ type Result struct {
 	// machines; EnvDiffs lists every differing field either way.
 	DifferentMachines bool
 	EnvDiffs          []EnvDiff
+	// Tested is the number of rows in the Benjamini-Hochberg family (the
+	// rows with a test: not exact, not too few processes).
+	Tested int
+	// NoiseDiffs say how the two runs' noise differed markedly
+	// (calibration spread, load).
+	NoiseDiffs []string
+	// OldNoise and NewNoise are the runs' calibrations and loads.
+	OldNoise, NewNoise report.Noise
 }
 
 // Compare compares every series of the selected phases found in both
@@ -109,16 +120,26 @@ func Compare(old, new *report.Data, oldName, newName string, o Options) *Result 
 			r.OnlyOld = append(r.OnlyOld, so.Key)
 			continue
 		}
-		row := Row{Key: so.Key, Unit: so.Unit, Old: so, New: sn, Cmp: stats.Compare(so.Values, sn.Values, o.Threshold, o.Alpha)}
-		if o.FailOnRegression > 0 && row.Cmp.Verdict == stats.Worse && row.Cmp.Ratio > 1+o.FailOnRegression {
+		co := stats.CompareOptions{Threshold: o.Threshold, Alpha: o.Alpha, Deterministic: so.Deterministic && sn.Deterministic}
+		r.Rows = append(r.Rows, Row{Key: so.Key, Unit: so.Unit, Old: so, New: sn, Cmp: stats.Compare(so.Groups, sn.Groups, co)})
+	}
+	// One family: Benjamini-Hochberg across every tested row.
+	fam := make([]*stats.Comparison, len(r.Rows))
+	for i := range r.Rows {
+		fam[i] = &r.Rows[i].Cmp
+	}
+	r.Tested = stats.ControlFDR(fam)
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		c := row.Cmp
+		if o.FailOnRegression > 0 && c.Verdict == stats.Worse && c.Lo > 1+o.FailOnRegression {
 			row.Regression = true
 		}
-		r.Rows = append(r.Rows, row)
-		if row.Cmp.Ratio > 0 {
-			if _, ok := geo[so.Unit]; !ok {
-				units = append(units, so.Unit)
+		if c.Ratio > 0 {
+			if _, ok := geo[row.Unit]; !ok {
+				units = append(units, row.Unit)
 			}
-			geo[so.Unit] = append(geo[so.Unit], row.Cmp.Ratio)
+			geo[row.Unit] = append(geo[row.Unit], c.Ratio)
 		}
 	}
 	for _, sn := range new.Series {
@@ -133,6 +154,8 @@ func Compare(old, new *report.Data, oldName, newName string, o Options) *Result 
 		r.DifferentMachines = !report.SameMachine(*old.Env, *new.Env)
 		r.EnvDiffs = envDiffs(*old.Env, *new.Env)
 	}
+	r.OldNoise, r.NewNoise = old.Noise(), new.Noise()
+	r.NoiseDiffs = report.DifferentNoise(r.OldNoise, r.NewNoise)
 	return r
 }
 
@@ -205,6 +228,20 @@ func VerdictText(v stats.Verdict, unit string) string {
 		return better
 	case stats.Worse:
 		return worse
+	case stats.Equivalent:
+		return "equivalent"
+	}
+	return "inconclusive"
+}
+
+// VerdictClass is a verdict in words independent of the unit: better,
+// worse, equivalent or inconclusive.
+func VerdictClass(v stats.Verdict) string {
+	switch v {
+	case stats.Better:
+		return "better"
+	case stats.Worse:
+		return "worse"
 	case stats.Equivalent:
 		return "equivalent"
 	}

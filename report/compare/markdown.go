@@ -15,6 +15,10 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "## bench compare\n\n")
 	for _, l := range r.headerLines() {
+		if l[0] == "" {
+			fmt.Fprintf(ew, "%s  \n", md(l[1]))
+			continue
+		}
 		fmt.Fprintf(ew, "**%s** %s  \n", l[0], md(l[1]))
 	}
 	hasVariant := false
@@ -28,14 +32,14 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 		if hasVariant {
 			head, align = append(head, "variant"), append(align, "---")
 		}
-		head = append(head, "phase", "old", "new", "new/old", "95% CI", "p", "verdict")
-		align = append(align, "---", "--:", "--:", "--:", "--:", "--:", "---")
+		head = append(head, "phase", "old", "new", "procs", "new/old", "95% CI", "p", "q", "verdict")
+		align = append(align, "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "---")
 		fmt.Fprintf(ew, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
 		for _, row := range sec.rows {
 			if row.identical() {
 				continue
 			}
-			old, new, ratio, ci, p, verdict := row.cells()
+			old, new, procs, ratio, ci, p, q, verdict := row.cells()
 			cols := []string{dash(row.Key.Lang), report.RTLabel(row.Key.Runtime, row.Key.Tier)}
 			if hasVariant {
 				cols = append(cols, variantCol(row.Key))
@@ -43,7 +47,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			if row.Regression {
 				verdict = "**" + strings.TrimSpace(verdict) + "**"
 			}
-			cols = append(cols, PhaseLabel(row.Key), old, new, ratio, ci, p, verdict)
+			cols = append(cols, PhaseLabel(row.Key), old, new, procs, ratio, ci, p, q, verdict)
 			for i := range cols {
 				cols[i] = md(cols[i])
 			}

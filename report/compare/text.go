@@ -44,42 +44,58 @@ func (r *Result) sections() []section {
 	return shown
 }
 
-// cells renders one row's columns (after lang and runtime).
-func (row Row) cells() (old, new, ratio, ci, p, verdict string) {
+// cells renders one row's columns (after lang and runtime): the two
+// sides' centres (geometric means of their process units), the processes
+// per side, the ratio, its interval, p, q and the verdict.
+func (row Row) cells() (old, new, procs, ratio, ci, p, q, verdict string) {
 	c := row.Cmp
-	old = report.FormatValue(c.OldMedian, row.Unit)
-	new = report.FormatValue(c.NewMedian, row.Unit)
+	old = report.FormatValue(c.OldCenter, row.Unit)
+	new = report.FormatValue(c.NewCenter, row.Unit)
+	procs = fmt.Sprintf("%d/%d", c.N1, c.N2)
 	if c.Ratio > 0 {
 		ratio = fmt.Sprintf("%.3f×", c.Ratio)
 	} else {
 		ratio = "—"
 	}
+	p, q = "-", "-"
 	switch {
 	case c.Exact:
-		ci, p = "exact", "-"
+		ci = "exact"
 	case c.HasCI:
 		ci = fmt.Sprintf("%.3f–%.3f", c.Lo, c.Hi)
-		p = fmt.Sprintf("%.3f", c.P)
+		p, q = fmt.Sprintf("%.3f", c.P), fmt.Sprintf("%.3f", c.Q)
 	default:
 		ci = "—"
-		p = fmt.Sprintf("%.3f", c.P)
 	}
 	verdict = VerdictText(c.Verdict, row.Unit)
 	switch c.Verdict {
 	case stats.Better, stats.Worse:
 		verdict += " " + report.FormatPercent(c.Ratio-1)
 	case stats.Inconclusive:
-		switch {
-		case c.Note != "":
-			verdict += ": " + c.Note
-		case c.MoreSamples > 0:
-			verdict += fmt.Sprintf(": ~%d more samples per side would likely settle it", c.MoreSamples)
-		}
+		verdict += ": " + inconclusiveWhy(c)
 	}
 	if row.Regression {
 		verdict += "  REGRESSION"
 	}
 	return
+}
+
+// inconclusiveWhy says why a comparison settled nothing, and what would.
+func inconclusiveWhy(c stats.Comparison) string {
+	var why []string
+	if c.Note != "" {
+		why = append(why, c.Note)
+	} else if c.HasCI && c.P <= c.Alpha && c.Q > c.Alpha {
+		why = append(why, fmt.Sprintf("not significant once corrected for the rows compared (q=%.3f)", c.Q))
+	}
+	switch {
+	case c.Note != "":
+	case c.Processes > 0 && c.Processes <= 1000:
+		why = append(why, fmt.Sprintf("~%d processes per side would likely settle it", c.Processes))
+	case c.HasCI:
+		why = append(why, "over 1000 processes per side would be needed: the difference is small for this spread")
+	}
+	return strings.Join(why, "; ")
 }
 
 func variantCol(k report.Key) string {
@@ -106,17 +122,17 @@ func (r *Result) WriteText(w io.Writer) error {
 		if hasVariant {
 			head += "variant\t"
 		}
-		fmt.Fprintln(tw, head+"phase\told\tnew\tnew/old\t95% CI\tp\tverdict")
+		fmt.Fprintln(tw, head+"phase\told\tnew\tprocs\tnew/old\t95% CI\tp\tq\tverdict")
 		for _, row := range sec.rows {
 			if row.identical() {
 				continue
 			}
-			old, new, ratio, ci, p, verdict := row.cells()
+			old, new, procs, ratio, ci, p, q, verdict := row.cells()
 			line := "  " + dash(row.Key.Lang) + "\t" + report.RTLabel(row.Key.Runtime, row.Key.Tier) + "\t"
 			if hasVariant {
 				line += variantCol(row.Key) + "\t"
 			}
-			fmt.Fprintln(tw, line+strings.Join([]string{PhaseLabel(row.Key), old, new, ratio, ci, p, verdict}, "\t"))
+			fmt.Fprintln(tw, line+strings.Join([]string{PhaseLabel(row.Key), old, new, procs, ratio, ci, p, q, verdict}, "\t"))
 		}
 		tw.Flush()
 	}
@@ -152,6 +168,9 @@ func (r *Result) headerLines() [][2]string {
 	if r.DifferentMachines {
 		line("warning", "OLD and NEW ran on different machines: every ratio below measures the machines as much as the change")
 	}
+	for _, n := range r.NoiseDiffs {
+		line("warning", "%s", n)
+	}
 	if len(r.EnvDiffs) > 0 {
 		what := "note"
 		if r.DifferentMachines {
@@ -161,9 +180,54 @@ func (r *Result) headerLines() [][2]string {
 			line(what, "%s: %s (old) vs %s (new)", d.Field, d.Old, d.New)
 		}
 	}
-	line("method", "new/old: Hodges-Lehmann ratio with Moses' 95%% interval; p: Mann-Whitney U; equivalent: interval within ±%s; alpha %.2f",
-		strings.TrimPrefix(report.FormatPercent(r.Threshold), "+"), r.Alpha)
+	for _, x := range []struct {
+		name string
+		n    report.Noise
+	}{{"old", r.OldNoise}, {"new", r.NewNoise}} {
+		if t := noiseText(x.n); t != "" {
+			line("noise", "%s: %s", x.name, t)
+		}
+	}
+	for _, l := range MethodLines(r.Threshold, r.Alpha, r.Tested) {
+		line(l[0], "%s", l[1])
+	}
 	return out
+}
+
+// MethodLines name the method of a compare, its decision rules and its
+// assumptions: the header of the text, Markdown and JSON outputs.
+func MethodLines(threshold, alpha float64, tested int) [][2]string {
+	th := strings.TrimPrefix(report.FormatPercent(threshold), "+")
+	return [][2]string{
+		{"method", stats.MethodName},
+		{"", fmt.Sprintf("new/old: ratio of the geometric means of the process units, with its %.0f%% interval; p: the t-test on log units; "+
+			"q: p adjusted by Benjamini-Hochberg across the %d tested rows", 100*stats.Confidence, tested)},
+		{"verdicts", fmt.Sprintf("faster/slower when q <= %.2f (a false discovery rate of %.0f%% across this compare); equivalent when the interval lies within ±%s; "+
+			"inconclusive otherwise, and always below %d processes per side; sizes are compared exactly", alpha, 100*alpha, th, stats.MinUnits)},
+		{"assumes", stats.MethodAssumptions + "; processes needed: if the true ratio is the estimate and the spread at most its " +
+			fmt.Sprintf("%.0f%% upper confidence bound, with %.0f%% power, before the correction for many rows", 100*stats.SpreadBound, 100*stats.Power)},
+	}
+}
+
+// noiseText is one run's calibration spread and load, in a few words.
+func noiseText(n report.Noise) string {
+	var parts []string
+	if n.HasSpread {
+		t := fmt.Sprintf("calibration spread %.1f%% between processes (%d processes)", 100*n.Spread, n.Units)
+		if n.Drifted {
+			t += fmt.Sprintf(", drifted %.3f× from start to end", n.Drift.Ratio)
+		}
+		parts = append(parts, t)
+	}
+	for _, l := range []struct {
+		when string
+		v    []float64
+	}{{"start", n.LoadStart}, {"end", n.LoadEnd}} {
+		if len(l.v) == 3 {
+			parts = append(parts, fmt.Sprintf("load %.2f at the %s", l.v[0], l.when))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (r *Result) footerLines() [][2]string {
@@ -198,9 +262,10 @@ func (r *Result) footerLines() [][2]string {
 	}
 	if r.FailOnRegression > 0 {
 		reg := r.Regressions()
-		line("regressions", "%d significantly worse by more than %s", len(reg), strings.TrimPrefix(report.FormatPercent(r.FailOnRegression), "+"))
+		line("regressions", "%d significantly worse by more than %s (q <= %.2f and the interval above %.3f×)", len(reg),
+			strings.TrimPrefix(report.FormatPercent(r.FailOnRegression), "+"), r.Alpha, 1+r.FailOnRegression)
 		for _, row := range reg {
-			line("", "%s · %s: %.3f× (%s)", keyLabel(row.Key), PhaseLabel(row.Key), row.Cmp.Ratio, report.FormatPercent(row.Cmp.Ratio-1))
+			line("", "%s · %s: %.3f× (%.3f–%.3f)", keyLabel(row.Key), PhaseLabel(row.Key), row.Cmp.Ratio, row.Cmp.Lo, row.Cmp.Hi)
 		}
 	}
 	for _, side := range []struct {

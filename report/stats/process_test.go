@@ -20,7 +20,8 @@ func simulateUnits(r *rand.Rand, n, k int, center, between, within float64) [][]
 }
 
 // A/A rows with a per-process shift as large as the within-process noise:
-// the process-level test must call at most about 5% of them different.
+// the process-level test must call at most about 5% of them different
+// (sim_test.go holds the full suite).
 func TestCompareUnitsAAFalseRate(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	const rows = 4000

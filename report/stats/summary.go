@@ -3,10 +3,8 @@ package stats
 import (
 	"math"
 	"sort"
-	"strconv"
 
 	mstats "github.com/aclements/go-moremath/stats"
-	"golang.org/x/perf/benchmath"
 )
 
 // Confidence is the confidence level of every interval this package
@@ -29,7 +27,10 @@ const OutlierZ = 3.5
 // call any of them an outlier.
 const MinOutlierN = 5
 
-// Summary describes one sample.
+// Summary describes one sample's values as they are, pooled across
+// processes: it is descriptive only. Intervals and tests treat the
+// process as the unit (SummarizeProcesses, Compare), because executions
+// of one process are not independent.
 type Summary struct {
 	N                    int
 	Median, Mean, Stddev float64
@@ -39,13 +40,6 @@ type Summary struct {
 	// P95 and P99 are set when N reaches MinN95 and MinN99.
 	P95, P99       float64
 	HasP95, HasP99 bool
-	// CILo and CIHi bound a distribution-free confidence interval for
-	// the median at level CIConfidence (>= Confidence); HasCI is false
-	// when there are too few samples, and CINote says how many it needs.
-	CILo, CIHi   float64
-	CIConfidence float64
-	HasCI        bool
-	CINote       string
 	// MAD is the median absolute deviation from the median.
 	MAD float64
 	// Outliers are the values whose modified z-score exceeds OutlierZ,
@@ -59,11 +53,9 @@ func Summarize(values []float64) Summary {
 	var s Summary
 	s.N = len(values)
 	if s.N == 0 {
-		s.CINote = "no samples"
 		return s
 	}
-	xs := append([]float64(nil), values...)
-	sample := benchmath.NewSample(xs, &benchmath.DefaultThresholds) // sorts xs
+	xs := sorted(values)
 	ms := mstats.Sample{Xs: xs, Sorted: true}
 	s.Min, s.Max = xs[0], xs[len(xs)-1]
 	s.Mean = ms.Mean()
@@ -79,28 +71,9 @@ func Summarize(values []float64) Summary {
 	if s.N >= MinN99 {
 		s.P99, s.HasP99 = ms.Quantile(0.99), true
 	}
-	sum := benchmath.AssumeNothing.Summary(sample, Confidence)
-	s.Median = sum.Center
-	s.CIConfidence = sum.Confidence
-	if math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0) || math.IsNaN(sum.Lo) || math.IsNaN(sum.Hi) {
-		s.CINote = "too few samples for a 95% CI: need at least " + strconv.Itoa(MinCISamples())
-	} else {
-		s.CILo, s.CIHi, s.HasCI = sum.Lo, sum.Hi, true
-	}
+	s.Median = ms.Quantile(0.5)
 	s.MAD, s.Outliers = outliers(xs, s.Median)
 	return s
-}
-
-// MinCISamples is the smallest sample count with a finite
-// distribution-free 95% confidence interval for the median.
-func MinCISamples() int {
-	for n := 2; n <= 50; n++ {
-		ci := mstats.QuantileCI(n, 0.5, Confidence)
-		if ci.LoOrder > 0 && ci.HiOrder <= n {
-			return n
-		}
-	}
-	return 51
 }
 
 // outliers flags the values of sorted xs whose modified z-score exceeds

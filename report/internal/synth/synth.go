@@ -20,8 +20,17 @@ type Options struct {
 	Speed map[string]float64
 	// Omit leaves out runtime/tier pairs; Only keeps just them (when set).
 	Omit map[string]bool
-	// ColdProcesses and WarmIterations size each cell (defaults 5 and 10).
-	ColdProcesses, WarmIterations int
+	// ColdProcesses, WarmProcesses and WarmIterations size each cell
+	// (defaults 6, 5 and 5): every warm process shifts all of its
+	// executions by a spread of its own (WarmBetween, default 1.5%).
+	ColdProcesses, WarmProcesses, WarmIterations int
+	WarmBetween                                  float64
+	// Noisy multiplies the between-process spread of "runtime/tier".
+	Noisy map[string]float64
+	// NoCalibration leaves out the calibration processes (and the load
+	// averages); Drift multiplies the end calibration's time.
+	NoCalibration bool
+	Drift         float64
 	// Host changes the machine fingerprint (for the two-machines case).
 	Host string
 	CPU  string
@@ -143,13 +152,20 @@ type gen struct {
 // notes and one failure, in the order an orchestrator would write them.
 func Run(o Options) []results.Record {
 	if o.ColdProcesses == 0 {
-		o.ColdProcesses = 5
+		o.ColdProcesses = 6
+	}
+	if o.WarmProcesses == 0 {
+		o.WarmProcesses = 5
 	}
 	if o.WarmIterations == 0 {
-		o.WarmIterations = 10
+		o.WarmIterations = 5
+	}
+	if o.WarmBetween == 0 {
+		o.WarmBetween = 0.015
 	}
 	g := &gen{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x5eed))}
 	g.recs = append(g.recs, results.Record{Kind: results.KindEnv, Env: g.env()})
+	g.calibration("start", 1)
 	g.recs = append(g.recs, results.Record{Kind: results.KindNote,
 		Cell: results.Cell{Runtime: "node", Tier: "tiered"},
 		Note: "node: V8 compiles lazily; its compile phase is validation plus Liftoff of what runs first"})
@@ -188,7 +204,43 @@ func Run(o Options) []results.Record {
 	if !o.NoServerless {
 		g.serverless()
 	}
+	drift := o.Drift
+	if drift == 0 {
+		drift = 1
+	}
+	g.calibration("end", drift)
+	if !o.NoCalibration {
+		g.recs = append(g.recs, results.Record{Kind: results.KindNote, Note: "run ended at 2026-09-20T10:41:07Z; load average 1.31 1.12 0.86 (1, 5, 15 min)",
+			Env: &results.Env{Ended: "2026-09-20T10:41:07Z", LoadAvgEnd: []float64{1.31, 1.12, 0.86}}})
+	}
 	return g.recs
+}
+
+// calibration adds the native calibration processes a run takes at its
+// start and end: cold native fib(38), about 75 ms, 1% apart.
+func (g *gen) calibration(when string, factor float64) {
+	if g.o.NoCalibration {
+		return
+	}
+	c := results.Cell{Runtime: "native", Tier: "native", Workload: "calibration", Lang: "c", Param: when, Target: "local"}
+	for p := 0; p < 8; p++ {
+		task := fmt.Sprintf("%s|cold|%d", c.Key(), p)
+		v := 75.3 * ms * factor * math.Exp(0.01*g.rng.NormFloat64())
+		g.recs = append(g.recs,
+			results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions["native"], Phase: "execute", Cold: true,
+				Value: math.Round(v), Unit: results.UnitNS, Verified: true, Process: p, Task: task},
+			results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(v + 2*ms), Process: p})
+	}
+}
+
+// samplingNote is the note the orchestrator writes when a cell stops
+// sampling.
+func (g *gen) samplingNote(c results.Cell, hw float64) {
+	note := fmt.Sprintf("reached the precision target ±3%% after %d cold and %d warm processes", g.o.ColdProcesses, g.o.WarmProcesses)
+	if hw > 0.03 {
+		note = fmt.Sprintf("stopped on budget at ±%.1f%% (target ±3%%) after %d cold and %d warm processes", 100*hw, g.o.ColdProcesses, g.o.WarmProcesses)
+	}
+	g.recs = append(g.recs, results.Record{Kind: results.KindNote, Cell: c, Note: note})
 }
 
 func (g *gen) wantWorkload(w string) bool {
@@ -218,10 +270,17 @@ func (g *gen) env() *results.Env {
 	return &results.Env{
 		CPU: cpu, Cores: 2, MemoryBytes: 8_341_966_848, Kernel: "6.1.0-18-amd64", OS: "linux", Arch: "amd64",
 		GoVersion: "go1.26.8", Governor: "performance", Hostname: host, BenchVersion: "devel",
-		Commit: "84125e2a0c1d", Runtimes: versions, Seed: int64(g.o.Seed),
+		Commit: "84125e2a0c1d", Runtimes: versions, Seed: int64(g.o.Seed), LoadAvg: g.load(),
 		Command: []string{"bench", "run", "--param", "fib=25,30,35", "--samples", "5", "--out", "results/synthetic"},
 		Started: "2026-09-20T10:00:00Z",
 	}
+}
+
+func (g *gen) load() []float64 {
+	if g.o.NoCalibration {
+		return nil
+	}
+	return []float64{0.52, 0.4, 0.33}
 }
 
 // noisy draws a log-normal value around v with relative spread sigma,
@@ -304,19 +363,32 @@ func (g *gen) local(c results.Cell, r rt, w, lang string, n int64, withWorker bo
 			g.sample(c, results.PhaseMaxRSS, true, g.noisy((rssMB[r.runtime]+3*modMB+map[bool]float64{true: 40}[w == "image"])*1e6, 0.02), results.UnitBytes, p, 0, task),
 			results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(total + 2*ms)})
 	}
-	task := fmt.Sprintf("%s/warm/%d", c.Key(), g.o.ColdProcesses)
-	for i := 0; i < 2+g.o.WarmIterations; i++ {
-		v := g.noisy(execMS*ms, 0.02)
-		rec := g.sample(c, "execute", false, v, results.UnitNS, g.o.ColdProcesses, i, task)
-		if i < 2 {
-			rec.Value = math.Round(v * 1.15)
-			rec.Warmup = true
-		}
-		g.recs = append(g.recs, rec)
+	between := g.o.WarmBetween
+	if f, ok := g.o.Noisy[key]; ok {
+		between *= f
 	}
-	g.recs = append(g.recs,
-		g.sample(c, results.PhaseModuleBytes, false, modB, results.UnitBytes, 0, 0, task),
-		results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(execMS * 13 * ms)})
+	var task string
+	for wp := 0; wp < g.o.WarmProcesses; wp++ {
+		proc := g.o.ColdProcesses + wp
+		task = fmt.Sprintf("%s/warm/%d", c.Key(), proc)
+		shift := math.Exp(between * g.rng.NormFloat64())
+		for i := 0; i < 1+g.o.WarmIterations; i++ {
+			v := g.noisy(execMS*ms*shift, 0.02)
+			rec := g.sample(c, "execute", false, v, results.UnitNS, proc, i, task)
+			if i < 1 {
+				rec.Value = math.Round(v * 1.15)
+				rec.Warmup = true
+			}
+			g.recs = append(g.recs, rec)
+		}
+		g.recs = append(g.recs, results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(execMS * 5 * ms), Process: proc})
+	}
+	hw := 0.02
+	if r.tier == "interp" {
+		hw = 0.041
+	}
+	g.samplingNote(c, hw)
+	g.recs = append(g.recs, g.sample(c, results.PhaseModuleBytes, false, modB, results.UnitBytes, 0, 0, task))
 	if withWorker {
 		g.recs = append(g.recs, g.sample(c, results.PhaseWorkerBytes, false, workerB[r.runtime], results.UnitBytes, 0, 0, task))
 	}
@@ -326,7 +398,7 @@ func (g *gen) callCost(r rt) {
 	key := r.runtime + "/" + r.tier
 	c := results.Cell{Runtime: r.runtime, Tier: r.tier, Workload: "noop", Lang: "wat", Target: "local"}
 	task := c.Key() + "/callcost/0"
-	for i := 0; i < g.o.WarmIterations; i++ {
+	for i := 0; i < 10; i++ {
 		g.recs = append(g.recs, results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions[r.runtime],
 			Phase: "call", Value: math.Round(g.noisy(callNS[key], 0.03)*10) / 10, Unit: results.UnitNSCall,
 			Verified: true, Process: 0, Iteration: i, Task: task})
@@ -419,14 +491,19 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 			mk("price", true, price(billed/ms), results.UnitUSD, p, 0, task),
 			results.Record{Kind: results.KindTask, Cell: c, Task: task, MemoryMB: mem, WallNS: int64(initD + exec + 5*ms)})
 	}
-	task := fmt.Sprintf("%s/mem=%d/warm/%d", c.Key(), mem, g.o.ColdProcesses)
-	for i := 0; i < g.o.WarmIterations; i++ {
-		exec := g.noisy(execMS*ms, 0.03)
-		billed := math.Ceil(exec/ms) * ms
-		g.recs = append(g.recs,
-			mk("execute", false, exec, results.UnitNS, g.o.ColdProcesses, i, task),
-			mk("billed_duration", false, billed, results.UnitNS, g.o.ColdProcesses, i, task),
-			mk("price", false, price(billed/ms), results.UnitUSD, g.o.ColdProcesses, i, task))
+	var task string
+	for wp := 0; wp < g.o.WarmProcesses; wp++ {
+		proc := g.o.ColdProcesses + wp
+		task = fmt.Sprintf("%s/mem=%d/warm/%d", c.Key(), mem, proc)
+		shift := math.Exp(g.o.WarmBetween * g.rng.NormFloat64())
+		for i := 0; i < g.o.WarmIterations; i++ {
+			exec := g.noisy(execMS*ms*shift, 0.03)
+			billed := math.Ceil(exec/ms) * ms
+			g.recs = append(g.recs,
+				mk("execute", false, exec, results.UnitNS, proc, i, task),
+				mk("billed_duration", false, billed, results.UnitNS, proc, i, task),
+				mk("price", false, price(billed/ms), results.UnitUSD, proc, i, task))
+		}
 	}
 	pkg := mk(results.PhasePackageBytes, false, math.Round(workerB[r.runtime]*0.38+moduleBytes(w, lang, native)*0.4), results.UnitBytes, 0, 0, task)
 	g.recs = append(g.recs, pkg, results.Record{Kind: results.KindTask, Cell: c, Task: task, MemoryMB: mem, WallNS: int64(execMS * 10 * ms)})

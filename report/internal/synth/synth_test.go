@@ -25,9 +25,22 @@ func TestShape(t *testing.T) {
 	}
 	kinds := map[results.Kind]int{}
 	targets := map[string]bool{}
-	priced, warmups, unverified := 0, 0, 0
+	priced, warmups, unverified, calibration, sampling := 0, 0, 0, 0, 0
+	procs := map[string]map[int]bool{}
 	for _, r := range recs {
 		kinds[r.Kind]++
+		if r.Kind == results.KindNote && r.Workload != "" {
+			sampling++
+		}
+		if r.Workload == "calibration" && r.Kind == results.KindSample {
+			calibration++
+		}
+		if r.Kind == results.KindSample && !r.Cold && r.Phase == "execute" {
+			if procs[r.Cell.Key()] == nil {
+				procs[r.Cell.Key()] = map[int]bool{}
+			}
+			procs[r.Cell.Key()][r.Process] = true
+		}
 		if r.Kind == results.KindSample {
 			targets[r.Target] = true
 			if r.Unit == results.UnitUSD {
@@ -41,8 +54,18 @@ func TestShape(t *testing.T) {
 			}
 		}
 	}
-	if kinds[results.KindFailure] != 1 || kinds[results.KindNote] != 1 || kinds[results.KindTask] == 0 {
-		t.Errorf("kinds = %v, want one failure, one note, some tasks", kinds)
+	// Notes: node's, the run's end, and one per local cell on how it
+	// stopped sampling.
+	if kinds[results.KindFailure] != 1 || kinds[results.KindNote] != 2+sampling || sampling == 0 || kinds[results.KindTask] == 0 {
+		t.Errorf("kinds = %v (%d sampling notes), want one failure, two notes and sampling notes, some tasks", kinds, sampling)
+	}
+	if calibration != 16 || recs[0].Env.LoadAvg == nil {
+		t.Errorf("%d calibration samples, load %v; want 8 at the start and 8 at the end, and a load average", calibration, recs[0].Env.LoadAvg)
+	}
+	for cell, p := range procs {
+		if len(p) != 5 {
+			t.Errorf("%s: %d warm processes, want 5", cell, len(p))
+		}
 	}
 	for _, tg := range []string{"local", "lambda-local", "aws-lambda"} {
 		if !targets[tg] {
