@@ -36,9 +36,9 @@ func TestCompareCommand(t *testing.T) {
 	}
 
 	s, out, _ = testState(t)
-	if code := Run(s, []string{"compare", old, slower, "--format", "json", "--fail-on-regression", "5"}); code != 1 ||
+	if code := Run(s, []string{"compare", old, slower, "--format", "json", "--fail-on-regression", "5"}); code != ExitCellsFailed ||
 		!strings.Contains(out.String(), `"schema": "bench-compare/1"`) || !strings.Contains(out.String(), `"regressions": [`) ||
-		!strings.Contains(out.String(), `"status": 1`) {
+		!strings.Contains(out.String(), `"status": 4`) {
 		t.Errorf("json: exit %d\n%s", code, out)
 	}
 

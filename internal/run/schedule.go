@@ -217,16 +217,18 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 			job.CallsPerBatch = 2000
 		}
 	}
-	worker, err := r.workerFor(s.Cell, tg, job)
-	if err != nil {
-		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
-	}
 	id := taskID(s.Cell, kind, proc)
 	release, err := r.attachIO(&job)
 	if err != nil {
 		return err
 	}
 	defer release()
+	// After attachIO: a confined worker's sandbox binds the job's I/O
+	// folder.
+	worker, err := r.workerFor(s.Cell, tg, job)
+	if err != nil {
+		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
+	}
 	t0 := time.Now()
 	out, err := tg.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
 	wall := time.Since(t0)

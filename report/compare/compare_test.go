@@ -276,7 +276,7 @@ func TestJSON(t *testing.T) {
 	if doc.Schema != JSONSchema || doc.Method != stats.MethodName || doc.Alpha != 0.05 || doc.FDR.Method != "benjamini-hochberg" || doc.FDR.Tested != res.Tested {
 		t.Errorf("header: %+v", doc)
 	}
-	if len(doc.Rows) != len(res.Rows) || len(doc.Regressions) != len(res.Regressions()) || doc.Exit.Status != 1 || doc.Exit.Reason == "" {
+	if len(doc.Rows) != len(res.Rows) || len(doc.Regressions) != len(res.Regressions()) || doc.Exit.Status != ExitRegressed || doc.Exit.Reason == "" {
 		t.Errorf("%d rows, regressions %v, exit %+v", len(doc.Rows), doc.Regressions, doc.Exit)
 	}
 	for _, i := range doc.Regressions {
