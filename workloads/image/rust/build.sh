@@ -48,6 +48,10 @@ case $out in
 /*) ;;
 *) out=$PWD/$out ;;
 esac
+[ -d "$(dirname "$out")" ] || {
+	echo "build.sh: -o $out: no folder $(dirname "$out") to write it in" >&2
+	usage
+}
 
 cargo=/usr/bin/cargo
 rustc=/usr/bin/rustc
