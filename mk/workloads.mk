@@ -94,7 +94,7 @@ endef
 # A Cargo build starts from scratch in a temp dir (build.sh), so it is
 # remade only when one of the project's files changes.
 define wl_native_cargo
-$(BIN)/native/$(1)-rust: $(addprefix workloads/$(1)/rust/,$(1).rs build.sh Cargo.toml Cargo.lock .cargo/config.toml) mk/workloads.mk | $(BIN)/native
+$(BIN)/native/$(1)-rust: $(addprefix workloads/$(1)/rust/,$(1).rs build.sh Cargo.toml .cargo/config.toml) mk/workloads.mk | $(BIN)/native
 	cd workloads/$(1)/rust && sh build.sh -o $(CURDIR)/$$@
 endef
 define wl_native_go

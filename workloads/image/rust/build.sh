@@ -4,9 +4,11 @@
 #
 # Offline: the crates come from Debian's vendored registry
 # (/usr/share/cargo/registry; .cargo/config.toml), at the versions
-# Cargo.lock pins (--locked). Nothing outside a temp dir is written:
-# CARGO_HOME and the target dir live there, so the user's ~/.cargo is
-# neither read nor written, and every build starts from scratch.
+# Cargo.toml pins (=0.24.3, =0.2.6; the rest is the one version Debian
+# ships). The sources are copied into a temp dir and built there, with
+# CARGO_HOME and the target dir: nothing in the checkout (not even a
+# Cargo.lock) or in the user's ~/.cargo is read or written, and every
+# build starts from scratch.
 #
 # Reproducible: the environment variables that change what cargo and rustc
 # do (RUSTFLAGS, CARGO_*, RUSTC_WRAPPER, ...) are cleared, rustc is
@@ -75,7 +77,12 @@ done
 unset RUSTFLAGS RUSTDOCFLAGS RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTUP_TOOLCHAIN
 export CARGO_HOME="$tmp/home" CARGO_TARGET_DIR="$tmp/target" RUSTC=$rustc
 
-$cargo build --release --locked --offline --quiet ${target:+--target "$target"}
+# The project, copied as a folder named like this one: cargo names a
+# member's sources relative to the workspace, so the binary is the same.
+mkdir "$tmp/src"
+cp -R Cargo.toml image.rs .cargo "$tmp/src/"
+cd "$tmp/src"
+$cargo build --release --offline --quiet ${target:+--target "$target"}
 bin=$tmp/target/${target:+$target/}release/image
 [ -z "$target" ] || bin=$bin.wasm
 cp "$bin" "$out"
