@@ -12,7 +12,7 @@ set -euo pipefail
 # Native builds of the same sources: clang, rustc (and Go, present).
 # Reports: chromium renders report.html in a test. Containers: runc.
 # hyperfine and time: the harness-overhead check against an outside timer.
-pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev rustc libstd-rust-dev-wasm32
+pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev rustc libstd-rust-dev-wasm32 cargo librust-image-dev
       wabt binaryen chromium fonts-liberation runc hyperfine time curl binutils gcc-aarch64-linux-gnu)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 

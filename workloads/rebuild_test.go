@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ type source struct {
 	dir            string // workloads/<w>/<lang>, relative to this package
 	file           string // the source file whose header comment says how to build
 	wasm           string // the committed module, in dir
+	cargo          bool   // a Cargo project built by dir/build.sh
 }
 
 func sources() []source {
@@ -28,7 +30,8 @@ func sources() []source {
 			if l == LangGo {
 				file = "main.go"
 			}
-			out = append(out, source{w.Name, l, dir, file, w.Name + ".wasm"})
+			_, err := os.Stat(filepath.Join(dir, "Cargo.toml"))
+			out = append(out, source{w.Name, l, dir, file, w.Name + ".wasm", l == LangRust && err == nil})
 		}
 	}
 	return out
@@ -55,7 +58,7 @@ func (s source) buildCommand() (string, error) {
 
 // missingTools says which of a language's wasm toolchain is absent here, in
 // Debian package terms, or "".
-func missingTools(lang string, workload string) string {
+func missingTools(lang string, workload string, cargo bool) string {
 	var missing []string
 	need := func(ok bool, what string) {
 		if !ok {
@@ -78,6 +81,12 @@ func missingTools(lang string, workload string) string {
 		need(exists("/usr/bin/rustc"), "rustc")
 		need(exists("/usr/lib/rustlib/wasm32-wasi"), "libstd-rust-dev-wasm32")
 		need(onPath("wasm-strip"), "wabt")
+		if cargo {
+			need(exists("/usr/bin/cargo"), "cargo")
+		}
+		if workload == "image" {
+			need(exists("/usr/share/cargo/registry/image-0.24.3"), "librust-image-dev")
+		}
 	case LangGo:
 		need(onPath("go"), "go")
 	}
@@ -108,6 +117,11 @@ func toolVersion(lang string) string {
 	}
 	b, _ := cmd.Output()
 	v, _, _ := strings.Cut(string(b), "\n")
+	if lang == LangRust {
+		if b, err := exec.Command("/usr/bin/cargo", "--version").Output(); err == nil {
+			v += ", " + strings.TrimSpace(string(b))
+		}
+	}
 	return v
 }
 
@@ -123,7 +137,7 @@ func TestCommittedModulesMatchSources(t *testing.T) {
 	tmp := t.TempDir()
 	for _, s := range sources() {
 		t.Run(s.workload+"/"+s.lang, func(t *testing.T) {
-			if m := missingTools(s.lang, s.workload); m != "" {
+			if m := missingTools(s.lang, s.workload, s.cargo); m != "" {
 				msg := fmt.Sprintf("cannot rebuild %s/%s: toolchain missing (Debian packages: %s)", s.dir, s.wasm, m)
 				if ci {
 					t.Fatal(msg + "; CI must install them")
@@ -141,8 +155,28 @@ func TestCommittedModulesMatchSources(t *testing.T) {
 			cmd = word.ReplaceAllString(cmd, "${1}"+out+"${2}") // adjacent matches share a space
 			c := exec.Command("sh", "-c", cmd)
 			c.Dir = s.dir
+			var home string
+			if s.cargo {
+				// A Cargo project is rebuilt from a copy at another path:
+				// the committed module was built in a checkout, so equal
+				// bytes also show that no path of the checkout reaches the
+				// module, and that the folder is the whole project. HOME
+				// is an empty folder that must stay empty.
+				c.Dir = filepath.Join(tmp, "elsewhere", s.workload, s.lang)
+				copyDir(t, s.dir, c.Dir)
+				home = filepath.Join(tmp, "home-"+s.workload)
+				if err := os.Mkdir(home, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				c.Env = append(os.Environ(), "HOME="+home)
+			}
 			if b, err := c.CombinedOutput(); err != nil {
-				t.Fatalf("rebuild %s in %s: %s: %v\n%s", s.wasm, s.dir, cmd, err, b)
+				t.Fatalf("rebuild %s in %s: %s: %v\n%s", s.wasm, c.Dir, cmd, err, b)
+			}
+			if home != "" {
+				if ents, _ := os.ReadDir(home); len(ents) > 0 {
+					t.Errorf("the build of %s/%s wrote %s into $HOME: it must write only inside a temp dir", s.dir, s.wasm, ents[0].Name())
+				}
 			}
 			got, err := os.ReadFile(out)
 			if err != nil {
@@ -172,12 +206,85 @@ func TestSourcesSayHowTheyAreBuilt(t *testing.T) {
 			continue
 		}
 		b, _ := os.ReadFile(filepath.Join(s.dir, s.file))
-		native := "-o ../../../bin/native/" + s.workload + "-" + s.lang + " "
-		if !bytes.Contains(b, []byte(native)) {
+		native := regexp.MustCompile(`-o \.\./\.\./\.\./bin/native/` + regexp.QuoteMeta(s.workload+"-"+s.lang) + `(\s|$)`)
+		if !native.Match(b) {
 			t.Errorf("%s/%s: the header comment has no native build command (%q)", s.dir, s.file, native)
 		}
-		if s.lang == LangRust && !strings.HasPrefix(cmd, "/usr/bin/rustc ") {
+		switch {
+		case s.cargo:
+			if !strings.HasPrefix(cmd, "sh build.sh ") {
+				t.Errorf("%s/%s: %q must build with the project's build.sh", s.dir, s.file, cmd)
+			}
+			script, err := os.ReadFile(filepath.Join(s.dir, "build.sh"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"cargo=/usr/bin/cargo", "rustc=/usr/bin/rustc", "--offline", `CARGO_HOME="$tmp/`} {
+				if !bytes.Contains(script, []byte(want)) {
+					t.Errorf("%s/build.sh: no %q (Debian's cargo and rustc, the pinned versions, offline, nothing written outside a temp dir)", s.dir, want)
+				}
+			}
+		case s.lang == LangRust && !strings.HasPrefix(cmd, "/usr/bin/rustc "):
 			t.Errorf("%s/%s: %q must call Debian's /usr/bin/rustc (a rustup rustc without wasm32-wasi may come first on PATH)", s.dir, s.file, cmd)
 		}
+	}
+}
+
+// TestCargoBuildScriptRefusesBadArguments: build.sh says what is wrong
+// before it builds anything.
+func TestCargoBuildScriptRefusesBadArguments(t *testing.T) {
+	n := 0
+	for _, s := range sources() {
+		if !s.cargo {
+			continue
+		}
+		n++
+		for _, args := range [][]string{{}, {"--target", "wasm32-wasi"}, {"-o"}, {"--jobs", "2", "-o", "x"}, {"-o", "no/such/folder/image"}} {
+			c := exec.Command("sh", append([]string{"build.sh"}, args...)...)
+			c.Dir = s.dir
+			out, err := c.CombinedOutput()
+			code := -1
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			}
+			if code != 2 || !strings.Contains(string(out), "usage: sh build.sh") {
+				t.Errorf("%s: sh build.sh %s: exit code %d, output %q; want 2 and the usage", s.dir, strings.Join(args, " "), code, out)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no Cargo project among the workloads' sources (workloads/image/rust has a Cargo.toml)")
+	}
+}
+
+// copyDir copies the regular files under src to dst, keeping the tree.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "target" {
+				return filepath.SkipDir // a by-hand cargo build's output
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy %s to %s: %v", src, dst, err)
 	}
 }

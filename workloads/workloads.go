@@ -72,7 +72,7 @@ var all = []*Workload{
 		Name:        "image",
 		Description: "decode a 3000x2000 JPEG, resize to fit 1920x1080, encode JPEG quality 85",
 		Param:       Param{Default: 1920, Quick: 1920, Min: 1920, Max: 1920, Fixed: true, Meaning: "output width"},
-		Langs:       []string{LangC, LangGo},
+		Langs:       []string{LangC, LangGo, LangRust},
 		HasStdin:    true,
 		expect: func(lang string, _ int64) (Expectation, error) {
 			b, err := files.ReadFile("image/expected/" + lang + ".sha256")

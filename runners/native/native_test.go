@@ -74,6 +74,9 @@ func nativeDir(t *testing.T) string {
 					continue
 				}
 				c = exec.Command("/usr/bin/rustc", "-C", "opt-level=2", "-C", "strip=debuginfo", "-o", out, w.Name+".rs")
+				if _, err := os.Stat(filepath.Join(src, "build.sh")); err == nil { // a Cargo project
+					c = exec.Command("sh", "build.sh", "-o", out)
+				}
 			default:
 				t.Logf("not building %s: no native build rule for language %s", w.NativeName(lang), lang)
 				continue
