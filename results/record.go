@@ -85,7 +85,10 @@ type Record struct {
 	WarmMode   string  `json:"warm_mode,omitempty"` // fresh-instance | live-instance
 	ModuleName string  `json:"module,omitempty"`    // the module file a custom workload came from
 	Note       string  `json:"note,omitempty"`
-	Env        *Env    `json:"env,omitempty"` // KindEnv only
+	// Env is the KindEnv record's fingerprint; a run's end note and a
+	// resume note carry a partial one (the load average then, see
+	// RunEndNote).
+	Env *Env `json:"env,omitempty"`
 }
 
 // Env fingerprints the machine and the run (the KindEnv record).
@@ -105,4 +108,10 @@ type Env struct {
 	Command      []string          `json:"command,omitempty"`  // the exact argv of the run
 	Started      string            `json:"started"`            // RFC 3339
 	Seed         int64             `json:"seed,omitempty"`
+	// LoadAvg is the 1, 5 and 15-minute load average when the run (or a
+	// resume) started; LoadAvgEnd the same when it ended (on the run-end
+	// note, see RunEndNote), and Ended that time (RFC 3339).
+	LoadAvg    []float64 `json:"load_avg,omitempty"`
+	LoadAvgEnd []float64 `json:"load_avg_end,omitempty"`
+	Ended      string    `json:"ended,omitempty"`
 }
