@@ -5,6 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,6 +35,22 @@ type fakeTarget struct {
 	// cancelAfter cancels the run after this many tasks (0: never).
 	cancelAfter int
 	cancel      context.CancelFunc
+	// spread, per cell key, is the standard deviation of a per-process
+	// log shift of every time the process reports (0: none), drawn from
+	// a generator seeded by the cell and process, so it is the same
+	// whatever order the tasks run in.
+	spread map[string]float64
+}
+
+// shift is a process's time factor.
+func (f *fakeTarget) shift(t target.Task) float64 {
+	sd := f.spread[t.Cell.Key()]
+	if sd == 0 {
+		return 1
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s|%d", t.Cell.Key(), t.Process)
+	return math.Exp(sd * rand.New(rand.NewSource(int64(h.Sum64()))).NormFloat64())
 }
 
 func (f *fakeTarget) Name() string                    { return "local" }
@@ -81,29 +101,34 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 		out.Err = &runners.Error{Kind: runners.KindCrash, Message: "worker closed its output (signal: aborted)", Stderr: "fatal: boom"}
 		return out, nil
 	}
+	x := f.shift(t)
 	ev(runners.PhaseInit, 0, t.Job.Op == runners.OpWarm, 1000)
 	ev(runners.PhaseCompile, 0, t.Job.Op == runners.OpWarm, 2000)
 	if t.Job.Op == runners.OpCold {
 		ev(runners.PhaseInstantiate, 0, false, 300)
-		ev(runners.PhaseExecute, 0, false, f.execNS)
+		ev(runners.PhaseExecute, 0, false, f.execNS*x)
 		output(0, false)
-		out.Spawn, out.Total = time.Millisecond, 2*time.Millisecond
+		out.Spawn, out.Total = time.Millisecond, 2*time.Millisecond+time.Duration(f.execNS*x)
 		return out, nil
 	}
 	for i := 0; i < t.Job.Warmup+t.Job.Iterations; i++ {
 		ev(runners.PhaseInstantiate, i, i < t.Job.Warmup, 300)
-		ev(runners.PhaseExecute, i, i < t.Job.Warmup, f.execNS)
+		ev(runners.PhaseExecute, i, i < t.Job.Warmup, f.execNS*x)
 		output(i, i < t.Job.Warmup)
 	}
 	return out, nil
 }
 
 func expected(t target.Task) string {
-	w, err := workloads.Get(t.Cell.Workload)
+	name, param := t.Cell.Workload, t.Cell.Param
+	if name == CalibrationWorkload {
+		name, param = "fib", t.Job.Args[0]
+	}
+	w, err := workloads.Get(name)
 	if err != nil {
 		return ""
 	}
-	n, _ := strconv.ParseInt(t.Cell.Param, 10, 64)
+	n, _ := strconv.ParseInt(param, 10, 64)
 	e, err := w.Expect(t.Cell.Lang, n)
 	if err != nil {
 		return ""
@@ -383,9 +408,9 @@ func TestETAIgnoresCallCostCells(t *testing.T) {
 		{Cell: &Cell{}, callCost: true},
 	}
 	p := newProgress(nil, false, states, o)
-	// 3s left for the started cell, 4s for the fresh one, 0.2s for the
-	// call-cost cell.
-	if got, want := p.eta(), 7*time.Second; got != want {
+	// The rest of its budget for the started cell, a whole budget for the
+	// fresh one, 0.2s for the call-cost cell.
+	if got, want := p.eta(), (2*o.Budget - time.Second + 200*time.Millisecond).Round(time.Second); got != want {
 		t.Errorf("eta %v, want %v", got, want)
 	}
 }
