@@ -29,7 +29,7 @@ func runRun(s *State, args []string) error {
 	quick := fs.Bool("quick", false, "smaller parameters and budgets, interpreters included: the whole default matrix in about 5 minutes")
 	samples := fs.Int("samples", 0, "minimum processes per cell of each kind, cold and warm (default 3: the fewest that give an interval)")
 	precision := fs.String("precision", "", "target half-width of each cell's 95% interval, in percent: a cell adds processes until its cold total and warm execute are within it, or its budget is spent (default 3; 0: sample every cell to its budget)")
-	budget := fs.Duration("budget", 0, "time per cell once its minimum processes are taken; a cell short of --precision may use time other cells left, up to 4 budgets (default 8s, quick 1.5s)")
+	budget := fs.Duration("budget", 0, "time per cell once its minimum processes are taken; a cell short of --precision may use time other cells left, up to 6 budgets; minimums stop there too (default 4s, quick 1s)")
 	noCalibrate := fs.Bool("no-calibrate", false, "skip the short native calibration processes at the start and end of the run")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
 	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (where the runtime can enforce it)")

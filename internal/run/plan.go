@@ -72,8 +72,10 @@ func IsInterpreter(tier string) bool { return contains(interpreterTiers, tier) }
 // OutOfDefault is the note on interpreter tiers a default run leaves out.
 const OutOfDefault = "not in the default matrix: an interpreter takes minutes per sample at the default parameters; run with --quick, or name it with --tier"
 
-// HardCapFactor bounds how long minimum sample counts may stretch a cell.
-const HardCapFactor = 4
+// HardCapFactor bounds how long a cell may take, in budgets: its minimum
+// process counts, and the spare time it borrows while short of the
+// precision target, stop there.
+const HardCapFactor = 6
 
 // DefaultPrecision is the default target half-width of every cell's 95%
 // intervals: ±3% lets a compare call differences of about 5% and more.
@@ -82,10 +84,10 @@ const DefaultPrecision = 0.03
 // Defaults returns the default options (or the --quick ones).
 func Defaults(quick bool) Options {
 	o := Options{MinCold: stats.MinUnits, MaxCold: 40, MinWarm: stats.MinUnits, MaxWarm: 40, Warmup: 1, Iterations: 3,
-		Precision: DefaultPrecision, Budget: 8 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
+		Precision: DefaultPrecision, Budget: 4 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
 	if quick {
 		o.Quick = true
-		o.Budget, o.Timeout = 1500*time.Millisecond, 3*time.Minute
+		o.Budget, o.Timeout = time.Second, 3*time.Minute
 	}
 	return o
 }

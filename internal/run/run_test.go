@@ -298,7 +298,17 @@ func TestSlowCellTakesOneSampleAndSkipsWarm(t *testing.T) {
 	if len(ft.tasks) != 1 || ft.tasks[0].Job.Op != runners.OpCold {
 		t.Fatalf("a cell over budget ran %d tasks, want one cold sample", len(ft.tasks))
 	}
-	_ = res
+	var notes []string
+	for _, r := range res.Records {
+		if r.Kind == results.KindNote && r.Key() == "wazero/interp/fib/c/32/local" {
+			notes = append(notes, r.Note)
+		}
+	}
+	want := "stopped on budget without an interval (it needs 3 processes of each kind) after 1 cold and 0 warm processes " +
+		"(cold total no interval (1 process), no warm processes: one execution (10s) is longer than the budget (1ns);"
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes on the slow cell %q, want one starting %q", notes, want)
+	}
 }
 
 func TestInterruptKeepsSamplesAndResumes(t *testing.T) {

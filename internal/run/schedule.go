@@ -283,53 +283,63 @@ func (s *cellState) cost(kind string, o Options) time.Duration {
 
 // warmIterations sizes a warm process. The unit is the process (its
 // median), so the measured executions in one buy precision only against
-// the spread within a process: the first two warm processes take two
-// (to measure that spread); later ones take the count that minimizes the
-// unit's variance per second, sqrt(fixed/exec * within²/between²) for a
-// process whose fixed cost (start, compile, warm-up) is fixed and whose
-// executions take exec each (two-stage sampling), between 1 and
-// Iterations. The count also fits the time left: before the minimums
-// are met, what the remaining minimum processes leave of HardCapFactor
-// budgets; after, what is left of them.
+// the spread within a process. A process whose fixed part (start,
+// compile, warm-up) costs F and whose executions cost E each gives units
+// of variance between² + within²/k at cost F + kE; the count that buys
+// the most precision per second is k = sqrt(F/E) * within/between
+// (two-stage sampling). Until a cell's spreads are known it assumes them
+// equal (as measured here: one process can shift all its executions by
+// as much as they vary), which gives one execution for long workloads
+// and up to Iterations for short ones. The first two warm processes take
+// at least two, so the spread within a process is measured, unless one
+// execution costs more than an eighth of the budget. The count also fits
+// the time left: before the minimums are met, what the remaining minimum
+// processes leave of HardCapFactor budgets; after, what is left of them.
 func (s *cellState) warmIterations(o Options) int {
-	k := o.Iterations
-	if s.warm < 2 {
-		k = min(k, 2)
-	} else if opt := s.optimalIterations(o); opt > 0 {
-		k = min(k, opt)
+	k := s.optimalIterations(o)
+	if s.warm < 2 && s.execNS*8 <= float64(o.Budget) {
+		k = max(k, 2)
 	}
+	k = min(k, o.Iterations)
 	if s.execNS > 0 {
 		left := float64(o.Budget*HardCapFactor - s.elapsed)
 		if s.warm < o.MinWarm {
 			left -= float64(max(o.MinCold-s.cold, 0)) * float64(s.coldWall)
 			left /= float64(o.MinWarm - s.warm)
 		}
-		fixed := float64(s.coldWall) - s.execNS // start, init, compile
-		if fit := int((left-fixed)/s.execNS) - o.Warmup; fit < k {
+		if fit := int((left-s.fixedNS(o))/s.execNS) - o.Warmup; fit < k {
 			k = fit
 		}
 	}
 	return max(k, 1)
 }
 
+// fixedNS is a warm process's cost besides its measured executions: the
+// start, compile and instantiate a cold process spends besides its one
+// execution, and the warm-up executions.
+func (s *cellState) fixedNS(o Options) float64 {
+	return math.Max(float64(s.coldWall)-s.execNS, 0) + float64(o.Warmup)*s.execNS
+}
+
 // optimalIterations is the two-stage optimum of measured executions per
-// warm process (0 when the spreads are not known yet).
+// warm process, from the cell's spreads when two warm processes have
+// measured them, else assuming equal spreads (Iterations before the cell
+// has run a cold process).
 func (s *cellState) optimalIterations(o Options) int {
 	if s.execNS <= 0 {
-		return 0
+		return o.Iterations
 	}
-	groups := s.groups(taskWarm)
-	ws := stats.SummarizeProcesses(groups)
-	if !ws.HasWithin || ws.Units < 2 {
-		return 0
+	ratio := 1.0 // within / between
+	ws := stats.SummarizeProcesses(s.groups(taskWarm))
+	if ws.HasWithin && ws.Units >= 2 {
+		mean := float64(ws.Values) / float64(ws.Units)
+		between2 := ws.Between*ws.Between - ws.Within*ws.Within/mean
+		if between2 <= 0 {
+			return o.Iterations // no shift between processes: executions are as good as processes
+		}
+		ratio = ws.Within / math.Sqrt(between2)
 	}
-	mean := float64(ws.Values) / float64(ws.Units)
-	between2 := ws.Between*ws.Between - ws.Within*ws.Within/mean
-	fixed := math.Max(float64(s.coldWall)-s.execNS, 0) + float64(o.Warmup)*s.execNS
-	if between2 <= 0 {
-		return o.Iterations // no shift between processes: executions are as good as processes
-	}
-	k := math.Sqrt(fixed/s.execNS) * ws.Within / math.Sqrt(between2)
+	k := math.Sqrt(s.fixedNS(o)/s.execNS) * ratio
 	return max(int(math.Round(k)), 1)
 }
 
@@ -363,7 +373,7 @@ func (s *cellState) samplingNote(o Options, why string) string {
 	if o.Precision > 0 {
 		target = "target ±" + percent(o.Precision)
 	}
-	at := "at ±" + percent(worst)
+	at := "at ±" + percent(worst) + " (" + target + ")"
 	if math.IsInf(worst, 1) {
 		at = "without an interval (it needs " + strconv.Itoa(stats.MinUnits) + " processes of each kind)"
 	}
@@ -372,13 +382,16 @@ func (s *cellState) samplingNote(o Options, why string) string {
 	case stopPrecision:
 		return fmt.Sprintf("%s ±%s %s", notePrecision, percent(o.Precision), counts)
 	case stopLimit:
-		return fmt.Sprintf("%s (%d cold, %d warm) %s (%s) %s", noteLimit, o.MaxCold, o.MaxWarm, at, target, counts)
+		return fmt.Sprintf("%s (%d cold, %d warm) %s %s", noteLimit, o.MaxCold, o.MaxWarm, at, counts)
 	}
-	return fmt.Sprintf("%s %s (%s) %s", noteBudget, at, target, counts)
+	return fmt.Sprintf("%s %s %s", noteBudget, at, counts)
 }
 
 func halfWidthText(p stats.ProcessSummary) string {
 	if !p.HasCI {
+		if p.Units == 1 {
+			return "no interval (1 process)"
+		}
 		return fmt.Sprintf("no interval (%d processes)", p.Units)
 	}
 	return "±" + percent(p.HalfWidth())
