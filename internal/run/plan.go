@@ -72,6 +72,10 @@ func IsInterpreter(tier string) bool { return contains(interpreterTiers, tier) }
 // OutOfDefault is the note on interpreter tiers a default run leaves out.
 const OutOfDefault = "not in the default matrix: an interpreter takes minutes per sample at the default parameters; run with --quick, or name it with --tier"
 
+// OutOfQuick is the note on the interpreter cells of a fixed-size
+// workload (image) a --quick run leaves out: --quick cannot shrink them.
+const OutOfQuick = "not in the quick matrix: an interpreter takes a minute or more per execution of this fixed-size workload, half of a quick run's time for one sample and no interval; name the tier with --tier to include it"
+
 // HardCapFactor bounds how long a cell may take, in budgets: its minimum
 // process counts, and the spare time it borrows while short of the
 // precision target, stop there.
@@ -87,7 +91,7 @@ func Defaults(quick bool) Options {
 		Precision: DefaultPrecision, Budget: 4 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
 	if quick {
 		o.Quick = true
-		o.Budget, o.Timeout = time.Second, 3*time.Minute
+		o.Budget, o.Timeout = 500*time.Millisecond, 3*time.Minute
 	}
 	return o
 }
@@ -199,6 +203,10 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 			for _, x := range wls {
 				if r.Native && x.c != nil {
 					continue // a custom wasm module has no native build
+				}
+				if len(o.Tiers) == 0 && o.Quick && IsInterpreter(t.Name) && x.w != nil && x.w.Param.Fixed {
+					notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name, Workload: x.w.Name, Lang: x.lang}, OutOfQuick))
+					continue
 				}
 				for _, n := range x.params {
 					for _, tg := range targets {

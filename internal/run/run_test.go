@@ -464,4 +464,31 @@ func TestDefaultMatrixLeavesInterpretersOut(t *testing.T) {
 	if got := tiersOf(o); !got["interp"] || len(got) != 1 {
 		t.Errorf("--tier interp: tiers %v", got)
 	}
+	// --quick keeps interpreters off the fixed-size image workload, and
+	// says so, unless --tier names them.
+	interpImage := func(o Options) (cells, notes int) {
+		cs, ns, err := Plan(o, testRuntimes(), []string{"local"}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if c.Tier == "interp" && c.Cell.Workload == "image" {
+				cells++
+			}
+		}
+		for _, n := range ns {
+			if n.Tier == "interp" && n.Workload == "image" && n.Note == OutOfQuick {
+				notes++
+			}
+		}
+		return cells, notes
+	}
+	if c, n := interpImage(Defaults(true)); c != 0 || n != 2 {
+		t.Errorf("--quick: %d interpreter image cells and %d notes, want none and one per language (2)", c, n)
+	}
+	o = Defaults(true)
+	o.Tiers = []string{"interp"}
+	if c, n := interpImage(o); c != 2 || n != 0 {
+		t.Errorf("--quick --tier interp: %d interpreter image cells and %d notes, want 2 and none", c, n)
+	}
 }
