@@ -2,9 +2,11 @@ package results
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +21,7 @@ func Fingerprint() Env {
 		Arch:      runtime.GOARCH,
 		GoVersion: runtime.Version(),
 		Started:   time.Now().UTC().Format(time.RFC3339),
+		LoadAvg:   LoadAvg(),
 	}
 	var u syscall.Utsname
 	if syscall.Uname(&u) == nil {
@@ -34,6 +37,78 @@ func Fingerprint() Env {
 	e.Hostname, _ = os.Hostname()
 	e.BenchVersion, e.Commit = BuildVersion()
 	return e
+}
+
+// LoadAvg is the machine's 1, 5 and 15-minute load average (nil where
+// /proc/loadavg cannot be read).
+func LoadAvg() []float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return nil
+	}
+	return parseLoadAvg(string(b))
+}
+
+func parseLoadAvg(s string) []float64 {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return nil
+	}
+	out := make([]float64, 3)
+	for i := range out {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return nil
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Note texts of the run-level notes that carry a partial Env.
+const (
+	NoteRunEnded       = "run ended"
+	NoteRunInterrupted = "run interrupted"
+	NoteRunResumed     = "run resumed"
+)
+
+// RunEndNote is the note a run appends when it ends, finished or
+// interrupted: its Env holds only Ended and LoadAvgEnd. A resumed run
+// appends another, so the last one describes the run's end (EndLoadAvg).
+func RunEndNote(interrupted bool) Record {
+	e := &Env{Ended: time.Now().UTC().Format(time.RFC3339), LoadAvgEnd: LoadAvg()}
+	what := NoteRunEnded
+	if interrupted {
+		what = NoteRunInterrupted
+	}
+	return Record{Kind: KindNote, Note: what + " at " + e.Ended + loadText(e.LoadAvgEnd), Env: e}
+}
+
+// ResumeNote is the note a resumed run appends first: its Env holds only
+// Started (the resume's) and LoadAvg.
+func ResumeNote() Record {
+	e := &Env{Started: time.Now().UTC().Format(time.RFC3339), LoadAvg: LoadAvg()}
+	return Record{Kind: KindNote, Note: NoteRunResumed + " at " + e.Started + loadText(e.LoadAvg), Env: e}
+}
+
+func loadText(l []float64) string {
+	if len(l) != 3 {
+		return ""
+	}
+	return fmt.Sprintf("; load average %.2f %.2f %.2f (1, 5, 15 min)", l[0], l[1], l[2])
+}
+
+// EndLoadAvg is the load average when the run last ended: the
+// LoadAvgEnd of the last note that carries one (nil when the run never
+// ended, e.g. it was killed).
+func EndLoadAvg(recs []Record) []float64 {
+	var out []float64
+	for _, r := range recs {
+		if r.Kind == KindNote && r.Env != nil && len(r.Env.LoadAvgEnd) > 0 {
+			out = r.Env.LoadAvgEnd
+		}
+	}
+	return out
 }
 
 // BuildVersion is bench's module version and VCS commit as built.

@@ -86,7 +86,10 @@ type Record struct {
 	WarmMode   string  `json:"warm_mode,omitempty"` // fresh-instance | live-instance
 	ModuleName string  `json:"module,omitempty"`    // the module file a custom workload came from
 	Note       string  `json:"note,omitempty"`
-	Env        *Env    `json:"env,omitempty"` // KindEnv only
+	// Env is the KindEnv record's fingerprint; a run's end note and a
+	// resume note carry a partial one (the load average then, see
+	// RunEndNote).
+	Env *Env `json:"env,omitempty"`
 }
 
 // Env fingerprints the machine and the run (the KindEnv record).

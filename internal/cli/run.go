@@ -4,8 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -25,14 +28,16 @@ func runRun(s *State, args []string) error {
 	fs.Var(&langs, "lang", "source languages to run (default: all)")
 	fs.Var(&tgts, "target", "targets: local, lambda-local, container-local (default: local)")
 	fs.Var(&params, "param", "workload parameter NAME=VALUE, or NAME=V1,V2,... to sweep (repeatable), e.g. fib=25,30,35")
-	quick := fs.Bool("quick", false, "smaller parameters and fewer samples: the whole default matrix in about a minute")
-	samples := fs.Int("samples", 0, "cold samples per cell (minimum; default 3, quick 2)")
-	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 1s)")
+	quick := fs.Bool("quick", false, "smaller parameters and budgets, interpreters included (not on the fixed-size image workload unless --tier names them): the whole matrix in under 5 minutes")
+	samples := fs.Int("samples", 0, "minimum processes per cell of each kind, cold and warm (default 3: the fewest that give an interval)")
+	precision := fs.String("precision", "", "target half-width of each cell's 95% interval, in percent: a cell adds processes until its cold total and warm execute are within it, or its budget is spent (default 3; 0: sample every cell to its budget)")
+	budget := fs.Duration("budget", 0, "time per cell once its minimum processes are taken; a cell short of --precision may use time other cells left, up to 6 budgets; minimums stop there too (default 4s, quick 0.5s)")
+	noCalibrate := fs.Bool("no-calibrate", false, "skip the short native calibration processes at the start and end of the run")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
 	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (64KiB to 4GiB; the native runtime caps its process's data; see bench list)")
 	maxOut := fs.String("max-output", "", "most a guest may write to stdout, and to stderr, in one execution; more is an output_limit failure (default 64MiB; 1KiB to 1TiB)")
 	warmup := fs.Int("warmup", -1, "recorded warm-up executions per warm process (default 1)")
-	iters := fs.Int("iterations", 0, "measured executions per warm process, at most (default 5)")
+	iters := fs.Int("iterations", 0, "measured executions per warm process, at most (default 3; the process, not the execution, is the unit)")
 	out := fs.String("out", "", "output folder (default: results/run-<timestamp>)")
 	resume := fs.String("resume", "", "continue the interrupted run in this folder")
 	seed := fs.Int64("seed", 0, "seed for the interleaving order (default: time)")
@@ -95,10 +100,19 @@ func runRun(s *State, args []string) error {
 	}
 	o.Params = p
 	if *samples > 0 {
-		o.MinCold = *samples
-		if o.MaxCold < *samples {
-			o.MaxCold = *samples
+		o.MinCold, o.MinWarm = *samples, *samples
+		o.MaxCold, o.MaxWarm = max(o.MaxCold, *samples), max(o.MaxWarm, *samples)
+	}
+	if *precision != "" {
+		p, err := parsePercent(*precision)
+		if err != nil {
+			return usageError("--precision %s: %v", *precision, err)
 		}
+		o.Precision = p
+	}
+	o.NoCalibrate = *noCalibrate
+	if *budget < 0 || *timeout < 0 {
+		return usageError("--budget and --timeout must be positive durations")
 	}
 	if *budget > 0 {
 		o.Budget = *budget
@@ -180,4 +194,17 @@ func runRun(s *State, args []string) error {
 			"nothing in %s counts as a result; the errors are in the summary", res.Failed, res.Cells, where)}
 	}
 	return cellsError(res.Failed, res.Cells, "cells", where)
+}
+
+// parsePercent reads a percentage such as "3", "2.5" or "3%" as a
+// fraction in [0, 1).
+func parsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%")), 64)
+	if err != nil || math.IsNaN(v) {
+		return 0, fmt.Errorf("want a percentage such as 3 or 2.5%%")
+	}
+	if v < 0 || v >= 100 {
+		return 0, fmt.Errorf("want a percentage from 0 (no target) up to, not including, 100")
+	}
+	return v / 100, nil
 }

@@ -108,7 +108,7 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := Defaults(true)
-	o.Custom, o.CallCost, o.Seed = mods, false, 7
+	o.Custom, o.CallCost, o.Seed, o.NoCalibrate = mods, false, 7, true
 	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 2, 2, 1, 1, 1, 2
 	o.Budget = 10 * time.Minute // the counts above, not the clock, bound each cell
 	o.Runtimes = []string{"wazero", "wasmtime", "wasmtime39", "wasmer", "node"}
@@ -259,7 +259,7 @@ func TestCustomModulesOnServerlessTargets(t *testing.T) {
 		t.Logf("container-local is not tested here: %v", err)
 	}
 	o := Defaults(true)
-	o.Custom, o.CallCost, o.Seed, o.Targets = append(fromDir, fromStdin...), false, 3, tnames
+	o.Custom, o.CallCost, o.Seed, o.Targets, o.NoCalibrate = append(fromDir, fromStdin...), false, 3, tnames, true
 	o.Runtimes, o.Tiers = []string{"wazero", "node"}, []string{"jit"}
 	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 1, 1, 1, 1, 0, 2
 	// A budget no loaded machine exhausts: the minimums, not the clock,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -24,18 +25,26 @@ type Options struct {
 	Params    map[string][]int64 `json:"params,omitempty"`
 	Quick     bool               `json:"quick,omitempty"`
 
-	// Cold samples per cell: at least MinCold (unless one sample alone
-	// exceeds the budget), at most MaxCold.
+	// Processes per cell, the unit of replication: at least MinCold cold
+	// and MinWarm warm ones (within HardCapFactor budgets; no warm ones
+	// when one execution is longer than the budget), at most MaxCold and
+	// MaxWarm. In between, a cell adds processes until the 95% interval
+	// of its key figures (cold total, warm execute) is within Precision.
 	MinCold int `json:"min_cold"`
 	MaxCold int `json:"max_cold"`
-	// Warm processes per cell, each with Warmup recorded warm-up
-	// executions and up to Iterations measured ones.
-	MinWarm    int `json:"min_warm"`
-	MaxWarm    int `json:"max_warm"`
+	MinWarm int `json:"min_warm"`
+	MaxWarm int `json:"max_warm"`
+	// Each warm process records Warmup warm-up executions, then between 1
+	// and Iterations measured ones (see cellState.warmIterations).
 	Warmup     int `json:"warmup"`
 	Iterations int `json:"iterations"`
-	// Budget is the time a cell may take once its minimums are met;
-	// minimums stop at HardCapFactor times the budget.
+	// Precision is the target relative half-width of a cell's 95%
+	// intervals (0.03: ±3%); 0 samples every cell until its budget.
+	Precision float64 `json:"precision"`
+	// Budget is the time a cell may take once its minimums are met, and
+	// its share of the run's time: a cell that reaches Precision sooner
+	// leaves the rest to cells still short of it, each of which stops at
+	// HardCapFactor budgets (minimums stop there too).
 	Budget    time.Duration `json:"budget"`
 	Timeout   time.Duration `json:"timeout"`
 	MaxMemory int64         `json:"max_memory,omitempty"`
@@ -47,6 +56,9 @@ type Options struct {
 	MemoryMB int   `json:"memory_mb,omitempty"`
 	CallCost bool  `json:"call_cost"`
 	Seed     int64 `json:"seed"`
+	// NoCalibrate skips the short native calibration processes at the
+	// start and end of the run.
+	NoCalibrate bool `json:"no_calibrate,omitempty"`
 	// Custom modules (--wasm) replace the built-in workloads when set.
 	Custom []CustomModule `json:"custom,omitempty"`
 }
@@ -63,17 +75,26 @@ func IsInterpreter(tier string) bool { return contains(interpreterTiers, tier) }
 // OutOfDefault is the note on interpreter tiers a default run leaves out.
 const OutOfDefault = "not in the default matrix: an interpreter takes minutes per sample at the default parameters; run with --quick, or name it with --tier"
 
-// HardCapFactor bounds how long minimum sample counts may stretch a cell.
-const HardCapFactor = 4
+// OutOfQuick is the note on the interpreter cells of a fixed-size
+// workload (image) a --quick run leaves out: --quick cannot shrink them.
+const OutOfQuick = "not in the quick matrix: an interpreter takes a minute or more per execution of this fixed-size workload, half of a quick run's time for one sample and no interval; name the tier with --tier to include it"
+
+// HardCapFactor bounds how long a cell may take, in budgets: its minimum
+// process counts, and the spare time it borrows while short of the
+// precision target, stop there.
+const HardCapFactor = 6
+
+// DefaultPrecision is the default target half-width of every cell's 95%
+// intervals: ±3% lets a compare call differences of about 5% and more.
+const DefaultPrecision = 0.03
 
 // Defaults returns the default options (or the --quick ones).
 func Defaults(quick bool) Options {
-	o := Options{MinCold: 3, MaxCold: 10, MinWarm: 1, MaxWarm: 2, Warmup: 1, Iterations: 5,
-		Budget: 3 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
+	o := Options{MinCold: stats.MinUnits, MaxCold: 40, MinWarm: stats.MinUnits, MaxWarm: 40, Warmup: 1, Iterations: 3,
+		Precision: DefaultPrecision, Budget: 4 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
 	if quick {
 		o.Quick = true
-		o.MinCold, o.MaxCold, o.MaxWarm, o.Iterations = 2, 3, 1, 3
-		o.Budget, o.Timeout = time.Second, 3*time.Minute
+		o.Budget, o.Timeout = 500*time.Millisecond, 3*time.Minute
 	}
 	return o
 }
@@ -185,6 +206,10 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 			for _, x := range wls {
 				if r.Native && x.c != nil {
 					continue // a custom wasm module has no native build
+				}
+				if len(o.Tiers) == 0 && o.Quick && IsInterpreter(t.Name) && x.w != nil && x.w.Param.Fixed {
+					notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name, Workload: x.w.Name, Lang: x.lang}, OutOfQuick))
+					continue
 				}
 				for _, n := range x.params {
 					for _, tg := range targets {

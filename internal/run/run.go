@@ -172,13 +172,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	} else {
-		msg := "resumed at " + time.Now().UTC().Format(time.RFC3339)
+		rec := results.ResumeNote()
 		for _, n := range []string{repairNote, lockNote} {
 			if n != "" {
-				msg += "; " + n
+				rec.Note += "; " + n
 			}
 		}
-		if err := r.write(results.Record{Kind: results.KindNote, Note: msg}); err != nil {
+		if err := r.write(rec); err != nil {
 			return nil, err
 		}
 	}
@@ -196,7 +196,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if o.CallCost {
 		r.states = append(r.states, r.callCostCells(rts, targets, prior)...)
 	}
-	runErr := r.loop(ctx)
+	runErr := r.sample(ctx, rts, prior)
 	res := &Result{Out: cfg.Out, Cells: len(r.states)}
 	for _, s := range r.states {
 		if s.failed {
@@ -220,6 +220,29 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return res, runErr
 	}
 	return res, rerr
+}
+
+// sample calibrates, runs the cells' rounds, calibrates again, and notes
+// the run's end (or interruption) with the load average then.
+func (r *runner) sample(ctx context.Context, rts []*Runtime, prior []results.Record) error {
+	err := r.calibrateAt(ctx, "start", rts, prior)
+	if err == nil {
+		err = r.loop(ctx)
+	}
+	if err == nil {
+		err = r.calibrateAt(ctx, "end", rts, prior)
+	}
+	if werr := r.write(results.RunEndNote(ctx.Err() != nil)); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (r *runner) calibrateAt(ctx context.Context, when string, rts []*Runtime, prior []results.Record) error {
+	if r.o.NoCalibrate {
+		return nil
+	}
+	return r.calibrate(ctx, when, rts, prior)
 }
 
 // checkRunDir refuses an output folder that holds anything; the folder is

@@ -5,6 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,6 +35,22 @@ type fakeTarget struct {
 	// cancelAfter cancels the run after this many tasks (0: never).
 	cancelAfter int
 	cancel      context.CancelFunc
+	// spread, per cell key, is the standard deviation of a per-process
+	// log shift of every time the process reports (0: none), drawn from
+	// a generator seeded by the cell and process, so it is the same
+	// whatever order the tasks run in.
+	spread map[string]float64
+}
+
+// shift is a process's time factor.
+func (f *fakeTarget) shift(t target.Task) float64 {
+	sd := f.spread[t.Cell.Key()]
+	if sd == 0 {
+		return 1
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s|%d", t.Cell.Key(), t.Process)
+	return math.Exp(sd * rand.New(rand.NewSource(int64(h.Sum64()))).NormFloat64())
 }
 
 func (f *fakeTarget) Name() string                    { return "local" }
@@ -81,29 +101,34 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 		out.Err = &runners.Error{Kind: runners.KindCrash, Message: "worker closed its output (signal: aborted)", Stderr: "fatal: boom"}
 		return out, nil
 	}
+	x := f.shift(t)
 	ev(runners.PhaseInit, 0, t.Job.Op == runners.OpWarm, 1000)
 	ev(runners.PhaseCompile, 0, t.Job.Op == runners.OpWarm, 2000)
 	if t.Job.Op == runners.OpCold {
 		ev(runners.PhaseInstantiate, 0, false, 300)
-		ev(runners.PhaseExecute, 0, false, f.execNS)
+		ev(runners.PhaseExecute, 0, false, f.execNS*x)
 		output(0, false)
-		out.Spawn, out.Total = time.Millisecond, 2*time.Millisecond
+		out.Spawn, out.Total = time.Millisecond, 2*time.Millisecond+time.Duration(f.execNS*x)
 		return out, nil
 	}
 	for i := 0; i < t.Job.Warmup+t.Job.Iterations; i++ {
 		ev(runners.PhaseInstantiate, i, i < t.Job.Warmup, 300)
-		ev(runners.PhaseExecute, i, i < t.Job.Warmup, f.execNS)
+		ev(runners.PhaseExecute, i, i < t.Job.Warmup, f.execNS*x)
 		output(i, i < t.Job.Warmup)
 	}
 	return out, nil
 }
 
 func expected(t target.Task) string {
-	w, err := workloads.Get(t.Cell.Workload)
+	name, param := t.Cell.Workload, t.Cell.Param
+	if name == CalibrationWorkload {
+		name, param = "fib", t.Job.Args[0]
+	}
+	w, err := workloads.Get(name)
 	if err != nil {
 		return ""
 	}
-	n, _ := strconv.ParseInt(t.Cell.Param, 10, 64)
+	n, _ := strconv.ParseInt(param, 10, 64)
 	e, err := w.Expect(t.Cell.Lang, n)
 	if err != nil {
 		return ""
@@ -273,7 +298,17 @@ func TestSlowCellTakesOneSampleAndSkipsWarm(t *testing.T) {
 	if len(ft.tasks) != 1 || ft.tasks[0].Job.Op != runners.OpCold {
 		t.Fatalf("a cell over budget ran %d tasks, want one cold sample", len(ft.tasks))
 	}
-	_ = res
+	var notes []string
+	for _, r := range res.Records {
+		if r.Kind == results.KindNote && r.Key() == "wazero/interp/fib/c/32/local" {
+			notes = append(notes, r.Note)
+		}
+	}
+	want := "stopped on budget without an interval (it needs 3 processes of each kind) after 1 cold and 0 warm processes " +
+		"(cold total no interval (1 process), no warm processes: one execution (10s) is longer than the budget (1ns);"
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes on the slow cell %q, want one starting %q", notes, want)
+	}
 }
 
 func TestInterruptKeepsSamplesAndResumes(t *testing.T) {
@@ -392,9 +427,9 @@ func TestETAIgnoresCallCostCells(t *testing.T) {
 		{Cell: &Cell{}, callCost: true},
 	}
 	p := newProgress(nil, false, states, o)
-	// 3s left for the started cell, 4s for the fresh one, 0.2s for the
-	// call-cost cell.
-	if got, want := p.eta(), 7*time.Second; got != want {
+	// The rest of its budget for the started cell, a whole budget for the
+	// fresh one, 0.2s for the call-cost cell.
+	if got, want := p.eta(), (2*o.Budget - time.Second + 200*time.Millisecond).Round(time.Second); got != want {
 		t.Errorf("eta %v, want %v", got, want)
 	}
 }
@@ -437,5 +472,32 @@ func TestDefaultMatrixLeavesInterpretersOut(t *testing.T) {
 	o.Tiers = []string{"interp"}
 	if got := tiersOf(o); !got["interp"] || len(got) != 1 {
 		t.Errorf("--tier interp: tiers %v", got)
+	}
+	// --quick keeps interpreters off the fixed-size image workload, and
+	// says so, unless --tier names them.
+	interpImage := func(o Options) (cells, notes int) {
+		cs, ns, err := Plan(o, testRuntimes(), []string{"local"}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if c.Tier == "interp" && c.Cell.Workload == "image" {
+				cells++
+			}
+		}
+		for _, n := range ns {
+			if n.Tier == "interp" && n.Workload == "image" && n.Note == OutOfQuick {
+				notes++
+			}
+		}
+		return cells, notes
+	}
+	if c, n := interpImage(Defaults(true)); c != 0 || n != 2 {
+		t.Errorf("--quick: %d interpreter image cells and %d notes, want none and one per language (2)", c, n)
+	}
+	o = Defaults(true)
+	o.Tiers = []string{"interp"}
+	if c, n := interpImage(o); c != 2 || n != 0 {
+		t.Errorf("--quick --tier interp: %d interpreter image cells and %d notes, want 2 and none", c, n)
 	}
 }

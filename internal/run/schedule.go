@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -24,20 +28,119 @@ const (
 type cellState struct {
 	*Cell
 	callCost bool
-	cold     int
-	warm     int
-	elapsed  time.Duration
-	// execNS is the latest cold execute time, for sizing warm processes.
-	execNS  float64
-	done    bool
-	failed  bool
-	version string
+	// cold and warm count the cell's finished processes of each kind.
+	cold, warm int
+	// nextProc is the next process index: unique within the cell across
+	// cold and warm processes and across resumes.
+	nextProc int
+	// kinds maps each finished process to its kind; total and exec hold
+	// its counted (verified, not warm-up) key-figure values: a cold
+	// process's total (its execute when the target reports no total), a
+	// warm process's measured executions.
+	kinds       map[int]string
+	total, exec map[int][]float64
+	elapsed     time.Duration
+	// execNS is the latest cold execute time, for sizing warm processes;
+	// coldWall is the latest cold task's wall time, for estimating the
+	// cost of the next one.
+	execNS   float64
+	coldWall time.Duration
+	done     bool
+	failed   bool
+	version  string
 	// prepRecorded is set once the cell's prepare samples are committed.
 	prepRecorded bool
 }
 
+func newCellState(c *Cell) *cellState {
+	return &cellState{Cell: c, kinds: map[int]string{}, total: map[int][]float64{}, exec: map[int][]float64{}}
+}
+
 func taskID(c *Cell, kind string, n int) string {
 	return fmt.Sprintf("%s|%s|%d", c.Key(), kind, n)
+}
+
+// taskKind is the kind part of a task ID (cell key|kind|process).
+func taskKind(id string) string {
+	i := strings.LastIndexByte(id, '|')
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(id[:i], '|')
+	return id[j+1 : i]
+}
+
+// absorb takes one of the cell's records into its state: a task record
+// counts a finished process and its time, a sample its key figures. The
+// live run and --resume go through it alike, so a resumed cell continues
+// with exactly the processes, groups and time it had.
+func (s *cellState) absorb(rec results.Record) {
+	switch rec.Kind {
+	case results.KindTask:
+		s.elapsed += time.Duration(rec.WallNS)
+		kind := taskKind(rec.Task)
+		switch kind {
+		case taskPrepare:
+			s.prepRecorded = true
+			return
+		case taskCold:
+			s.cold++
+			s.coldWall = time.Duration(rec.WallNS)
+		case taskWarm:
+			s.warm++
+		default:
+			return
+		}
+		s.kinds[rec.Process] = kind
+		if rec.Process >= s.nextProc {
+			s.nextProc = rec.Process + 1
+		}
+	case results.KindFailure:
+		s.failed, s.done = true, true
+	case results.KindNote:
+		if isSamplingNote(rec.Note) {
+			s.done = true // finished before the interruption
+		}
+	case results.KindSample:
+		if rec.Phase == runners.PhaseExecute && rec.Cold {
+			s.execNS = rec.Value
+		}
+		if !results.Counts(rec) {
+			return
+		}
+		switch {
+		case rec.Phase == runners.PhaseTotal && rec.Cold:
+			s.total[rec.Process] = append(s.total[rec.Process], rec.Value)
+		case rec.Phase == runners.PhaseExecute:
+			s.exec[rec.Process] = append(s.exec[rec.Process], rec.Value)
+		}
+	}
+}
+
+// groups are the cell's per-process key-figure values of one kind (cold:
+// total; warm: execute), in process order.
+func (s *cellState) groups(kind string) [][]float64 {
+	var procs []int
+	for p, k := range s.kinds {
+		if k == kind {
+			procs = append(procs, p)
+		}
+	}
+	sort.Ints(procs)
+	out := make([][]float64, 0, len(procs))
+	for _, p := range procs {
+		g := s.exec[p]
+		if kind == taskCold && len(s.total[p]) > 0 {
+			g = s.total[p]
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// summaries are the process-level summaries of the cell's key figures.
+func (s *cellState) summaries() (cold, warm stats.ProcessSummary) {
+	return stats.SummarizeProcesses(s.groups(taskCold)), stats.SummarizeProcesses(s.groups(taskWarm))
 }
 
 // restore rebuilds each cell's progress from a resumed run's records.
@@ -45,32 +148,13 @@ func (r *runner) restore(cells []*Cell, prior []results.Record) []*cellState {
 	byKey := map[string]*cellState{}
 	var states []*cellState
 	for _, c := range cells {
-		s := &cellState{Cell: c}
+		s := newCellState(c)
 		byKey[c.Key()] = s
 		states = append(states, s)
 	}
 	for _, rec := range prior {
-		s := byKey[rec.Key()]
-		if s == nil {
-			continue
-		}
-		switch rec.Kind {
-		case results.KindTask:
-			s.elapsed += time.Duration(rec.WallNS)
-			switch {
-			case strings.Contains(rec.Task, "|"+taskPrepare+"|"):
-				s.prepRecorded = true
-			case strings.Contains(rec.Task, "|"+taskCold+"|"):
-				s.cold++
-			case strings.Contains(rec.Task, "|"+taskWarm+"|"):
-				s.warm++
-			}
-		case results.KindFailure:
-			s.failed, s.done = true, true
-		case results.KindSample:
-			if rec.Phase == runners.PhaseExecute && rec.Cold {
-				s.execNS = rec.Value
-			}
+		if s := byKey[rec.Key()]; s != nil {
+			s.absorb(rec)
 		}
 	}
 	return states
@@ -99,65 +183,295 @@ func (r *runner) callCostCells(rts []*Runtime, targets []string, prior []results
 			}
 			c := &Cell{Runtime: rt, Prepared: t.Prepared}
 			c.Cell = results.Cell{Runtime: rt.Name, Tier: t.Name, Workload: "noop", Lang: "wat", Target: "local"}
-			s := &cellState{Cell: c, callCost: true, done: done[c.Key()]}
+			s := newCellState(c)
+			s.callCost, s.done = true, done[c.Key()]
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// next picks a cell's next task kind, or "" when the cell is finished:
-// the first task is always a cold sample (it verifies the output); then
-// cold samples and warm processes alternate until the minimums are met
-// (or HardCapFactor budgets are spent), and go on while budget remains.
-func (s *cellState) next(o Options) string {
-	if s.done {
-		return ""
-	}
-	if s.callCost {
-		return taskCallCost
-	}
-	if s.cold == 0 {
-		return taskCold
-	}
-	hard := o.Budget * HardCapFactor
-	wantCold := (s.cold < o.MinCold && s.elapsed < hard) || (s.cold < o.MaxCold && s.elapsed < o.Budget)
-	warmFits := s.execNS <= float64(o.Budget)
-	wantWarm := warmFits && ((s.warm < o.MinWarm && s.elapsed < hard) || (s.warm < o.MaxWarm && s.elapsed < o.Budget))
-	switch {
-	case wantWarm && (!wantCold || s.warm*o.MaxCold <= s.cold*o.MaxWarm):
-		return taskWarm
-	case wantCold:
-		return taskCold
-	}
-	return ""
+// Why a cell stopped sampling.
+const (
+	stopPrecision = "precision" // every key figure within the target
+	stopBudget    = "budget"    // its time (and the run's spare time) ran out
+	stopLimit     = "limit"     // MaxCold and MaxWarm processes taken
+)
+
+// step is a cell's next move.
+type step struct {
+	// kind is the next task's kind, or "" when the cell is finished, for
+	// the reason in stop.
+	kind string
+	stop string
+	// borrow is set when the cell is past its own budget: the task runs
+	// only on time the run's other cells left unused (see runner.grants).
+	borrow bool
+	// cost estimates the task's wall time; need is the worst wanted key
+	// figure's half-width over the target (the borrowing priority).
+	cost time.Duration
+	need float64
 }
 
-// warmIterations sizes a warm process to the budget left.
+// warmFits reports whether warm processes suit the cell: one execution
+// longer than the whole budget (fib(42) under an interpreter) leaves
+// them out rather than eating the run.
+func (s *cellState) warmFits(o Options) bool { return s.execNS <= float64(o.Budget) }
+
+// plan decides a cell's next task. The first is always a cold process (it
+// verifies the output). Then cold and warm processes alternate until each
+// kind has its minimum (within HardCapFactor budgets), so every key
+// figure gets an interval. Then the cell adds a process of the kind whose
+// 95% interval is widest relative to the precision target, until both
+// are within it, the maximum counts are reached, or the budget is spent;
+// past its own budget a cell may go on (up to HardCapFactor budgets) on
+// time other cells left unused, when granted (runner.grants).
+func (s *cellState) plan(o Options) step {
+	switch {
+	case s.done:
+		return step{}
+	case s.callCost:
+		return step{kind: taskCallCost}
+	case s.cold == 0:
+		return step{kind: taskCold, cost: s.coldWall}
+	}
+	hard := o.Budget * HardCapFactor
+	warmOK := s.warmFits(o)
+	needCold := s.cold < o.MinCold
+	needWarm := warmOK && s.warm < o.MinWarm
+	if needCold || needWarm {
+		if s.elapsed >= hard {
+			return step{stop: stopBudget}
+		}
+		if needWarm && (!needCold || s.warm < s.cold) {
+			return step{kind: taskWarm, cost: s.cost(taskWarm, o)}
+		}
+		return step{kind: taskCold, cost: s.cost(taskCold, o)}
+	}
+	cs, ws := s.summaries()
+	target := math.Max(o.Precision, 1e-9)
+	hc, hw := cs.HalfWidth()/target, ws.HalfWidth()/target
+	if !warmOK {
+		hw = 0
+	}
+	wantCold := hc > 1 && s.cold < o.MaxCold
+	wantWarm := hw > 1 && s.warm < o.MaxWarm
+	if !wantCold && !wantWarm {
+		if hc > 1 || hw > 1 {
+			return step{stop: stopLimit}
+		}
+		return step{stop: stopPrecision}
+	}
+	st := step{kind: taskCold, need: hc}
+	if wantWarm && (!wantCold || hw > hc) {
+		st.kind, st.need = taskWarm, hw
+	}
+	st.cost = s.cost(st.kind, o)
+	if s.elapsed >= o.Budget {
+		if s.elapsed+st.cost > hard {
+			return step{stop: stopBudget}
+		}
+		st.borrow = true
+	}
+	return st
+}
+
+// cost estimates a task's wall time from the cell's latest cold process:
+// a warm process adds its warm-up and measured executions.
+func (s *cellState) cost(kind string, o Options) time.Duration {
+	c := s.coldWall
+	if kind == taskWarm {
+		c += time.Duration(float64(o.Warmup+s.warmIterations(o)-1) * s.execNS)
+	}
+	return c
+}
+
+// warmIterations sizes a warm process. The unit is the process (its
+// median), so the measured executions in one buy precision only against
+// the spread within a process. A process whose fixed part (start,
+// compile, warm-up) costs F and whose executions cost E each gives units
+// of variance between² + within²/k at cost F + kE; the count that buys
+// the most precision per second is k = sqrt(F/E) * within/between
+// (two-stage sampling). Until a cell's spreads are known it assumes them
+// equal (as measured here: one process can shift all its executions by
+// as much as they vary), which gives one execution for long workloads
+// and up to Iterations for short ones. The first two warm processes take
+// at least two, so the spread within a process is measured, unless one
+// execution costs more than an eighth of the budget. The count also fits
+// the time left: before the minimums are met, what the remaining minimum
+// processes leave of HardCapFactor budgets; after, what is left of them.
 func (s *cellState) warmIterations(o Options) int {
-	n := o.Iterations
+	k := s.optimalIterations(o)
+	if s.warm < 2 && s.execNS*8 <= float64(o.Budget) {
+		k = max(k, 2)
+	}
+	k = min(k, o.Iterations)
 	if s.execNS > 0 {
-		left := o.Budget - s.elapsed
+		left := float64(o.Budget*HardCapFactor - s.elapsed)
 		if s.warm < o.MinWarm {
-			left = o.Budget*HardCapFactor - s.elapsed
+			left -= float64(max(o.MinCold-s.cold, 0)) * float64(s.coldWall)
+			left /= float64(o.MinWarm - s.warm)
 		}
-		fit := int(float64(left)/s.execNS) - o.Warmup
-		if fit < n {
-			n = fit
+		if fit := int((left-s.fixedNS(o))/s.execNS) - o.Warmup; fit < k {
+			k = fit
 		}
 	}
-	if n < 1 {
-		n = 1
+	return max(k, 1)
+}
+
+// fixedNS is a warm process's cost besides its measured executions: the
+// start, compile and instantiate a cold process spends besides its one
+// execution, and the warm-up executions.
+func (s *cellState) fixedNS(o Options) float64 {
+	return math.Max(float64(s.coldWall)-s.execNS, 0) + float64(o.Warmup)*s.execNS
+}
+
+// optimalIterations is the two-stage optimum of measured executions per
+// warm process, from the cell's spreads when two warm processes have
+// measured them, else assuming equal spreads (Iterations before the cell
+// has run a cold process).
+func (s *cellState) optimalIterations(o Options) int {
+	if s.execNS <= 0 {
+		return o.Iterations
 	}
-	return n
+	ratio := 1.0 // within / between
+	ws := stats.SummarizeProcesses(s.groups(taskWarm))
+	if ws.HasWithin && ws.Units >= 2 {
+		mean := float64(ws.Values) / float64(ws.Units)
+		between2 := ws.Between*ws.Between - ws.Within*ws.Within/mean
+		if between2 <= 0 {
+			return o.Iterations // no shift between processes: executions are as good as processes
+		}
+		ratio = ws.Within / math.Sqrt(between2)
+	}
+	k := math.Sqrt(s.fixedNS(o)/s.execNS) * ratio
+	return max(int(math.Round(k)), 1)
+}
+
+// Sampling notes: every cell that stops sampling says why, and the
+// precision it reached.
+const (
+	notePrecision = "reached the precision target"
+	noteBudget    = "stopped on budget"
+	noteLimit     = "stopped at the process limit"
+)
+
+func isSamplingNote(n string) bool {
+	return strings.HasPrefix(n, notePrecision) || strings.HasPrefix(n, noteBudget) || strings.HasPrefix(n, noteLimit)
+}
+
+// samplingNote says why a cell stopped, at what precision, after how many
+// processes: "stopped on budget at ±7.4% (target ±3%) after 6 cold and 4
+// warm processes (cold total ±7.4%, warm execute ±2.0%; 31.9s)".
+func (s *cellState) samplingNote(o Options, why string) string {
+	cs, ws := s.summaries()
+	worst := cs.HalfWidth()
+	figs := "cold total " + halfWidthText(cs)
+	if s.warmFits(o) {
+		worst = math.Max(worst, ws.HalfWidth())
+		figs += ", warm execute " + halfWidthText(ws)
+	} else {
+		figs += fmt.Sprintf(", no warm processes: one execution (%v) is longer than the budget (%v)",
+			time.Duration(s.execNS).Round(time.Millisecond), o.Budget)
+	}
+	target := "no precision target"
+	if o.Precision > 0 {
+		target = "target ±" + percent(o.Precision)
+	}
+	at := "at ±" + percent(worst) + " (" + target + ")"
+	if math.IsInf(worst, 1) {
+		at = "without an interval (it needs " + strconv.Itoa(stats.MinUnits) + " processes of each kind)"
+	}
+	counts := fmt.Sprintf("after %d cold and %d warm processes (%s; %v)", s.cold, s.warm, figs, s.elapsed.Round(time.Millisecond))
+	switch why {
+	case stopPrecision:
+		return fmt.Sprintf("%s ±%s %s", notePrecision, percent(o.Precision), counts)
+	case stopLimit:
+		return fmt.Sprintf("%s (%d cold, %d warm) %s %s", noteLimit, o.MaxCold, o.MaxWarm, at, counts)
+	}
+	return fmt.Sprintf("%s %s %s", noteBudget, at, counts)
+}
+
+func halfWidthText(p stats.ProcessSummary) string {
+	if !p.HasCI {
+		if p.Units == 1 {
+			return "no interval (1 process)"
+		}
+		return fmt.Sprintf("no interval (%d processes)", p.Units)
+	}
+	return "±" + percent(p.HalfWidth())
+}
+
+// percent formats a fraction as a percentage with up to one decimal.
+func percent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
+}
+
+// pool is the time the run's cells left unused: the budget minus the time
+// of every finished cell, less every running cell's overrun. Cells past
+// their own budget borrow from it. It is computed from the cells' state
+// alone, so --resume continues with the same pool.
+func (r *runner) pool() time.Duration {
+	var p time.Duration
+	for _, s := range r.states {
+		if s.callCost {
+			continue
+		}
+		left := r.o.Budget - s.elapsed
+		if s.done || left < 0 {
+			p += left
+		}
+	}
+	return p
+}
+
+// grants decides, at the start of a round, which cells past their own
+// budget may run a task on the pool: the ones furthest from the
+// precision target first, while the pool covers their estimated task
+// time. It also reports whether any cell runs on its own budget this
+// round (the pool may still grow when it finishes).
+func (r *runner) grants(active []*cellState) (granted map[*cellState]bool, others bool) {
+	var want []*cellState
+	steps := map[*cellState]step{}
+	for _, s := range active {
+		st := s.plan(r.o)
+		steps[s] = st
+		switch {
+		case st.borrow:
+			want = append(want, s)
+		case st.kind != "":
+			others = true
+		}
+	}
+	sort.SliceStable(want, func(i, j int) bool { return steps[want[i]].need > steps[want[j]].need })
+	granted = map[*cellState]bool{}
+	pool := r.pool()
+	for _, s := range want {
+		if c := steps[s].cost; c <= pool {
+			granted[s] = true
+			pool -= c
+		}
+	}
+	return granted, others
 }
 
 // loop runs rounds until every cell is finished: in each round every
 // unfinished cell gets one task, cells in a fresh random order, so no
-// runtime runs all its samples back to back.
+// runtime runs all its samples back to back. A cell past its own budget
+// runs only when granted time from the pool; without a grant it waits
+// for a later round while other cells still run, and stops on budget
+// when none does.
 func (r *runner) loop(ctx context.Context) error {
 	p := newProgress(r.cfg.Progress, r.cfg.Terminal, r.states, r.o)
 	defer p.finish()
+	finish := func(s *cellState, why string) error {
+		s.done = true
+		p.cellDone(s)
+		if s.failed || s.callCost {
+			return nil
+		}
+		return r.write(results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, Note: s.samplingNote(r.o, why)})
+	}
 	for {
 		var active []*cellState
 		for _, s := range r.states {
@@ -169,23 +483,37 @@ func (r *runner) loop(ctx context.Context) error {
 			return nil
 		}
 		r.rng.Shuffle(len(active), func(i, j int) { active[i], active[j] = active[j], active[i] })
+		granted, others := r.grants(active)
 		for _, s := range active {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			kind := s.next(r.o)
-			if kind == "" {
-				s.done = true
-				p.cellDone(s)
+			st := s.plan(r.o)
+			if st.kind == "" {
+				if err := finish(s, st.stop); err != nil {
+					return err
+				}
 				continue
 			}
-			p.start(s, kind)
-			if err := r.runTask(ctx, s, kind); err != nil {
+			if st.borrow && !granted[s] {
+				if others {
+					continue // wait: the pool may grow
+				}
+				if err := finish(s, stopBudget); err != nil {
+					return err
+				}
+				continue
+			}
+			p.start(s, st.kind)
+			if err := r.runTask(ctx, s, st.kind); err != nil {
 				return err
 			}
-			if s.next(r.o) == "" {
-				s.done = true
+			if s.failed {
 				p.cellDone(s)
+			} else if st := s.plan(r.o); st.kind == "" {
+				if err := finish(s, st.stop); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -200,20 +528,20 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		}
 	}
 	var job runners.Job
-	var proc int
+	proc := s.nextProc
 	switch kind {
 	case taskCold:
-		job, proc = r.job(s.Cell, runners.OpCold), s.cold+s.warm
+		job = r.job(s.Cell, runners.OpCold)
 		if s.Custom != nil && s.cold == 0 {
 			job.KeepStdout = r.keepStdout(s) // for a line diff, or the reference output
 		}
 	case taskWarm:
-		job, proc = r.job(s.Cell, runners.OpWarm), s.cold+s.warm
+		job = r.job(s.Cell, runners.OpWarm)
 		job.Warmup, job.Iterations = r.o.Warmup, s.warmIterations(r.o)
 	case taskCallCost:
-		job = r.job(s.Cell, runners.OpCallCost)
+		job, proc = r.job(s.Cell, runners.OpCallCost), 0
 		job.Warmup, job.Iterations, job.CallsPerBatch, job.Export = 2, 10, 10000, "noop"
-		if s.Tier == "interp" || s.Tier == "baseline" {
+		if IsInterpreter(s.Tier) || s.Tier == "baseline" {
 			job.CallsPerBatch = 2000
 		}
 	}
@@ -238,7 +566,6 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		}
 		return r.fail(s, id, runners.Errorf(runners.KindInternal, "target %s: %v", s.Target, err))
 	}
-	s.elapsed += wall
 	if out.RuntimeVersion != "" {
 		s.version = out.RuntimeVersion
 	}
@@ -255,12 +582,10 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	if err := r.write(recs...); err != nil {
 		return err
 	}
-	switch kind {
-	case taskCold:
-		s.cold++
-	case taskWarm:
-		s.warm++
-	case taskCallCost:
+	for _, rec := range recs {
+		s.absorb(rec) // counts the process, its time and its key figures
+	}
+	if kind == taskCallCost {
 		s.done = true
 	}
 	return nil
@@ -409,9 +734,6 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out target.Out
 			rec.Unit, rec.Verified = results.UnitNSCall, out.Err == nil
 		default:
 			rec.Verified = allOK
-		}
-		if cold && ev.Phase == runners.PhaseExecute {
-			s.execNS = ev.NS
 		}
 		recs = append(recs, rec)
 	}
