@@ -87,9 +87,16 @@ func (r *runner) calibrate(ctx context.Context, when string, rts []*Runtime, pri
 		}
 		job := r.job(c, runners.OpCold)
 		id := taskID(c, taskCold, proc)
+		// An I/O folder of the run's own, removed whatever happens (a
+		// worker killed at Ctrl-C cannot remove one it made itself).
+		release, err := r.attachIO(&job)
+		if err != nil {
+			return skip(err.Error())
+		}
 		t0 := time.Now()
 		out, err := tg.Run(ctx, target.Task{Cell: cell, Worker: worker, Job: job, Process: proc})
 		wall := time.Since(t0)
+		release()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

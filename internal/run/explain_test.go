@@ -24,8 +24,6 @@ func TestNothingToRunSaysWhy(t *testing.T) {
 	}{
 		{Options{Tiers: []string{"interp"}, Runtimes: []string{"wasmtime"}},
 			"nothing to run: wasmtime has no tier interp; its tiers: jit, aot, baseline (unavailable here)"},
-		{Options{Workloads: []string{"image"}, Langs: []string{"rust"}},
-			"nothing to run: image has no rust build; its languages: c, go"},
 		{Options{Runtimes: []string{"native"}, Custom: []CustomModule{{Name: "m", Path: "m.wasm"}}},
 			"nothing to run: native runs no --wasm module"},
 	} {
