@@ -8,8 +8,11 @@
 #    and apt sources this machine uses: the mirror and suite of its Debian
 #    source, and then its enabled /etc/apt/sources.list* files with the keys
 #    they name (a NodeSource source and its key come along when enabled) and
-#    its Acquire:: settings. `docker import` turns it into an image; no
-#    registry is involved. The root is cached (tarball and image), keyed by
+#    its Acquire:: settings, and its local certificate authorities
+#    (/usr/local/share/ca-certificates, where a TLS-inspecting egress proxy
+#    puts its CA; without it the Go module download fails with "x509:
+#    certificate signed by unknown authority"). `docker import` turns it
+#    into an image; no registry is involved. The root is cached (tarball and image), keyed by
 #    the sources, so a rerun starts in seconds.
 # 2. Clones the committed tree (HEAD of this checkout; uncommitted changes
 #    are not tested) into a scratch folder.
@@ -137,11 +140,14 @@ for f in /etc/apt/apt.conf.d/*; do
 	fi
 done
 
+local_cas=()
+while IFS= read -r -d '' f; do local_cas+=("$f"); done < <(find /usr/local/share/ca-certificates -name '*.crt' -print0 2>/dev/null)
+
 base_version=1 # bump when the base root's recipe changes
 key=$( {
 	echo "$base_version $codename $mirror"
 	sha256sum "$keyring"
-	for f in "${src_files[@]}" ${keys} "${acquire[@]}"; do echo "$f"; cat "$f"; done
+	for f in "${src_files[@]}" ${keys} "${acquire[@]}" "${local_cas[@]}"; do echo "$f"; cat "$f"; done
 } | sha256sum | cut -c1-12)
 image=bench-fresh-base:$key
 tarball=$cache/base-$codename-$key.tar
@@ -179,6 +185,12 @@ else
 			cp "$k" "$root$k"
 		done
 		for f in "${acquire[@]}"; do cp "$f" "$root/etc/apt/apt.conf.d/"; done
+		# This machine's local certificate authorities (a TLS-inspecting
+		# egress proxy's, say): trusted once setup installs ca-certificates.
+		for f in "${local_cas[@]}"; do
+			mkdir -p "$root/usr/local/share/ca-certificates"
+			cp "$f" "$root/usr/local/share/ca-certificates/"
+		done
 		# As in Docker's own Debian images: packages do not start services
 		# inside the image (docker.io's postinst would start a daemon).
 		printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
