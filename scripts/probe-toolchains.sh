@@ -107,7 +107,10 @@ import fs from 'node:fs';
 import { WASI } from 'node:wasi';
 const wasi = new WASI({ version: 'preview1', args: ['hello', '16'], env: {} });
 const mod = await WebAssembly.compile(fs.readFileSync(process.argv[2]));
-wasi.start(await WebAssembly.instantiate(mod, wasi.getImportObject()));
+// As the worker does: getImportObject() from Node.js 19.8, wasiImport in 18.
+const imports = typeof wasi.getImportObject === 'function'
+  ? wasi.getImportObject() : { wasi_snapshot_preview1: wasi.wasiImport };
+wasi.start(await WebAssembly.instantiate(mod, imports));
 EOF
 out=$(node --no-warnings "$tmp/wasi.mjs" "$tmp/hello.wasm" 2>"$tmp/out") && [ "$out" = "probe 4.000" ] ||
 	fail "$p" "node $v could not run a WASI module (printed \"$out\")" nodejs "$tmp/out"
