@@ -23,7 +23,7 @@ func runRun(s *State, args []string) error {
 	fs.Var(&langs, "lang", "source languages to run (default: all)")
 	fs.Var(&tgts, "target", "targets: local, lambda-local, container-local (default: local)")
 	fs.Var(&params, "param", "workload parameter NAME=VALUE, or NAME=V1,V2,... to sweep (repeatable), e.g. fib=25,30,35")
-	quick := fs.Bool("quick", false, "smaller parameters and fewer samples: the whole default matrix in about a minute")
+	quick := fs.Bool("quick", false, "smaller parameters and fewer samples, interpreter tiers included: the default matrix in about 5 minutes on 2 cores")
 	samples := fs.Int("samples", 0, "cold samples per cell (minimum; default 3, quick 2)")
 	budget := fs.Duration("budget", 0, "time budget per cell once its minimum samples are taken (default 3s, quick 1s)")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
