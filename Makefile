@@ -46,7 +46,7 @@ run: setup build
 # module is tested even when an earlier one fails; a summary line per
 # module ends the output, and the exit status is non-zero if any failed.
 test: setup
-	$(MAKE) build
+	@$(MAKE) --no-print-directory build
 	@BENCH_BIN_DIR=$(CURDIR)/$(BIN) AWS_EC2_METADATA_DISABLED=true GO=$(GO) \
 		bash scripts/test-modules.sh $(MODULES)
 

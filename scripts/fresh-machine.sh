@@ -285,7 +285,7 @@ if ! docker run --rm --privileged "$image" true >/dev/null 2>&1; then
 fi
 
 say "clone of $commit in $work/src; container $name ($network network); log $log"
-say "this takes a long while (setup installs ~2 GB of packages; make test builds and tests everything)"
+say "this takes a long while (setup installs about 2.3 GB of packages; make test builds and tests everything)"
 t_run=$SECONDS
 set +e
 docker run --rm --name "$name" "${privileged[@]}" --network "$network" \
