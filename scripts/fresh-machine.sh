@@ -35,8 +35,8 @@
 # Where the daemon cannot grant --privileged (a sandboxed host whose
 # capability bounding set lacks some, e.g. CAP_SYS_RESOURCE), the container
 # gets the same by parts: every capability the host has, no seccomp or
-# AppArmor profile, every device, unmasked /proc, and its cgroup
-# hierarchies and /sys remounted read-write at its start.
+# AppArmor profile, every device, unmasked /proc, /sys remounted
+# read-write and each cgroup v1 hierarchy mounted whole at its start.
 #
 # Needs root, a running Docker daemon, debootstrap (installed when missing)
 # and Go at $(go env GOROOT). Not part of CI: it takes a long while (see
@@ -251,9 +251,17 @@ start_dockerd() {
 	tail -n 20 /out/dockerd.log; return 1
 }
 if [ "${FRESH_REMOUNT:-}" = 1 ]; then
-	# What --privileged would have given: writable cgroups and /sys.
-	for d in /sys/fs/cgroup/*/; do mount -o remount,bind,rw "$d" || exit 1; done
+	# What --privileged would have given: a writable /sys and writable
+	# cgroups. Each cgroup v1 hierarchy is mounted whole, as on the
+	# machine itself (root "/", where /proc/self/cgroup's paths start):
+	# Docker's bind mount of the container's own subtree would make runc
+	# and dockerd place the tests' containers somewhere else than the
+	# cgroups the tests create and read.
 	mount -o remount,rw /sys || exit 1
+	awk '$3 == "cgroup" {print $2, $4}' /proc/self/mounts | while read -r mp opts; do
+		sub=$(echo "$opts" | tr , '\n' | grep -vxE 'rw|ro|nosuid|nodev|noexec|relatime' | paste -sd, -)
+		umount "$mp" && mount -t cgroup -o "rw,nosuid,nodev,noexec,relatime,$sub" cgroup "$mp" || exit 1
+	done || exit 1
 fi
 echo "fresh-machine: $(. /etc/os-release; echo "$PRETTY_NAME"), $(go version), $(nproc) cores, commit $(cat /out/commit)"
 step setup bash scripts/setup.sh || exit 1
