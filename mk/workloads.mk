@@ -7,7 +7,9 @@
 #   make workloads-check  rebuild into a temp dir and diff with the committed files
 #
 # Toolchains (Debian): clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev
-# (C), rustc libstd-rust-dev-wasm32 (Rust), wabt (wasm-strip), and Go. A
+# binaryen (C: clang runs wasm-opt from PATH after linking, and the committed
+# modules were built with it), rustc libstd-rust-dev-wasm32 (Rust), wabt
+# (wasm-strip), and Go. A
 # rustup rustc may come first on PATH and has no wasm32-wasi target: Debian's
 # is called by its full path. The commands here are the ones each source
 # file's header comment gives; workloads/rebuild_test.go runs those.
@@ -35,6 +37,7 @@ WL_HAVE_RUSTC := $(shell test -x $(WL_RUSTC) && echo yes)
 WL_HAVE_WASI_C    := $(shell test -f /usr/include/wasm32-wasi/stdio.h && command -v wasm-ld >/dev/null 2>&1 && echo yes)
 WL_HAVE_WASI_RUST := $(shell test -d /usr/lib/rustlib/wasm32-wasi && echo yes)
 WL_HAVE_STRIP := $(shell command -v $(WL_STRIP) >/dev/null 2>&1 && echo yes)
+WL_HAVE_WASMOPT := $(shell command -v wasm-opt >/dev/null 2>&1 && echo yes)
 
 # Native builds: Go always; C and Rust when their toolchain is here, with a
 # message (not a failure) for the ones skipped.
@@ -100,6 +103,7 @@ workloads-toolchains:
 	[ "$(WL_HAVE_RUSTC)" = yes ] || { echo "workloads: no $(WL_RUSTC) (apt-get install rustc)"; ok=no; }; \
 	[ "$(WL_HAVE_WASI_RUST)" = yes ] || { echo "workloads: no Rust wasm32-wasi std (apt-get install libstd-rust-dev-wasm32)"; ok=no; }; \
 	[ "$(WL_HAVE_STRIP)" = yes ] || { echo "workloads: no $(WL_STRIP) (apt-get install wabt)"; ok=no; }; \
+	[ "$(WL_HAVE_WASMOPT)" = yes ] || { echo "workloads: no wasm-opt, which clang runs after linking (apt-get install binaryen)"; ok=no; }; \
 	[ $$ok = yes ]
 
 workloads: workloads-toolchains

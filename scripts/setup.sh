@@ -33,6 +33,10 @@ since() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); 
 #       a rustup rustc on PATH has no wasm32-wasi target)
 #   wabt
 #       wasm-strip (workload builds) and wat2wasm (conformance modules)
+#   binaryen
+#       clang --target=wasm32-wasi runs wasm-opt from PATH after linking
+#       (at -O2): the committed C modules were built with it, and without it
+#       their rebuilds differ (fib.wasm 30614 bytes instead of 26241)
 #   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 #       arm64 cgo workers for `bench deploy aws`; the cross gcc alone has no
 #       aarch64 libc headers (bits/libc-header-start.h) nor libm
@@ -52,7 +56,7 @@ since() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); 
 #       container-local's default engine; its daemon must be running
 pkgs=(gcc libc6-dev make git ca-certificates binutils
       clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev
-      rustc libstd-rust-dev-wasm32 wabt
+      rustc libstd-rust-dev-wasm32 wabt binaryen
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       chromium fonts-liberation runc bubblewrap curl hyperfine)
 
