@@ -64,7 +64,10 @@ say() { echo "fresh-machine: $*"; }
 die() { echo "fresh-machine: $*" >&2; exit 1; }
 dur() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
+# The checkout to test: this script's (BENCH_FRESH_REPO to run a copy of
+# the script, which is safer while editing it: bash reads a script as it
+# runs).
+repo=$(git -C "${BENCH_FRESH_REPO:-$(dirname "$0")/..}" rev-parse --show-toplevel)
 commit=$(git -C "$repo" rev-parse HEAD)
 cache=${BENCH_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bench-fresh-machine}
 
@@ -327,13 +330,20 @@ done
 [ -n "${st[make-test]:-}" ] || failed=yes
 [ -n "${st[quick-run]:-}" ] || failed=yes
 if [ $failed = yes ] || [ "$rc" -ne 0 ]; then
-	# The first missing piece: a probe or apt failure, else the first test
-	# failure message that names a tool, a package or a file.
+	# The first missing piece: a probe or apt failure, else the first
+	# failing test with the first line of its output that names a tool, a
+	# package or a file (or its first line).
 	first=$(grep -m1 -E 'probe: .*FAILED|apt-get failed|go mod download failed|^E: ' "$log" || true)
-	[ -n "$first" ] && first="$first$(grep -m1 -A0 'missing Debian package' "$log" | sed 's/^/ — /' || true)"
-	[ -n "$first" ] || first=$(grep -m1 -iE "apt-get install|not installed|is missing|not found|no such file|unavailable|must run on CI|not reachable|cannot|permission denied" \
-		<(grep -A6 -E -- '--- FAIL|^FAIL|Error [0-9]+' "$log") || true)
-	[ -n "$first" ] || first=$(grep -m1 -E -- '--- FAIL' "$log" || true)
+	[ -n "$first" ] && first="$first$(grep -m1 'missing Debian package' "$log" | sed 's/^probe: */ — /' || true)"
+	if [ -z "$first" ]; then
+		first=$(awk '
+			/^[[:space:]]*--- FAIL: / && test == "" { test = $3; next }
+			test != "" && /^(FAIL|ok|---|=== )/ { exit }
+			test != "" && msg == "" && NF > 0 { msg = $0 }
+			test != "" && tolower($0) ~ /apt-get install|not installed|is missing|not found|no such file|unavailable|must run on ci|not reachable|cannot|permission denied|differs/ { msg = $0; exit }
+			END { if (test != "") { gsub(/^[[:space:]]+/, "", msg); print test ": " msg } }' "$log")
+	fi
+	[ -n "$first" ] || first=$(grep -m1 -E 'Error [0-9]+|error:' "$log" || true)
 	say "first missing piece: ${first:-see the log}"
 	grep -E '^(ok|FAIL) +[0-9]+m[0-9]+s ' "$log" | sed 's/^/fresh-machine:   module /' || true
 	say "log: $log"
