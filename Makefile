@@ -2,7 +2,7 @@
 #
 #   make run         set up, build, and run the default matrix (bin/bench run)
 #   make test        set up, build, and run every Go module's tests
-#   make setup       install missing Debian packages and Go modules (scripts/setup.sh)
+#   make setup       install missing Debian packages and Go modules, probe the toolchains (scripts/setup.sh)
 #   make build       bin/bench and every worker this machine can build
 #   make workloads   rebuild the committed .wasm files with Debian's toolchains
 #   make check       gofmt, go vet, staticcheck, go mod tidy in every module
@@ -35,7 +35,7 @@ $(BIN)/bench-native: FORCE
 	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench-native
 
 setup:
-	bash scripts/setup.sh
+	@bash scripts/setup.sh
 
 # The main job: the built-in default matrix on this machine; results,
 # summary and report land in a new folder under results/.
