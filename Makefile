@@ -2,7 +2,7 @@
 #
 #   make run         set up, build, and run the default matrix (bin/bench run)
 #   make test        set up, build, and run every Go module's tests
-#   make setup       install missing Debian packages and Go modules (scripts/setup.sh)
+#   make setup       install missing Debian packages and Go modules, probe the toolchains (scripts/setup.sh)
 #   make build       bin/bench and every worker this machine can build
 #   make workloads   rebuild the committed .wasm files with Debian's toolchains
 #   make check       gofmt, go vet, staticcheck, go mod tidy in every module
@@ -35,20 +35,20 @@ $(BIN)/bench-native: FORCE
 	CGO_ENABLED=0 $(GOBUILD) -o $@ ./cmd/bench-native
 
 setup:
-	bash scripts/setup.sh
+	@bash scripts/setup.sh
 
 # The main job: the built-in default matrix on this machine; results,
 # summary and report land in a new folder under results/.
 run: setup build
 	$(BIN)/bench run $(RUNFLAGS)
 
-# Tests run against the binaries `make build` made (BENCH_BIN_DIR).
+# Tests run against the binaries `make build` made (BENCH_BIN_DIR). Every
+# module is tested even when an earlier one fails; a summary line per
+# module ends the output, and the exit status is non-zero if any failed.
 test: setup
-	$(MAKE) build
-	@set -e; for m in $(MODULES); do \
-		echo "== go test $$m"; \
-		(cd $$m && BENCH_BIN_DIR=$(CURDIR)/$(BIN) AWS_EC2_METADATA_DISABLED=true $(GO) test -count=1 -timeout 40m ./...); \
-	done
+	@$(MAKE) --no-print-directory build
+	@BENCH_BIN_DIR=$(CURDIR)/$(BIN) AWS_EC2_METADATA_DISABLED=true GO=$(GO) \
+		bash scripts/test-modules.sh $(MODULES)
 
 check:
 	@set -e; for m in $(MODULES); do \

@@ -6,8 +6,8 @@
 #                          runners/conformance/testdata/custom/ (embedded
 #                          there for every runner's conformance run)
 #
-# Needs Debian clang lld wasi-libc libclang-rt-dev-wasm32 and wabt
-# (wasm-strip). Each rule is the command in its source's header comment;
+# Needs Debian clang lld wasi-libc libclang-rt-dev-wasm32, binaryen (clang
+# runs its wasm-opt after linking) and wabt (wasm-strip). Each rule is the command in its source's header comment;
 # internal/run's TestSightglassModulesMatchSources checks they agree,
 # and TestConformanceCopyOfSightglass that the copy is current.
 

@@ -29,7 +29,8 @@ $(BIN)/lib/libwasmer.so: FORCE
 
 $(BIN)/bench-wasmer: $(BIN)/lib/libwasmer.so FORCE
 	@mkdir -p $(BIN)
-	dir="$(WASMER_DIR)/wasmer/packaged"; \
+	@echo "build $@ (cgo, RUNPATH \$$ORIGIN/lib)"
+	@dir="$(WASMER_DIR)/wasmer/packaged"; \
 	cd runners/wasmer && CGO_ENABLED=1 \
 		CGO_CFLAGS="-I$$dir/include" \
 		CGO_LDFLAGS="-L$$dir/lib/$(WASMER_ARCH) -lwasmer -Wl,-rpath,\$$ORIGIN/lib" \

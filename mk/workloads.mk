@@ -7,11 +7,13 @@
 #   make workloads-check  rebuild into a temp dir and diff with the committed files
 #
 # Toolchains (Debian): clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev
-# (C), rustc libstd-rust-dev-wasm32 (Rust), cargo librust-image-dev (the
-# Rust image workload, a Cargo project built offline from Debian's vendored
-# crates by its build.sh), wabt (wasm-strip), and Go. A rustup rustc or
-# cargo may come first on PATH and has no wasm32-wasi target: Debian's are
-# called by their full paths. The commands here are the ones each source
+# binaryen (C: clang runs wasm-opt from PATH after linking, and the committed
+# modules were built with it), rustc libstd-rust-dev-wasm32 (Rust), cargo
+# librust-image-dev (the Rust image workload, a Cargo project built offline
+# from Debian's vendored crates by its build.sh), wabt (wasm-strip), and Go.
+# A rustup rustc or cargo may come first on PATH and has no wasm32-wasi
+# target: Debian's are called by their full paths. The commands here are
+# the ones each source
 # file's header comment gives; workloads/rebuild_test.go runs those.
 
 WL_CLANG ?= clang
@@ -40,6 +42,7 @@ WL_HAVE_WASI_C    := $(shell test -f /usr/include/wasm32-wasi/stdio.h && command
 WL_HAVE_WASI_RUST := $(shell test -d /usr/lib/rustlib/wasm32-wasi && echo yes)
 WL_HAVE_CARGO := $(shell test -x /usr/bin/cargo && test -d /usr/share/cargo/registry/image-0.24.3 && echo yes)
 WL_HAVE_STRIP := $(shell command -v $(WL_STRIP) >/dev/null 2>&1 && echo yes)
+WL_HAVE_WASMOPT := $(shell command -v wasm-opt >/dev/null 2>&1 && echo yes)
 
 # Native builds: Go always; C and Rust when their toolchain is here, with a
 # message (not a failure) for the ones skipped.
@@ -123,6 +126,7 @@ workloads-toolchains:
 	[ "$(WL_HAVE_WASI_RUST)" = yes ] || { echo "workloads: no Rust wasm32-wasi std (apt-get install libstd-rust-dev-wasm32)"; ok=no; }; \
 	[ "$(WL_HAVE_CARGO)" = yes ] || { echo "workloads: no /usr/bin/cargo or image crate (apt-get install cargo librust-image-dev)"; ok=no; }; \
 	[ "$(WL_HAVE_STRIP)" = yes ] || { echo "workloads: no $(WL_STRIP) (apt-get install wabt)"; ok=no; }; \
+	[ "$(WL_HAVE_WASMOPT)" = yes ] || { echo "workloads: no wasm-opt, which clang runs after linking (apt-get install binaryen)"; ok=no; }; \
 	[ $$ok = yes ]
 
 workloads: workloads-toolchains

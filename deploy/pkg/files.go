@@ -177,7 +177,9 @@ func Dir(src, name string) ([]File, error) {
 }
 
 // NodeFiles is what an image needs to run the Node.js function: this
-// machine's node as /usr/bin/node and the system libraries it loads.
+// machine's node as /usr/bin/node, the system libraries it loads, and the
+// builtins it loads from files at start (Debian's nodejs keeps some of its
+// own, cjs-module-lexer, acorn and undici, under /usr/share/nodejs).
 func NodeFiles() ([]File, error) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -187,8 +189,55 @@ func NodeFiles() ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("package: node function image: %w", err)
 	}
-	files := []File{{Name: "/usr/bin/node", Src: node, Mode: 0o755}}
-	return SystemLibraries(files)
+	files, err := SystemLibraries([]File{{Name: "/usr/bin/node", Src: node, Mode: 0o755}})
+	if err != nil {
+		return nil, err
+	}
+	var builtins []string
+	for _, f := range files {
+		b, err := os.ReadFile(f.Src)
+		if err != nil {
+			return nil, fmt.Errorf("package: node function image: %w", err)
+		}
+		builtins = append(builtins, pathsIn(b, nodeBuiltinDir)...)
+	}
+	have := map[string]bool{}
+	for _, p := range builtins {
+		if have[p] {
+			continue
+		}
+		have[p] = true
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("package: node function image: %s loads %s at start: %w", node, p, err)
+		}
+		files = append(files, File{Name: p, Src: p, Mode: 0o644})
+	}
+	return files, nil
+}
+
+// nodeBuiltinDir is where Debian's nodejs keeps the builtins it loads
+// from files (node --shared-builtin-*-path at its build).
+const nodeBuiltinDir = "/usr/share/nodejs/"
+
+// pathsIn lists the .js file paths under dir written in a binary (the
+// builtins' paths compiled into node or libnode), in order of appearance.
+func pathsIn(b []byte, dir string) []string {
+	var out []string
+	for {
+		i := bytes.Index(b, []byte(dir))
+		if i < 0 {
+			return out
+		}
+		j := i + len(dir)
+		for j < len(b) && (b[j] == '/' || b[j] == '.' || b[j] == '-' || b[j] == '_' || b[j] == '@' ||
+			b[j] >= 'a' && b[j] <= 'z' || b[j] >= 'A' && b[j] <= 'Z' || b[j] >= '0' && b[j] <= '9') {
+			j++
+		}
+		if p := string(b[i:j]); strings.HasSuffix(p, ".js") {
+			out = append(out, p)
+		}
+		b = b[j:]
+	}
 }
 
 // SystemLibraries returns files plus, for each dynamically linked ELF

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,10 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
-
+	"github.com/wasmbench/bench/internal/wasmfeat"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -573,63 +569,37 @@ func quoteLine(l string) string {
 	return strconv.Quote(l[:cut]) + "..."
 }
 
-// A feature beyond WebAssembly 1.0 that a runtime may lack: how wazero's
-// validator calls it, and words by which runtimes' messages name it.
-type wasmFeature struct {
-	name  string
-	flag  api.CoreFeatures
-	words []string
-}
-
-var wasmFeatures = []wasmFeature{
-	{"SIMD", api.CoreFeatureSIMD, []string{"simd", "v128", "i8x16", "f32x4", "i32x4"}},
-	{"threads (atomics)", experimental.CoreFeaturesThreads, []string{"thread", "atomic", "shared memory"}},
-	{"tail calls", experimental.CoreFeaturesTailCall, []string{"tail", "return_call"}},
-	{"exception handling", experimental.CoreFeaturesExceptionHandling, []string{"exception", "tag section", "throw"}},
-	{"extended constant expressions", experimental.CoreFeaturesExtendedConst, []string{"extended", "const expr"}},
-	{"typed function references", experimental.CoreFeaturesTypedFunctionReferences, []string{"typed function", "call_ref", "func ref"}},
-	{"bulk memory", api.CoreFeatureBulkMemoryOperations, []string{"bulk", "memory.copy", "memory.fill", "memory.init", "data.drop", "data count"}},
-	{"reference types", api.CoreFeatureReferenceTypes, []string{"reference type", "reference-type", "externref", "ref.func", "ref.null"}},
-	{"multi-value", api.CoreFeatureMultiValue, []string{"multi-value", "multi value", "multivalue", "multiple result", "multiple return"}},
-	{"sign-extension operators", api.CoreFeatureSignExtensionOps, []string{"sign-ext", "sign ext", "extend8_s", "extend16_s", "extend32_s"}},
-	{"non-trapping float-to-int conversions", api.CoreFeatureNonTrappingFloatToIntConversion, []string{"trunc_sat", "saturat", "non-trapping"}},
+// featureWords are, for each feature beyond WebAssembly 1.0 that a runtime
+// may lack, words by which runtimes' messages name it.
+var featureWords = map[wasmfeat.Feature][]string{
+	wasmfeat.SIMD:                  {"simd", "v128", "i8x16", "f32x4", "i32x4"},
+	wasmfeat.Threads:               {"thread", "atomic", "shared memory"},
+	wasmfeat.TailCalls:             {"tail", "return_call"},
+	wasmfeat.Exceptions:            {"exception", "tag section", "throw"},
+	wasmfeat.ExtendedConst:         {"extended", "const expr"},
+	wasmfeat.TypedFuncRefs:         {"typed function", "call_ref", "func ref"},
+	wasmfeat.BulkMemory:            {"bulk", "memory.copy", "memory.fill", "memory.init", "data.drop", "data count"},
+	wasmfeat.ReferenceTypes:        {"reference type", "reference-type", "externref", "ref.func", "ref.null"},
+	wasmfeat.MultiValue:            {"multi-value", "multi value", "multivalue", "multiple result", "multiple return"},
+	wasmfeat.SignExtension:         {"sign-ext", "sign ext", "extend8_s", "extend16_s", "extend32_s"},
+	wasmfeat.NonTrappingFloatToInt: {"trunc_sat", "saturat", "non-trapping"},
 }
 
 // moduleFeatures lists the features beyond WebAssembly 1.0 that a module
-// uses: wazero's validator (which knows them all but legacy exceptions)
-// accepts it with every feature on and rejects it without each one it
-// uses.
+// uses, by name ("SIMD", "threads (atomics)"), read from its binary by
+// internal/wasmfeat: the orchestrator links no wasm runtime.
 func moduleFeatures(path string) ([]string, error) {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	all := api.CoreFeaturesV1
-	for _, f := range wasmFeatures {
-		all |= f.flag
-	}
-	valid := func(features api.CoreFeatures) error {
-		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
-		defer rt.Close(ctx)
-		m, err := rt.CompileModule(ctx, wasm)
-		if err == nil {
-			m.Close(ctx)
-		}
-		return err
-	}
-	if err := valid(all); err != nil {
-		if strings.Contains(err.Error(), "exception") {
-			// wazero knows exceptions only in their final (exnref) form.
-			return []string{"exception handling"}, nil
-		}
-		return nil, err
+	fs, err := wasmfeat.Detect(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	var used []string
-	for _, f := range wasmFeatures {
-		if valid(all&^f.flag) != nil {
-			used = append(used, f.name)
-		}
+	for _, f := range fs {
+		used = append(used, f.String())
 	}
 	return used, nil
 }
@@ -658,13 +628,13 @@ func (c *CustomModule) explain(st *customState, e *runners.Error) *runners.Error
 	// The module's own name ("simd.wasm") says nothing about the runtime.
 	msg := strings.ToLower(strings.ReplaceAll(e.Message, filepath.Base(c.Path), ""))
 	var named []string
-	for _, f := range wasmFeatures {
-		if !contains(st.features, f.name) {
+	for _, f := range wasmfeat.All() {
+		if !contains(st.features, f.String()) {
 			continue
 		}
-		for _, w := range f.words {
+		for _, w := range featureWords[f] {
 			if strings.Contains(msg, w) {
-				named = append(named, f.name)
+				named = append(named, f.String())
 				break
 			}
 		}

@@ -225,11 +225,20 @@ function setMemoryCap(bytes) {
   }
 }
 
+// wasiImportObject is a WASI instance's imports: getImportObject() from
+// Node.js 19.8 and 20, the wasiImport functions before it (Debian
+// bookworm's nodejs is 18.20, whose WASI has no getImportObject).
+function wasiImportObject(wasi) {
+  return typeof wasi.getImportObject === 'function'
+    ? wasi.getImportObject()
+    : { wasi_snapshot_preview1: wasi.wasiImport };
+}
+
 let wasiNames;
 // wasiImports lists the functions node:wasi offers.
 function wasiImports() {
   if (!wasiNames) {
-    wasiNames = new Set(Object.keys(new WASI({ version: 'preview1' }).getImportObject().wasi_snapshot_preview1));
+    wasiNames = new Set(Object.keys(wasiImportObject(new WASI({ version: 'preview1' })).wasi_snapshot_preview1));
   }
   return wasiNames;
 }
@@ -599,7 +608,7 @@ export class JobRunner {
           args: [name, ...(job.args || [])], env: job.env, dirs: job.dirs,
           stdin: fds[0], stdout: fds[1], stderr: fds[2],
         });
-        const imports = wasi.getImportObject();
+        const imports = wasiImportObject(wasi);
         output = limitOutput(imports, limit, () => inst.exports.memory);
         inst = new WebAssembly.Instance(mod, { ...imports, bench });
       } catch (err) {
@@ -710,7 +719,7 @@ export class JobRunner {
         fds.push(fs.openSync(path.join(scratch, 'stdout'), 'w'));
         fds.push(fs.openSync(path.join(scratch, 'stderr'), 'w'));
         const wasi = newWASI(job, { args: [job.module.name], stdin: fds[0], stdout: fds[1], stderr: fds[2] });
-        inst = new WebAssembly.Instance(mod, { ...wasi.getImportObject(), bench: { start() {}, end() {} } });
+        inst = new WebAssembly.Instance(mod, { ...wasiImportObject(wasi), bench: { start() {}, end() {} } });
       } catch (err) {
         throw classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${job.module.name}`);
       }
