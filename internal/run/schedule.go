@@ -28,6 +28,8 @@ const (
 type cellState struct {
 	*Cell
 	callCost bool
+	// calls counts a call-cost cell's finished processes.
+	calls int
 	// cold and warm count the cell's finished processes of each kind.
 	cold, warm int
 	// nextProc is the next process index: unique within the cell across
@@ -82,6 +84,12 @@ func (s *cellState) absorb(rec results.Record) {
 		switch kind {
 		case taskPrepare:
 			s.prepRecorded = true
+			return
+		case taskCallCost:
+			s.calls++
+			if rec.Process >= s.nextProc {
+				s.nextProc = rec.Process + 1
+			}
 			return
 		case taskCold:
 			s.cold++
@@ -160,16 +168,22 @@ func (r *runner) restore(cells []*Cell, prior []results.Record) []*cellState {
 	return states
 }
 
+// CallCostProcesses is how many processes a call-cost cell takes: the
+// fewest that give its per-call figure an interval (stats.MinUnits).
+const CallCostProcesses = stats.MinUnits
+
 // callCostCells adds one no-op call-cost cell per runtime and tier (local
 // target only): the host-to-guest call cost as a result row of its own.
 func (r *runner) callCostCells(rts []*Runtime, targets []string, prior []results.Record) []*cellState {
 	if !contains(targets, "local") || r.o.Custom != nil {
 		return nil
 	}
-	done := map[string]bool{}
+	// A cell with enough call-cost processes, or a failure, is done; one
+	// with fewer continues from them.
+	byKey := map[string][]results.Record{}
 	for _, rec := range prior {
 		if rec.Kind == results.KindTask || rec.Kind == results.KindFailure {
-			done[rec.Key()] = true
+			byKey[rec.Key()] = append(byKey[rec.Key()], rec)
 		}
 	}
 	var out []*cellState
@@ -184,7 +198,11 @@ func (r *runner) callCostCells(rts []*Runtime, targets []string, prior []results
 			c := &Cell{Runtime: rt, Prepared: t.Prepared}
 			c.Cell = results.Cell{Runtime: rt.Name, Tier: t.Name, Workload: "noop", Lang: "wat", Target: "local"}
 			s := newCellState(c)
-			s.callCost, s.done = true, done[c.Key()]
+			s.callCost = true
+			for _, rec := range byKey[c.Key()] {
+				s.absorb(rec)
+			}
+			s.done = s.done || s.calls >= CallCostProcesses
 			out = append(out, s)
 		}
 	}
@@ -539,7 +557,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		job = r.job(s.Cell, runners.OpWarm)
 		job.Warmup, job.Iterations = r.o.Warmup, s.warmIterations(r.o)
 	case taskCallCost:
-		job, proc = r.job(s.Cell, runners.OpCallCost), 0
+		job = r.job(s.Cell, runners.OpCallCost)
 		job.Warmup, job.Iterations, job.CallsPerBatch, job.Export = 2, 10, 10000, "noop"
 		if IsInterpreter(s.Tier) || s.Tier == "baseline" {
 			job.CallsPerBatch = 2000
@@ -585,7 +603,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	for _, rec := range recs {
 		s.absorb(rec) // counts the process, its time and its key figures
 	}
-	if kind == taskCallCost {
+	if kind == taskCallCost && s.calls >= CallCostProcesses {
 		s.done = true
 	}
 	return nil
