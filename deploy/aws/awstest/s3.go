@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -26,8 +28,55 @@ type S3 struct {
 }
 
 func newS3(c *Cloud) *S3 {
-	b := s3mem.New()
-	return &S3{cloud: c, backend: b, fake: gofakes3.New(b).Server(), tags: map[string][]tag{}}
+	ts := timeSource{c}
+	b := s3mem.New(s3mem.WithTimeSource(ts))
+	return &S3{cloud: c, backend: b, fake: gofakes3.New(b, gofakes3.WithTimeSource(ts)).Server(), tags: map[string][]tag{}}
+}
+
+// listBuckets is ListBuckets with its pagination (max-buckets,
+// continuation-token) and prefix, which gofakes3 lacks.
+func (s *S3) listBuckets(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	all, err := s.backend.ListBuckets()
+	if err != nil {
+		w.WriteHeader(500)
+		return
+	}
+	dates := map[string]time.Time{}
+	var names []string
+	for _, b := range all {
+		if strings.HasPrefix(b.Name, q.Get("prefix")) {
+			names = append(names, b.Name)
+			dates[b.Name] = b.CreationDate.Time
+		}
+	}
+	sort.Strings(names)
+	// AWS pages only when max-buckets is given.
+	size := len(names) + 1
+	if n := atoi(q.Get("max-buckets")); n > 0 {
+		size = n
+	}
+	size = s.cloud.pageSize(size, size)
+	pg, next := page(names, q.Get("continuation-token"), size)
+	type bucket struct {
+		Name         string `xml:"Name"`
+		CreationDate string `xml:"CreationDate"`
+		BucketRegion string `xml:"BucketRegion"`
+	}
+	type result struct {
+		XMLName           xml.Name `xml:"ListAllMyBucketsResult"`
+		Xmlns             string   `xml:"xmlns,attr"`
+		Buckets           []bucket `xml:"Buckets>Bucket"`
+		OwnerID           string   `xml:"Owner>ID"`
+		ContinuationToken string   `xml:"ContinuationToken,omitempty"`
+		Prefix            string   `xml:"Prefix,omitempty"`
+	}
+	out := result{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", OwnerID: Account, ContinuationToken: next, Prefix: q.Get("prefix")}
+	for _, n := range pg {
+		out.Buckets = append(out.Buckets, bucket{Name: n, CreationDate: dates[n].UTC().Format("2006-01-02T15:04:05.000Z"), BucketRegion: Region})
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	_ = xml.NewEncoder(w).Encode(out)
 }
 
 type tagging struct {
@@ -44,6 +93,15 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(f.Status)
 		io.WriteString(w, "<Error><Code>"+f.Code+"</Code><Message>"+f.Message+"</Message></Error>")
 		return
+	}
+	if bucket == "" && r.Method == http.MethodGet {
+		s.listBuckets(w, r)
+		return
+	}
+	if q := r.URL.Query(); bucket != "" && object == "" && r.Method == http.MethodGet && q.Get("list-type") == "2" {
+		// Pages no larger than the cloud's page size.
+		q.Set("max-keys", strconv.Itoa(s.cloud.pageSize(atoi(q.Get("max-keys")), 1000)))
+		r.URL.RawQuery = q.Encode()
 	}
 	if _, ok := r.URL.Query()["tagging"]; ok && object == "" && bucket != "" {
 		s.bucketTagging(w, r, bucket)
