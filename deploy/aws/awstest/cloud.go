@@ -104,12 +104,6 @@ func (c *Cloud) Now() time.Time {
 	return time.Now().Add(c.offset)
 }
 
-// timeSource is the fake's clock for gofakes3.
-type timeSource struct{ c *Cloud }
-
-func (t timeSource) Now() time.Time                  { return t.c.Now().UTC() }
-func (t timeSource) Since(x time.Time) time.Duration { return t.c.Now().Sub(x) }
-
 // DisableRegion makes region an opt-in region the account has not
 // enabled: every request signed for it is refused with the error AWS
 // gives then (STS InvalidClientTokenId, Lambda, ECR and Logs

@@ -93,7 +93,7 @@ func (l *Logs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			jsonError(w, 400, "ResourceAlreadyExistsException", "The specified log group already exists")
 			return
 		}
-		g := &logGroup{name: in.LogGroupName, created: time.Now(), tags: map[string]string{}}
+		g := &logGroup{name: in.LogGroupName, created: l.cloud.Now(), tags: map[string]string{}}
 		for k, v := range in.Tags {
 			g.tags[k] = v
 		}
@@ -170,7 +170,7 @@ func (l *Logs) write(group string, n int, create bool) {
 		if !create {
 			return
 		}
-		g = &logGroup{name: group, created: time.Now(), tags: map[string]string{}}
+		g = &logGroup{name: group, created: l.cloud.Now(), tags: map[string]string{}}
 		l.groups[group] = g
 		l.AutoCreated++
 	}

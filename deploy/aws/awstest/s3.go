@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -23,14 +24,17 @@ type S3 struct {
 	fake    http.Handler
 	mu      sync.Mutex
 	tags    map[string][]tag
+	// created are the buckets' creation times on the cloud's clock
+	// (gofakes3 keeps its own, which must stay the real time: it checks
+	// request signatures against it).
+	created map[string]time.Time
 	// Puts counts objects uploaded.
 	Puts int
 }
 
 func newS3(c *Cloud) *S3 {
-	ts := timeSource{c}
-	b := s3mem.New(s3mem.WithTimeSource(ts))
-	return &S3{cloud: c, backend: b, fake: gofakes3.New(b, gofakes3.WithTimeSource(ts)).Server(), tags: map[string][]tag{}}
+	b := s3mem.New()
+	return &S3{cloud: c, backend: b, fake: gofakes3.New(b).Server(), tags: map[string][]tag{}, created: map[string]time.Time{}}
 }
 
 // listBuckets is ListBuckets with its pagination (max-buckets,
@@ -48,6 +52,11 @@ func (s *S3) listBuckets(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(b.Name, q.Get("prefix")) {
 			names = append(names, b.Name)
 			dates[b.Name] = b.CreationDate.Time
+			s.mu.Lock()
+			if t, ok := s.created[b.Name]; ok {
+				dates[b.Name] = t
+			}
+			s.mu.Unlock()
 		}
 	}
 	sort.Strings(names)
@@ -117,6 +126,13 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delete(s.tags, bucket)
 		s.mu.Unlock()
 	}
+	if r.Method == http.MethodPut && object == "" && len(r.URL.Query()) == 0 {
+		if ok, _ := s.backend.BucketExists(bucket); !ok {
+			s.mu.Lock()
+			s.created[bucket] = s.cloud.Now()
+			s.mu.Unlock()
+		}
+	}
 	s.fake.ServeHTTP(w, r)
 }
 
@@ -172,10 +188,17 @@ func (s *S3) CreateBucket(name string, tags map[string]string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.created[name] = s.cloud.Now()
 	for k, v := range tags {
 		s.tags[name] = append(s.tags[name], tag{k, v})
 	}
 	return nil
+}
+
+// PutObject stores an object directly.
+func (s *S3) PutObject(bucket, key string, data []byte) error {
+	_, err := s.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
+	return err
 }
 
 func (s *S3) names() []string {
