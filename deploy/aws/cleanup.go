@@ -295,18 +295,7 @@ func (cl *cleaner) list(ctx context.Context) []candidate {
 			if !strings.HasPrefix(name, namePrefix) {
 				continue
 			}
-			tags := map[string]string{}
-			tp := iam.NewListRoleTagsPaginator(c.iam, &iam.ListRoleTagsInput{RoleName: r.RoleName})
-			for tp.HasMorePages() {
-				tpage, terr := tp.NextPage(ctx)
-				if terr != nil {
-					err = terr
-					break
-				}
-				for _, t := range tpage.Tags {
-					tags[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
-				}
-			}
+			tags, err := roleTags(ctx, c.iam, name)
 			if err != nil {
 				cl.listFailed("tags of role "+name, err)
 				continue

@@ -138,7 +138,7 @@ func LoadConfig(ctx context.Context, region string, getenv Env, o ClientOptions)
 		return sdk.Config{}, fmt.Errorf("load AWS configuration: %w (%s)", err, credentialsHelp)
 	}
 	if cfg.Region == "" {
-		return sdk.Config{}, errors.New("no AWS region: pass --region (or set AWS_REGION)")
+		return sdk.Config{}, fmt.Errorf("%w: pass --region, set AWS_REGION, or set region in your profile in ~/.aws/config", ErrNoRegion)
 	}
 	return cfg, nil
 }

@@ -330,6 +330,22 @@ func (d *deployer) createRepo(ctx context.Context) error {
 	return nil
 }
 
+// roleTags reads all of a role's tags, page by page.
+func roleTags(ctx context.Context, c *iam.Client, role string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := iam.NewListRoleTagsPaginator(c, &iam.ListRoleTagsInput{RoleName: sdk.String(role)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page.Tags {
+			tags[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
 func repoTags(ctx context.Context, c *ecr.Client, arn *string) (map[string]string, error) {
 	out, err := c.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: arn})
 	if err != nil {
@@ -566,11 +582,10 @@ func (d *deployer) tracked(r resource) bool {
 	return false
 }
 
-// ours reports whether an unsure resource exists and is this run's (by
-// its tags).
-func (d *deployer) ours(ctx context.Context, r resource) (bool, error) {
+// ours reports whether an unsure resource exists, and whether it is this
+// run's (by its tags).
+func (d *deployer) ours(ctx context.Context, r resource) (exists, ours bool, err error) {
 	var tags map[string]string
-	var err error
 	switch r.kind {
 	case kindFunction:
 		tags, err = d.functionTags(ctx, r.name)
@@ -585,35 +600,52 @@ func (d *deployer) ours(ctx context.Context, r resource) (bool, error) {
 		// whose name carries the run id is enough.
 		_, err = d.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: sdk.String(r.name), ExpectedBucketOwner: sdk.String(d.id.Account)})
 		if err == nil {
-			return true, nil
+			return true, true, nil
 		}
 	case kindRepo:
 		arn := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", d.partition(), d.o.Region, d.id.Account, r.name)
 		tags, err = repoTags(ctx, d.c.ecr, &arn)
 	case kindRole:
-		var out *iam.ListRoleTagsOutput
-		out, err = d.c.iam.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: sdk.String(r.name)})
-		if err == nil {
-			tags = map[string]string{}
-			for _, t := range out.Tags {
-				tags[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
-			}
-		}
+		tags, err = roleTags(ctx, d.c.iam, r.name)
 	}
-	if isNotFound(err) || isCode(err, "RepositoryNotFoundException", "NoSuchTagSet") {
-		return false, nil
+	if isNotFound(err) || isCode(err, "RepositoryNotFoundException") {
+		return false, false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	return tags[TagRunID] == d.o.RunID, nil
+	return true, tags[TagRunID] == d.o.RunID, nil
+}
+
+// unsureChecks is how many times teardown looks for a resource whose
+// create got no answer before it concludes the create never took effect:
+// a request the client gave up on may still be carried out a moment
+// later. The waits double from WaitDelay (1+2+...+32 s by default).
+const unsureChecks = 6
+
+// oursEventually is ours, looked for again while the resource does not
+// exist yet.
+func (d *deployer) oursEventually(ctx context.Context, r resource) (bool, error) {
+	delay := d.o.WaitDelay
+	for i := 0; ; i++ {
+		exists, ok, err := d.ours(ctx, r)
+		if exists || err != nil || i == unsureChecks-1 {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
 }
 
 // delete deletes one resource of the run (an unsure one only if it is
 // ours) and stops tracking it.
 func (d *deployer) delete(ctx context.Context, r resource) error {
 	if r.unsure {
-		ok, err := d.ours(ctx, r)
+		ok, err := d.oursEventually(ctx, r)
 		if err != nil {
 			return fmt.Errorf("%s (its create call got no answer): check its tags: %w", r, err)
 		}

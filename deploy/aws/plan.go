@@ -118,7 +118,7 @@ func (o *Options) defaults() {
 // are built in their Go module's folder, and a relative --out would land
 // there.
 func (o *Options) absPaths() error {
-	if o.BuildDir == "" && o.Out != "" {
+	if o.BuildDir == "" {
 		o.BuildDir = filepath.Join(o.Out, "build")
 	}
 	for _, p := range []*string{&o.Out, &o.BuildDir, &o.BinDir, &o.SrcDir} {

@@ -32,8 +32,9 @@ func cancelAt(e *testEnv, service, op string, nth int) (context.Context, context
 		if seen++; seen == nth {
 			cancel()
 			// The call goes on here, but its answer comes too late: the
-			// client has seen the cancellation first.
-			time.Sleep(100 * time.Millisecond)
+			// client has seen the cancellation first, and the create
+			// takes effect after it gave up.
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	return ctx, cancel
@@ -85,6 +86,7 @@ func TestSweepLeavesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newTestEnv(t, fib)
 			sweep(e)
+			e.cloud.PageSize = 1 // teardown lists the bucket's objects a page each
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
 			if p.op != "" {
 				ctx, cancel = cancelAt(e, p.service, p.op, p.nth)

@@ -165,8 +165,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Kept = append(res.Kept, r.String())
 		}
 		if len(res.Kept) > 0 {
-			fmt.Fprintf(o.Log, "--keep: left in place (delete later with bench deploy aws --cleanup --region %s):\n  %s\n",
-				o.Region, strings.Join(res.Kept, "\n  "))
+			fmt.Fprintf(o.Log, "--keep: left in place (delete later with bench deploy aws --cleanup --region %s --run-id %s):\n  %s\n",
+				o.Region, o.RunID, strings.Join(res.Kept, "\n  "))
 		}
 	} else {
 		res.Leftovers = d.teardown(ctx)
@@ -175,8 +175,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			for _, e := range res.Leftovers {
 				msgs = append(msgs, e.Error())
 			}
-			fmt.Fprintf(o.Log, "could NOT delete (retry with bench deploy aws --cleanup --region %s):\n  %s\n",
-				o.Region, strings.Join(msgs, "\n  "))
+			fmt.Fprintf(o.Log, "could NOT delete (retry with bench deploy aws --cleanup --region %s --run-id %s):\n  %s\n",
+				o.Region, o.RunID, strings.Join(msgs, "\n  "))
 		}
 	}
 	printSummary(o.Log, fns, res)
