@@ -620,7 +620,7 @@ func (d *deployer) ours(ctx context.Context, r resource) (exists, ours bool, err
 // unsureChecks is how many times teardown looks for a resource whose
 // create got no answer before it concludes the create never took effect:
 // a request the client gave up on may still be carried out a moment
-// later. The waits double from WaitDelay (1+2+...+32 s by default).
+// later. The waits double from WaitDelay (1+2+4+8+16 s by default).
 const unsureChecks = 6
 
 // oursEventually is ours, looked for again while the resource does not
