@@ -108,7 +108,7 @@ type prepResult struct {
 }
 
 func newBuilder(o *Options) *builder {
-	return &builder{o: o, dir: filepath.Join(o.Out, "build"), workers: map[string]workerResult{},
+	return &builder{o: o, dir: o.BuildDir, workers: map[string]workerResult{},
 		modules: map[string]string{}, prepared: map[string]prepResult{}}
 }
 

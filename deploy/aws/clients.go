@@ -8,18 +8,20 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Endpoints overrides the services' base URLs (empty: the SDK's usual
 // resolution, which also honours AWS_ENDPOINT_URL_<SERVICE>).
 type Endpoints struct {
-	Lambda, IAM, STS, S3, ECR string
+	Lambda, IAM, STS, S3, ECR, Logs string
 }
 
 // ClientOptions are how bench talks to AWS: endpoints, retries, the HTTP
@@ -39,6 +41,9 @@ type ClientOptions struct {
 	// S3PathStyle addresses buckets in the path, not the host name (an
 	// S3 of one's own; set whenever Endpoints.S3 is).
 	S3PathStyle bool
+	// APIOptions are added to every client's middleware stack (tests
+	// record which operations bench calls).
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Error codes retried beyond the SDK's defaults (which already include
@@ -90,6 +95,7 @@ type clients struct {
 	sts    *sts.Client
 	s3     *s3.Client
 	ecr    *ecr.Client
+	logs   *cloudwatchlogs.Client
 }
 
 func newClients(cfg sdk.Config, o ClientOptions) *clients {
@@ -98,6 +104,7 @@ func newClients(cfg sdk.Config, o ClientOptions) *clients {
 	if o.HTTPClient != nil {
 		cfg.HTTPClient = o.HTTPClient
 	}
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), o.APIOptions...)
 	e := o.Endpoints
 	return &clients{
 		lambda: lambda.NewFromConfig(cfg, func(lo *lambda.Options) { setEndpoint(&lo.BaseEndpoint, e.Lambda) }),
@@ -109,7 +116,8 @@ func newClients(cfg sdk.Config, o ClientOptions) *clients {
 				so.UsePathStyle = true // a local server has no bucket host names
 			}
 		}),
-		ecr: ecr.NewFromConfig(cfg, func(eo *ecr.Options) { setEndpoint(&eo.BaseEndpoint, e.ECR) }),
+		ecr:  ecr.NewFromConfig(cfg, func(eo *ecr.Options) { setEndpoint(&eo.BaseEndpoint, e.ECR) }),
+		logs: cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) { setEndpoint(&lo.BaseEndpoint, e.Logs) }),
 	}
 }
 

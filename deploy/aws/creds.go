@@ -138,7 +138,7 @@ func LoadConfig(ctx context.Context, region string, getenv Env, o ClientOptions)
 		return sdk.Config{}, fmt.Errorf("load AWS configuration: %w (%s)", err, credentialsHelp)
 	}
 	if cfg.Region == "" {
-		return sdk.Config{}, errors.New("no AWS region: pass --region (or set AWS_REGION)")
+		return sdk.Config{}, fmt.Errorf("%w: pass --region, set AWS_REGION, or set region in your profile in ~/.aws/config", ErrNoRegion)
 	}
 	return cfg, nil
 }
@@ -169,6 +169,11 @@ func CheckCredentials(ctx context.Context, cfg sdk.Config, o ClientOptions) (Ide
 		}
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
+			if optInRegions[cfg.Region] && isCode(err, "InvalidClientTokenId", "UnrecognizedClientException") {
+				if rerr := regionRefused(ctx, cfg, o, ae); rerr != nil {
+					return Identity{}, rerr
+				}
+			}
 			switch ae.ErrorCode() {
 			case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
 				"UnrecognizedClientException", "InvalidAccessKeyId", "AccessDenied", "AccessDeniedException":
@@ -179,4 +184,29 @@ func CheckCredentials(ctx context.Context, cfg sdk.Config, o ClientOptions) (Ide
 		return Identity{}, fmt.Errorf("check AWS credentials with STS GetCallerIdentity: %w", err)
 	}
 	return Identity{Account: sdk.ToString(out.Account), ARN: sdk.ToString(out.Arn), UserID: sdk.ToString(out.UserId)}, nil
+}
+
+// regionRefused asks STS in a region every account has whether it takes
+// the credentials an opt-in region refused: if it does, the region is not
+// enabled (or the token is one only default regions take), and the error
+// says so instead of blaming the credentials. nil: they are refused there
+// too.
+func regionRefused(ctx context.Context, cfg sdk.Config, o ClientOptions, ae smithy.APIError) error {
+	p, ok := partitionOf(cfg.Region)
+	if !ok || p.defaultRegion == cfg.Region {
+		return nil
+	}
+	other := cfg.Copy()
+	other.Region = p.defaultRegion
+	out, err := newClients(other, o).sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s refused the credentials (%s: %s) that %s accepts for account %s: "+
+		"%s is an opt-in region, so either it is not enabled for the account — enable it in the AWS console "+
+		"(account menu, AWS Regions) or with `aws account enable-region --region-name %s` and wait until it is enabled — "+
+		"or the credentials are a session token from the global STS endpoint, which only default regions take "+
+		"(`aws iam set-security-token-service-preferences --global-endpoint-token-version v2Token`, or get the token from a regional endpoint)",
+		ErrRegionNotEnabled, cfg.Region, ae.ErrorCode(), ae.ErrorMessage(), p.defaultRegion, sdk.ToString(out.Account),
+		cfg.Region, cfg.Region)
 }

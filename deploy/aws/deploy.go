@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -22,41 +26,48 @@ import (
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// basicExecutionPolicy is the only policy the role bench creates gets:
-// permission to write the function's logs.
-const basicExecutionPolicy = "policy/service-role/AWSLambdaBasicExecutionRole"
-
 // trustPolicy lets Lambda assume the role.
 const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+// logsPolicyName is the role's one inline policy: write the run's log
+// groups, which bench creates up front. Without logs:CreateLogGroup
+// (which AWSLambdaBasicExecutionRole would grant) Lambda cannot recreate
+// a group after teardown deleted it.
+const logsPolicyName = "bench-write-logs"
+
+// logRetentionDays is the retention of every log group bench creates: the
+// groups are deleted at teardown, and a group a killed run leaves expires
+// its lines after a day.
+const logRetentionDays = 1
 
 // Resource kinds, in the order teardown deletes them.
 const (
 	kindFunction = "function"
-	kindObject   = "s3 object"
+	kindLogGroup = "log group"
 	kindBucket   = "s3 bucket"
 	kindRepo     = "ecr repository"
 	kindRole     = "iam role"
 )
 
+var kindOrder = map[string]int{kindFunction: 0, kindLogGroup: 1, kindBucket: 2, kindRepo: 3, kindRole: 4}
+
 // resource is something a run created.
 type resource struct {
 	kind string
 	name string
-	// bucket for objects
-	bucket string
+	// unsure marks a resource whose create call got no answer (cancelled,
+	// timed out, the connection failed): it may exist. Teardown deletes it
+	// only when its tags say it is this run's.
+	unsure bool
 }
 
-func (r resource) String() string {
-	if r.kind == kindObject {
-		return fmt.Sprintf("%s s3://%s/%s", r.kind, r.bucket, r.name)
-	}
-	return r.kind + " " + r.name
-}
+func (r resource) String() string { return r.kind + " " + r.name }
 
 // deployer creates, tracks and deletes one run's resources.
 type deployer struct {
@@ -66,7 +77,7 @@ type deployer struct {
 	log io.Writer
 
 	mu      sync.Mutex
-	created []resource // what exists (or may: a create whose answer was lost)
+	created []resource // created (or perhaps created: unsure) and not yet deleted
 
 	roleARN string
 	bucket  string
@@ -75,17 +86,31 @@ type deployer struct {
 	ecrAuth authn.Authenticator
 	ecrHTTP bool
 	pushed  map[string]string // artifact key -> image URI
+	// memCap is the account's largest memory size, once a create found
+	// it (0: none found).
+	memCap int
 }
 
 func newDeployer(o *Options, c *clients, id Identity) *deployer {
 	return &deployer{o: o, c: c, id: id, log: o.Log, pushed: map[string]string{}}
 }
 
-func (d *deployer) track(r resource) {
+// settle records what a create call left: the resource when it was
+// created; nothing when the service answered with an error (it created
+// nothing); an unsure resource when no answer came (it may exist).
+func (d *deployer) settle(r resource, err error) {
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return
+		}
+		r.unsure = true
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, x := range d.created {
-		if x == r {
+	for i, x := range d.created {
+		if x.kind == r.kind && x.name == r.name {
+			d.created[i].unsure = d.created[i].unsure && r.unsure
 			return
 		}
 	}
@@ -96,7 +121,7 @@ func (d *deployer) untrack(r resource) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i, x := range d.created {
-		if x == r {
+		if x.kind == r.kind && x.name == r.name {
 			d.created = append(d.created[:i], d.created[i+1:]...)
 			return
 		}
@@ -115,10 +140,24 @@ func (d *deployer) partition() string {
 	if parts := strings.SplitN(d.id.ARN, ":", 3); len(parts) == 3 && parts[1] != "" {
 		return parts[1]
 	}
-	return "aws"
+	return Partition(d.o.Region)
 }
 
-// role returns the execution role: --role, or a new minimal one.
+func (d *deployer) tags() map[string]string { return baseTags(d.o.RunID, d.o.Region) }
+
+// logsPolicy lets the role write the run's log groups and nothing else.
+func (d *deployer) logsPolicy() string {
+	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Resource": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s%s%s-*:*", d.partition(), d.o.Region, d.id.Account,
+			logGroupPrefix, namePrefix, d.o.RunID),
+	}}}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// role returns the execution role: --role, or a new one that may only
+// write the run's logs.
 func (d *deployer) role(ctx context.Context) (string, error) {
 	if d.roleARN != "" {
 		return d.roleARN, nil
@@ -128,12 +167,11 @@ func (d *deployer) role(ctx context.Context) (string, error) {
 		return d.roleARN, nil
 	}
 	rn := roleName(d.o.RunID)
-	d.track(resource{kind: kindRole, name: rn})
 	out, err := d.c.iam.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 sdk.String(rn),
 		AssumeRolePolicyDocument: sdk.String(trustPolicy),
-		Description:              sdk.String("bench deploy aws run " + d.o.RunID + ": Lambda basic execution only"),
-		Tags:                     iamTags(baseTags(d.o.RunID)),
+		Description:              sdk.String("bench deploy aws run " + d.o.RunID + ": writes the run's Lambda logs, nothing else"),
+		Tags:                     iamTags(d.tags()),
 	})
 	if isCode(err, "EntityAlreadyExists") {
 		// A retried create whose first answer was lost: ours if tagged so.
@@ -142,12 +180,13 @@ func (d *deployer) role(ctx context.Context) (string, error) {
 			out, err = &iam.CreateRoleOutput{Role: got.Role}, nil
 		}
 	}
+	d.settle(resource{kind: kindRole, name: rn}, err)
 	if err != nil {
 		return "", fmt.Errorf("create execution role %s: %w (or pass --role ARN)", rn, err)
 	}
-	policy := "arn:" + d.partition() + ":iam::aws:" + basicExecutionPolicy
-	if _, err := d.c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: sdk.String(rn), PolicyArn: sdk.String(policy)}); err != nil {
-		return "", fmt.Errorf("attach %s to role %s: %w", policy, rn, err)
+	if _, err := d.c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: sdk.String(rn),
+		PolicyName: sdk.String(logsPolicyName), PolicyDocument: sdk.String(d.logsPolicy())}); err != nil {
+		return "", fmt.Errorf("give role %s its policy %s: %w", rn, logsPolicyName, err)
 	}
 	w := iam.NewRoleExistsWaiter(d.c.iam, func(wo *iam.RoleExistsWaiterOptions) {
 		wo.MinDelay, wo.MaxDelay = d.o.WaitDelay, 10*d.o.WaitDelay
@@ -177,33 +216,29 @@ func iamTags(m map[string]string) []iamtypes.Tag {
 	return out
 }
 
-// ensureBucket finds the account's bench bucket in the region or creates
-// it, tagged.
+// ensureBucket creates the run's own bucket, tagged.
 func (d *deployer) ensureBucket(ctx context.Context) (string, error) {
 	if d.bucket != "" {
 		return d.bucket, nil
 	}
-	b := bucketName(d.id.Account, d.o.Region)
-	_, err := d.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: sdk.String(b), ExpectedBucketOwner: sdk.String(d.id.Account)})
-	if err == nil {
-		fmt.Fprintf(d.log, "reusing bucket %s\n", b)
-		d.bucket = b
-		return b, nil
-	}
-	if !isNotFound(err) {
-		return "", fmt.Errorf("look for bucket %s: %w", b, err)
-	}
+	b := bucketName(d.o.RunID, d.id.Account, d.o.Region)
 	in := &s3.CreateBucketInput{Bucket: sdk.String(b)}
 	if d.o.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(d.o.Region)}
 	}
-	d.track(resource{kind: kindBucket, name: b})
-	if _, err := d.c.s3.CreateBucket(ctx, in); err != nil {
+	_, err := d.c.s3.CreateBucket(ctx, in)
+	if isCode(err, "BucketAlreadyOwnedByYou") {
+		// A retried create whose first answer was lost: the account owns
+		// it and its name carries the run id.
+		err = nil
+	}
+	d.settle(resource{kind: kindBucket, name: b}, err)
+	if err != nil {
 		return "", fmt.Errorf("create bucket %s: %w", b, err)
 	}
 	var tags []s3types.Tag
-	for _, k := range sortedKeys(baseTags(d.o.RunID)) {
-		tags = append(tags, s3types.Tag{Key: sdk.String(k), Value: sdk.String(baseTags(d.o.RunID)[k])})
+	for _, k := range sortedKeys(d.tags()) {
+		tags = append(tags, s3types.Tag{Key: sdk.String(k), Value: sdk.String(d.tags()[k])})
 	}
 	if _, err := d.c.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: sdk.String(b), Tagging: &s3types.Tagging{TagSet: tags}}); err != nil {
 		return "", fmt.Errorf("tag bucket %s: %w", b, err)
@@ -213,15 +248,25 @@ func (d *deployer) ensureBucket(ctx context.Context) (string, error) {
 	return b, nil
 }
 
-// uploadZip puts a large zip into the bucket.
+func bucketTags(ctx context.Context, c *s3.Client, bucket string) (map[string]string, error) {
+	out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: sdk.String(bucket)})
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, t := range out.TagSet {
+		m[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
+	}
+	return m, nil
+}
+
+// uploadZip puts a large zip into the run's bucket, under the run id.
 func (d *deployer) uploadZip(ctx context.Context, a *Artifact) (bucket, key string, err error) {
 	bucket, err = d.ensureBucket(ctx)
 	if err != nil {
 		return "", "", err
 	}
 	key = d.o.RunID + "/" + a.Key + ".zip"
-	obj := resource{kind: kindObject, bucket: bucket, name: key}
-	d.track(obj)
 	_, err = d.c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdk.String(bucket), Key: sdk.String(key),
 		Body: bytes.NewReader(a.Zip), ContentLength: sdk.Int64(int64(len(a.Zip)))})
 	if err != nil {
@@ -241,13 +286,22 @@ func (d *deployer) ensureRepo(ctx context.Context) error {
 
 func (d *deployer) createRepo(ctx context.Context) error {
 	rn := repoName(d.o.RunID)
-	d.track(resource{kind: kindRepo, name: rn})
 	var tags []ecrtypes.Tag
-	for _, k := range sortedKeys(baseTags(d.o.RunID)) {
-		tags = append(tags, ecrtypes.Tag{Key: sdk.String(k), Value: sdk.String(baseTags(d.o.RunID)[k])})
+	for _, k := range sortedKeys(d.tags()) {
+		tags = append(tags, ecrtypes.Tag{Key: sdk.String(k), Value: sdk.String(d.tags()[k])})
 	}
 	out, err := d.c.ecr.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: sdk.String(rn), Tags: tags,
 		ImageTagMutability: ecrtypes.ImageTagMutabilityMutable})
+	if isCode(err, "RepositoryAlreadyExistsException") {
+		// A retried create whose first answer was lost: ours if tagged so.
+		got, gerr := d.c.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{rn}})
+		if gerr == nil && len(got.Repositories) == 1 {
+			if t, terr := repoTags(ctx, d.c.ecr, got.Repositories[0].RepositoryArn); terr == nil && t[TagRunID] == d.o.RunID {
+				out, err = &ecr.CreateRepositoryOutput{Repository: &got.Repositories[0]}, nil
+			}
+		}
+	}
+	d.settle(resource{kind: kindRepo, name: rn}, err)
 	if err != nil {
 		return fmt.Errorf("create ECR repository %s: %w", rn, err)
 	}
@@ -274,6 +328,34 @@ func (d *deployer) createRepo(ctx context.Context) error {
 	d.repoURI = sdk.ToString(out.Repository.RepositoryUri)
 	fmt.Fprintf(d.log, "created repository %s\n", d.repoURI)
 	return nil
+}
+
+// roleTags reads all of a role's tags, page by page.
+func roleTags(ctx context.Context, c *iam.Client, role string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := iam.NewListRoleTagsPaginator(c, &iam.ListRoleTagsInput{RoleName: sdk.String(role)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page.Tags {
+			tags[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+func repoTags(ctx context.Context, c *ecr.Client, arn *string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: arn})
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, t := range out.Tags {
+		m[sdk.ToString(t.Key)] = sdk.ToString(t.Value)
+	}
+	return m, nil
 }
 
 // pushImage pushes an artifact's image (once) and returns its URI by
@@ -307,6 +389,65 @@ func (d *deployer) pushImage(ctx context.Context, a *Artifact) (string, error) {
 	return uri, nil
 }
 
+// logGroupARN is a log group's ARN as ListTagsForResource takes it.
+func (d *deployer) logGroupARN(group string) string {
+	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", d.partition(), d.o.Region, d.id.Account, group)
+}
+
+// createLogGroup makes a function's log group before the function, tagged
+// and with a retention of a day, as lambda-perf does: so that teardown
+// knows it, and a group a killed run leaves does not keep its lines.
+func (d *deployer) createLogGroup(ctx context.Context, fn string) error {
+	g := logGroupName(fn)
+	_, err := d.c.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: sdk.String(g), Tags: d.tags()})
+	if isCode(err, "ResourceAlreadyExistsException") {
+		// Ours if tagged so (a retried create whose first answer was
+		// lost); otherwise not ours to delete, and the function logs to it.
+		out, terr := d.c.logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: sdk.String(d.logGroupARN(g))})
+		if terr != nil || out.Tags[TagRunID] != d.o.RunID {
+			fmt.Fprintf(d.log, "log group %s exists and is not this run's: left alone\n", g)
+			return nil
+		}
+		err = nil
+	}
+	d.settle(resource{kind: kindLogGroup, name: g}, err)
+	if err != nil {
+		return fmt.Errorf("create log group %s: %w", g, err)
+	}
+	if _, err := d.c.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: sdk.String(g),
+		RetentionInDays: sdk.Int32(logRetentionDays)}); err != nil {
+		return fmt.Errorf("set the retention of log group %s: %w", g, err)
+	}
+	return nil
+}
+
+// memCapRe finds the account's memory maximum in the error Lambda gives
+// for a larger MemorySize.
+var memCapRe = regexp.MustCompile(`(?i)memorysize.*less than or equal to (\d+)`)
+
+// memoryCap is the account's largest memory size when err is Lambda
+// refusing a larger one.
+func memoryCap(err error) (int, bool) {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return 0, false
+	}
+	m := memCapRe.FindStringSubmatch(ae.ErrorMessage())
+	if m == nil {
+		return 0, false
+	}
+	n, cerr := strconv.Atoi(m[1])
+	return n, cerr == nil
+}
+
+// memoryCapError says what a memory size above the account's maximum
+// means and what to do.
+func memoryCapError(mem, limit int, region string) error {
+	return fmt.Errorf("%w: %d MB is above this account's maximum function memory in %s, %d MB "+
+		"(AWS holds new accounts there until their usage grows): use --memory %d or less, or ask AWS Support to lift it",
+		ErrAccountLimit, mem, region, limit, limit)
+}
+
 // createFunction deploys one configuration and waits until it is active.
 func (d *deployer) createFunction(ctx context.Context, f *Function, env map[string]string) error {
 	a := f.Artifact
@@ -322,7 +463,7 @@ func (d *deployer) createFunction(ctx context.Context, f *Function, env map[stri
 		Timeout:       sdk.Int32(int32(d.o.Timeout / time.Second)),
 		Environment:   &ltypes.Environment{Variables: env},
 		Description:   sdk.String("bench " + f.Key()),
-		Tags:          functionTags(d.o.RunID, f),
+		Tags:          functionTags(d.o.RunID, d.o.Region, f),
 	}
 	switch f.Package {
 	case PackageZip:
@@ -346,8 +487,9 @@ func (d *deployer) createFunction(ctx context.Context, f *Function, env map[stri
 		in.PackageType = ltypes.PackageTypeImage
 		in.Code = &ltypes.FunctionCode{ImageUri: sdk.String(uri)}
 	}
-	fn := resource{kind: kindFunction, name: f.Name}
-	d.track(fn)
+	if err := d.createLogGroup(ctx, f.Name); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(d.o.RoleWait)
 	delay := d.o.WaitDelay
 	for {
@@ -364,16 +506,19 @@ func (d *deployer) createFunction(ctx context.Context, f *Function, env map[stri
 		}
 		delay = min(2*delay, 10*d.o.WaitDelay)
 	}
+	if isCode(err, "ResourceConflictException") {
+		// A retried create whose first answer was lost: ours if tagged so.
+		if tags, terr := d.functionTags(ctx, f.Name); terr == nil && tags[TagRunID] == d.o.RunID {
+			err = nil
+		}
+	}
+	d.settle(resource{kind: kindFunction, name: f.Name}, err)
 	if err != nil {
-		if isCode(err, "ResourceConflictException") {
-			// A retried create whose first answer was lost: ours if tagged so.
-			if tags, terr := d.functionTags(ctx, f.Name); terr == nil && tags[TagRunID] == d.o.RunID {
-				err = nil
-			}
+		if limit, ok := memoryCap(err); ok {
+			d.memCap = limit
+			return fmt.Errorf("create function %s: %w", f.Name, memoryCapError(f.MemoryMB, limit, d.o.Region))
 		}
-		if err != nil {
-			return fmt.Errorf("create function %s: %w", f.Name, err)
-		}
+		return fmt.Errorf("create function %s: %w", f.Name, err)
 	}
 	w := lambda.NewFunctionActiveV2Waiter(d.c.lambda, func(wo *lambda.FunctionActiveV2WaiterOptions) {
 		wo.MinDelay, wo.MaxDelay = d.o.WaitDelay, 10*d.o.WaitDelay
@@ -407,20 +552,126 @@ func (d *deployer) functionTags(ctx context.Context, fn string) (map[string]stri
 	return out.Tags, nil
 }
 
-func functionTags(runID string, f *Function) map[string]string {
-	t := baseTags(runID)
+func functionTags(runID, region string, f *Function) map[string]string {
+	t := baseTags(runID, region)
 	t[TagConfig] = f.Key()
 	return t
 }
 
-// deleteFunction removes one function now (not waiting for teardown).
+// deleteFunction removes one function and its log group now (not
+// waiting for teardown): the function first, so that nothing writes to
+// the group after it is gone.
 func (d *deployer) deleteFunction(ctx context.Context, fn string) error {
-	_, err := d.c.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: sdk.String(fn)})
-	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("delete function %s: %w", fn, err)
+	for _, r := range []resource{{kind: kindFunction, name: fn}, {kind: kindLogGroup, name: logGroupName(fn)}} {
+		if !d.tracked(r) {
+			continue
+		}
+		if err := d.delete(ctx, r); err != nil {
+			return err
+		}
 	}
-	d.untrack(resource{kind: kindFunction, name: fn})
-	fmt.Fprintf(d.log, "deleted function %s\n", fn)
+	return nil
+}
+
+func (d *deployer) tracked(r resource) bool {
+	for _, x := range d.Created() {
+		if x.kind == r.kind && x.name == r.name {
+			return true
+		}
+	}
+	return false
+}
+
+// ours reports whether an unsure resource exists, and whether it is this
+// run's (by its tags).
+func (d *deployer) ours(ctx context.Context, r resource) (exists, ours bool, err error) {
+	var tags map[string]string
+	switch r.kind {
+	case kindFunction:
+		tags, err = d.functionTags(ctx, r.name)
+	case kindLogGroup:
+		var out *cloudwatchlogs.ListTagsForResourceOutput
+		out, err = d.c.logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: sdk.String(d.logGroupARN(r.name))})
+		if err == nil {
+			tags = out.Tags
+		}
+	case kindBucket:
+		// Tagged only after it is created: the account owning a bucket
+		// whose name carries the run id is enough.
+		_, err = d.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: sdk.String(r.name), ExpectedBucketOwner: sdk.String(d.id.Account)})
+		if err == nil {
+			return true, true, nil
+		}
+	case kindRepo:
+		arn := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", d.partition(), d.o.Region, d.id.Account, r.name)
+		tags, err = repoTags(ctx, d.c.ecr, &arn)
+	case kindRole:
+		tags, err = roleTags(ctx, d.c.iam, r.name)
+	}
+	if isNotFound(err) || isCode(err, "RepositoryNotFoundException") {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return true, tags[TagRunID] == d.o.RunID, nil
+}
+
+// unsureChecks is how many times teardown looks for a resource whose
+// create got no answer before it concludes the create never took effect:
+// a request the client gave up on may still be carried out a moment
+// later. The waits double from WaitDelay (1+2+4+8+16 s by default).
+const unsureChecks = 6
+
+// oursEventually is ours, looked for again while the resource does not
+// exist yet.
+func (d *deployer) oursEventually(ctx context.Context, r resource) (bool, error) {
+	delay := d.o.WaitDelay
+	for i := 0; ; i++ {
+		exists, ok, err := d.ours(ctx, r)
+		if exists || err != nil || i == unsureChecks-1 {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// delete deletes one resource of the run (an unsure one only if it is
+// ours) and stops tracking it.
+func (d *deployer) delete(ctx context.Context, r resource) error {
+	if r.unsure {
+		ok, err := d.oursEventually(ctx, r)
+		if err != nil {
+			return fmt.Errorf("%s (its create call got no answer): check its tags: %w", r, err)
+		}
+		if !ok {
+			d.untrack(r)
+			return nil
+		}
+	}
+	var err error
+	switch r.kind {
+	case kindFunction:
+		_, err = d.c.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: sdk.String(r.name)})
+	case kindLogGroup:
+		_, err = d.c.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: sdk.String(r.name)})
+	case kindBucket:
+		err = emptyAndDeleteBucket(ctx, d.c.s3, r.name, d.o.RunID+"/", d.id.Account, nil)
+	case kindRepo:
+		_, err = d.c.ecr.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: sdk.String(r.name), Force: true})
+	case kindRole:
+		err = deleteRole(ctx, d.c.iam, r.name)
+	}
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("delete %s: %w", r, err)
+	}
+	d.untrack(r)
+	fmt.Fprintf(d.log, "deleted %s\n", r)
 	return nil
 }
 
@@ -430,47 +681,93 @@ func (d *deployer) deleteFunction(ctx context.Context, fn string) error {
 func (d *deployer) teardown(ctx context.Context) []error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	order := map[string]int{kindFunction: 0, kindObject: 1, kindBucket: 2, kindRepo: 3, kindRole: 4}
 	res := d.Created()
-	sort.SliceStable(res, func(i, j int) bool { return order[res[i].kind] < order[res[j].kind] })
+	sort.SliceStable(res, func(i, j int) bool { return kindOrder[res[i].kind] < kindOrder[res[j].kind] })
 	var errs []error
 	for _, r := range res {
-		var err error
-		switch r.kind {
-		case kindFunction:
-			err = d.deleteFunction(ctx, r.name)
-		case kindObject:
-			_, err = d.c.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdk.String(r.bucket), Key: sdk.String(r.name)})
-		case kindBucket:
-			_, err = d.c.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: sdk.String(r.name), ExpectedBucketOwner: sdk.String(d.id.Account)})
-		case kindRepo:
-			_, err = d.c.ecr.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: sdk.String(r.name), Force: true})
-		case kindRole:
-			err = deleteRole(ctx, d.c.iam, r.name)
-		}
-		if err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("%s: %w", r, err))
-			continue
-		}
-		d.untrack(r)
-		if r.kind != kindFunction {
-			fmt.Fprintf(d.log, "deleted %s\n", r)
+		if err := d.delete(ctx, r); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
 }
 
-// deleteRole detaches the role's managed policies, then deletes it.
-func deleteRole(ctx context.Context, c *iam.Client, rn string) error {
-	pols, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: sdk.String(rn)})
-	if err != nil {
-		return err
+// emptyAndDeleteBucket deletes the objects under prefix (every object
+// when prefix is ""), then the bucket. An object outside the prefix is
+// another run's: the bucket is then left, and the error says so. done,
+// when set, hears of each object deleted.
+func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, bucket, prefix, account string, done func(key string)) error {
+	in := &s3.ListObjectsV2Input{Bucket: sdk.String(bucket)}
+	if prefix != "" {
+		in.Prefix = sdk.String(prefix)
 	}
-	for _, p := range pols.AttachedPolicies {
-		if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: sdk.String(rn), PolicyArn: p.PolicyArn}); err != nil && !isNotFound(err) {
+	p := s3.NewListObjectsV2Paginator(c, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list objects of s3://%s: %w", bucket, err)
+		}
+		var ids []s3types.ObjectIdentifier
+		for _, obj := range page.Contents {
+			ids = append(ids, s3types.ObjectIdentifier{Key: obj.Key})
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: sdk.String(bucket), Delete: &s3types.Delete{Objects: ids, Quiet: sdk.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete %d objects in s3://%s: %w", len(ids), bucket, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete s3://%s/%s: %s (%d objects not deleted)", bucket, sdk.ToString(e.Key), sdk.ToString(e.Message), len(out.Errors))
+		}
+		if done != nil {
+			for _, id := range ids {
+				done(sdk.ToString(id.Key))
+			}
+		}
+	}
+	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: sdk.String(bucket), ExpectedBucketOwner: sdk.String(account)})
+	if isCode(err, "BucketNotEmpty") {
+		return fmt.Errorf("s3://%s holds objects outside %s, which are not this run's: the bucket is left: %w", bucket, prefix, err)
+	}
+	return err
+}
+
+// deleteRole removes the role's inline and managed policies, then the
+// role.
+func deleteRole(ctx context.Context, c *iam.Client, rn string) error {
+	ip := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: sdk.String(rn)})
+	var inline []string
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		inline = append(inline, page.PolicyNames...)
+	}
+	for _, p := range inline {
+		if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: sdk.String(rn), PolicyName: sdk.String(p)}); err != nil && !isNotFound(err) {
 			return err
 		}
 	}
-	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: sdk.String(rn)})
+	ap := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: sdk.String(rn)})
+	var attached []*string
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range page.AttachedPolicies {
+			attached = append(attached, p.PolicyArn)
+		}
+	}
+	for _, p := range attached {
+		if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: sdk.String(rn), PolicyArn: p}); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: sdk.String(rn)})
 	return err
 }

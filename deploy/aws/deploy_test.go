@@ -3,8 +3,11 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmbench/bench/deploy/aws/awstest"
 	"github.com/wasmbench/bench/internal/run"
@@ -22,6 +25,24 @@ func TestDeployEndToEnd(t *testing.T) {
 	e.o.Packages = []string{PackageZip, PackageImage}
 	e.o.DirectUploadLimit = 1 // every zip goes through S3
 	e.o.Burst = 2
+	e.o.RunID = NewRunID(time.Now())
+	groups := map[string]string{}
+	var rolePolicy string
+	var managed []string
+	var mu sync.Mutex
+	rn := roleName(e.o.RunID)
+	e.cloud.Lambda.OnInvoke = func(fn string, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		g := logGroupName(fn)
+		if ok, days, tags := e.cloud.Logs.Group(g); ok {
+			groups[g] = fmt.Sprintf("retention %d, run %s", days, tags[TagRunID])
+		}
+		if rolePolicy == "" {
+			rolePolicy = e.cloud.IAM.InlinePolicies(rn)[logsPolicyName]
+			_, managed, _ = e.cloud.IAM.Role(rn)
+		}
+	}
 	res, err := Run(context.Background(), e.o)
 	if err != nil {
 		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
@@ -29,6 +50,24 @@ func TestDeployEndToEnd(t *testing.T) {
 	e.assertNothingLeft(t)
 	if res.Failed != 0 {
 		t.Errorf("%d configurations failed\n%s", res.Failed, e.log)
+	}
+	// Each function's log group was made before the function, tagged,
+	// kept a day, and the function's invocations wrote to it.
+	if len(groups) != 2 {
+		t.Errorf("log groups seen during the invocations: %v", groups)
+	}
+	for g, info := range groups {
+		if info != "retention 1, run "+e.o.RunID {
+			t.Errorf("log group %s: %s", g, info)
+		}
+	}
+	if e.cloud.Logs.AutoCreated != 0 {
+		t.Errorf("Lambda created %d log groups itself", e.cloud.Logs.AutoCreated)
+	}
+	// The role bench made may write the run's log groups and nothing else.
+	if !strings.Contains(rolePolicy, `"logs:CreateLogStream","logs:PutLogEvents"`) || strings.Contains(rolePolicy, "CreateLogGroup") ||
+		!strings.Contains(rolePolicy, "log-group:/aws/lambda/bench-"+e.o.RunID+"-*:*") || len(managed) != 0 {
+		t.Errorf("role policy %q, managed policies %v", rolePolicy, managed)
 	}
 	if e.cloud.S3.Puts != 1 || e.cloud.ECR.Pushes != 1 {
 		t.Errorf("S3 puts %d, registry pushes %d: want 1 each", e.cloud.S3.Puts, e.cloud.ECR.Pushes)
@@ -180,11 +219,11 @@ func TestFailedConfigurationGoesOn(t *testing.T) {
 }
 
 // TestFatalFailureHalfwayLeavesNothing: the role is created but its
-// policy cannot be attached — the run stops, and teardown still deletes
-// the half-made role.
+// policy cannot be put — the run stops, and teardown still deletes the
+// half-made role.
 func TestFatalFailureHalfwayLeavesNothing(t *testing.T) {
 	e := newTestEnv(t, fib)
-	e.cloud.Faults.Add(awstest.Rule{Service: "iam", Op: "AttachRolePolicy", Times: 100, Status: 403,
+	e.cloud.Faults.Add(awstest.Rule{Service: "iam", Op: "PutRolePolicy", Times: 100, Status: 403,
 		Code: "AccessDenied", Message: "injected: not allowed"})
 	_, err := Run(context.Background(), e.o)
 	if err == nil || !strings.Contains(err.Error(), "injected") {
@@ -243,11 +282,19 @@ func TestLeftoversReportedThenCleanedUp(t *testing.T) {
 		t.Errorf("the log does not say what was left and how to clean up:\n%s", e.log)
 	}
 	left := e.cloud.Leftovers()
-	if len(left) != 2 { // the function and the user's own role
+	if len(left) != 2 { // the function and the user's own role; its log group is gone
 		t.Fatalf("left %v", left)
 	}
 	e.cloud.Faults = &awstest.Faults{} // deletes work again
+	// The run was active a moment ago: a cleanup with the default age
+	// guard leaves it, as it may still be running...
 	cres, err := Cleanup(context.Background(), CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log})
+	if err != nil || len(cres.Deleted) != 0 || len(cres.Skipped) != 1 || !strings.Contains(cres.Skipped[0], "may still be running") {
+		t.Fatalf("guarded cleanup: %v, deleted %v, skipped %v", err, cres.Deleted, cres.Skipped)
+	}
+	// ... and one an hour later deletes it.
+	cres, err = Cleanup(context.Background(), CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log,
+		Now: func() time.Time { return time.Now().Add(time.Hour + time.Minute) }})
 	if err != nil {
 		t.Fatalf("Cleanup: %v\n%s", err, e.log)
 	}
@@ -259,9 +306,10 @@ func TestLeftoversReportedThenCleanedUp(t *testing.T) {
 	}
 }
 
-// TestKeepThenCleanupByTag: --keep leaves the function, role, repository,
-// bucket and object in place and lists them; Cleanup finds every one by
-// its tag and deletes it, leaving untagged look-alikes alone.
+// TestKeepThenCleanupByTag: --keep leaves the functions, their log
+// groups, the role, repository and bucket (with its object) in place and
+// lists them; Cleanup finds every one by its tag and deletes it, leaving
+// untagged look-alikes alone.
 func TestKeepThenCleanupByTag(t *testing.T) {
 	e := newTestEnv(t, fib)
 	e.o.Packages = []string{PackageZip, PackageImage}
@@ -271,22 +319,24 @@ func TestKeepThenCleanupByTag(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, e.log)
 	}
-	// 2 functions, role, repository, bucket, object.
-	if len(res.Kept) != 6 || !strings.Contains(e.log.String(), "--keep: left in place") {
+	// 2 functions, 2 log groups, role, repository, bucket.
+	if len(res.Kept) != 7 || !strings.Contains(e.log.String(), "--keep: left in place") {
 		t.Fatalf("kept %v\n%s", res.Kept, e.log)
 	}
-	if got := len(e.cloud.Leftovers()); got != 6 {
-		t.Fatalf("%d resources exist, want 6: %v", got, e.cloud.Leftovers())
+	if got := len(e.cloud.Leftovers()); got != 8 { // and the bucket's object
+		t.Fatalf("%d resources exist, want 8: %v", got, e.cloud.Leftovers())
 	}
 	// Look-alikes without the tag, which cleanup must not touch.
 	e.cloud.IAM.PutRole("bench-not-ours", nil)
-	if err := e.cloud.S3.CreateBucket("bench-artifacts-123456789012-eu-west-1", nil); err != nil {
+	if err := e.cloud.S3.CreateBucket("bench-artifacts-123456789012-us-east-1", nil); err != nil {
 		t.Fatal(err)
 	}
+	e.cloud.Logs.PutGroup("/aws/lambda/bench-not-ours", time.Now().Add(-48*time.Hour), nil)
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
 	// A dry cleanup lists and deletes nothing.
-	co := CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log, DryRun: true}
+	co := CleanupOptions{Region: awstest.Region, Client: e.o.Client, Getenv: e.o.Getenv, Log: e.log, DryRun: true, Now: later}
 	dry, err := Cleanup(context.Background(), co)
-	if err != nil || len(dry.Deleted) != 6 || len(e.cloud.Leftovers()) != 8 {
+	if err != nil || len(dry.Deleted) != 7 || len(e.cloud.Leftovers()) != 11 {
 		t.Fatalf("dry cleanup: %v, listed %v, %d exist", err, dry.Deleted, len(e.cloud.Leftovers()))
 	}
 	co.DryRun = false
@@ -294,10 +344,10 @@ func TestKeepThenCleanupByTag(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Cleanup: %v\n%s", err, e.log)
 	}
-	if len(cres.Deleted) != 6 {
+	if len(cres.Deleted) != 7 {
 		t.Errorf("deleted %v", cres.Deleted)
 	}
-	want := []string{"iam role bench-not-ours", "s3 bucket bench-artifacts-123456789012-eu-west-1"}
+	want := []string{"iam role bench-not-ours", "log group /aws/lambda/bench-not-ours", "s3 bucket bench-artifacts-123456789012-us-east-1"}
 	if got := e.cloud.Leftovers(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("after cleanup: %v, want %v", got, want)
 	}

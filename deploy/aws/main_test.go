@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/wasmbench/bench/deploy/aws/awstest"
 	"github.com/wasmbench/bench/internal/run"
@@ -27,6 +30,10 @@ var binDir string
 // srcDir is the repository root.
 var srcDir string
 
+// sharedBuild is a build folder the tests that build an arm64 worker
+// share, so that it is linked once (see Options.BuildDir).
+var sharedBuild string
+
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
@@ -34,6 +41,13 @@ func TestMain(m *testing.M) {
 func testMain(m *testing.M) int {
 	wd, _ := os.Getwd()
 	srcDir = filepath.Clean(filepath.Join(wd, "..", ".."))
+	d, err := os.MkdirTemp("", "bench-aws-test-build-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(d)
+	sharedBuild = d
 	if d := os.Getenv("BENCH_BIN_DIR"); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "bench-wazero")); err == nil {
 			binDir = d
@@ -64,10 +78,15 @@ type localOnly struct {
 	t     testing.TB
 	n     atomic.Int64
 	inner http.RoundTripper
+	// seen, when set, hears of every request.
+	seen func(*http.Request)
 }
 
 func (l *localOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	l.n.Add(1)
+	if l.seen != nil {
+		l.seen(r)
+	}
 	host := r.URL.Hostname()
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		l.t.Errorf("a request tried to leave the machine: %s %s", r.Method, r.URL)
@@ -145,7 +164,7 @@ func newTestEnv(t *testing.T, specs ...cellSpec) *testEnv {
 		Out: t.TempDir(), BinDir: binDir, SrcDir: srcDir,
 		RoleWait: 5 * time.Second, WaitDelay: 5 * time.Millisecond,
 		Client: ClientOptions{
-			Endpoints:   Endpoints{Lambda: e.Lambda, IAM: e.IAM, STS: e.STS, S3: e.S3, ECR: e.ECR},
+			Endpoints:   Endpoints{Lambda: e.Lambda, IAM: e.IAM, STS: e.STS, S3: e.S3, ECR: e.ECR, Logs: e.Logs},
 			HTTPClient:  &http.Client{Transport: tr},
 			MaxAttempts: 6,
 			Backoff:     retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil }),
@@ -192,4 +211,50 @@ func kinds(recs []results.Record, k results.Kind) []results.Record {
 		}
 	}
 	return out
+}
+
+// opRecorder records every AWS operation the SDK clients call (a
+// middleware on each client's stack) and the registry requests of image
+// pushes.
+type opRecorder struct {
+	mu  sync.Mutex
+	ops map[string]int
+}
+
+func (r *opRecorder) add(op string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ops == nil {
+		r.ops = map[string]int{}
+	}
+	r.ops[op]++
+}
+
+func (r *opRecorder) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for k := range r.ops {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// record attaches the recorder to a test environment's clients and
+// transport.
+func (r *opRecorder) record(e *testEnv) {
+	e.o.Client.APIOptions = append(e.o.Client.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("benchRecordOperation",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				r.add(middleware.GetServiceID(ctx) + "." + middleware.GetOperationName(ctx))
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
+	registry := strings.TrimPrefix(e.cloud.ECR.RegistryURL, "http://")
+	e.tr.seen = func(req *http.Request) {
+		if req.URL.Host == registry && strings.HasPrefix(req.URL.Path, "/v2/") && req.URL.Path != "/v2/" {
+			r.add("ECR registry.Push")
+		}
+	}
 }

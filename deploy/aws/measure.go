@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/wasmbench/bench/deploy/pricing"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -40,6 +40,12 @@ const (
 // envColdKey is the environment variable changed to force a cold start.
 const envColdKey = "BENCH_COLD_START"
 
+// throttledTask ends the task kind of an invocation that Lambda throttled
+// (TooManyRequestsException) and the SDK retried: "<key>/burst-throttled/3".
+// Its samples are recorded, but it did not run when it was meant to (a
+// burst invoke ran after the others), so it is no clean sample of its kind.
+const throttledTask = "-throttled"
+
 // mib is Lambda's "MB".
 const mib = 1 << 20
 
@@ -50,6 +56,9 @@ type invocation struct {
 	iteration int
 	client    time.Duration
 	attempts  int
+	// throttled counts the attempts Lambda refused with
+	// TooManyRequestsException before one ran.
+	throttled int
 	report    report.Report
 	resp      runners.LambdaResponse
 	err       error  // the invocation failed at the AWS level
@@ -144,18 +153,24 @@ func (m *measurer) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		colds := 0
+		colds, throttled := 0, 0
 		for _, inv := range invs {
 			if err := m.record(inv); err != nil {
 				return err
 			}
-			if inv.err == nil && inv.report.HasInit {
+			switch {
+			case inv.throttled > 0:
+				throttled++
+			case inv.err == nil && inv.report.HasInit:
 				colds++
 			}
 		}
 		rec := m.base("burst", m.o.Cold+1, 0)
 		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
 		rec.Note = fmt.Sprintf("%d concurrent invokes after a forced cold start: %d started a new environment", m.o.Burst, colds)
+		if throttled > 0 {
+			rec.Note += fmt.Sprintf("; %d were throttled (TooManyRequestsException) and retried, and are not counted", throttled)
+		}
 		if err := m.out(rec); err != nil {
 			return err
 		}
@@ -225,6 +240,11 @@ func (m *measurer) invoke(ctx context.Context, kind string, process, iteration i
 	inv.attempts = 1
 	if ar, ok := retry.GetAttemptResults(out.ResultMetadata); ok {
 		inv.attempts = len(ar.Results)
+		for _, a := range ar.Results {
+			if a.Err != nil && isCode(a.Err, "TooManyRequestsException") {
+				inv.throttled++
+			}
+		}
 	}
 	inv.version = sdk.ToString(out.ExecutedVersion)
 	inv.report, err = report.ParseLogResult(sdk.ToString(out.LogResult))
@@ -258,6 +278,13 @@ func (m *measurer) base(kind string, process, iteration int) results.Record {
 // record turns an invocation into samples (or a failure) and writes them.
 func (m *measurer) record(inv invocation) error {
 	base := m.base(inv.kind, inv.process, inv.iteration)
+	if inv.throttled > 0 {
+		// Marked on every record of it, and kept out of the summary's
+		// figures and the burst's count.
+		base.Task = fmt.Sprintf("%s/%s%s/%d", m.f.Key(), inv.kind, throttledTask, inv.process)
+		base.Note = fmt.Sprintf("throttled: Lambda refused this %s invoke %d times (TooManyRequestsException) before it ran; not a clean %s sample",
+			inv.kind, inv.throttled, inv.kind)
+	}
 	base.RuntimeVersion = inv.resp.Version
 	if m.f.Artifact.Env[runners.EnvArtifactDir] != "" {
 		base.Cache = "disk"
@@ -320,7 +347,11 @@ func (m *measurer) record(inv invocation) error {
 			// Throttled and retried by the SDK: the round trip includes
 			// the backoff, so it is not a latency sample.
 			r := base
-			r.Kind, r.Note = results.KindNote, fmt.Sprintf("invoke retried %d times (throttled or conflicting): client time %s not recorded", inv.attempts-1, inv.client)
+			why := "conflicting"
+			if inv.throttled > 0 {
+				why = "throttled"
+			}
+			r.Kind, r.Note = results.KindNote, fmt.Sprintf("invoke retried %d times (%s): client time %s not recorded", inv.attempts-1, why, inv.client)
 			recs = append(recs, r)
 		}
 		for _, ev := range inv.resp.Events {

@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/wasmbench/bench/deploy/pricing"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/wasmbench/bench/deploy/pricing"
 )
 
 // Architectures, as Lambda names them.
@@ -24,14 +25,19 @@ const (
 )
 
 // Tag keys bench puts on everything it creates; Cleanup finds resources
-// by TagRunID.
+// by TagRunID, and leaves a role (IAM is global) to the cleanup of the
+// region in its TagRegion.
 const (
 	TagRunID   = "bench:run-id"
 	TagCreator = "bench:created-by"
 	TagConfig  = "bench:configuration"
+	TagRegion  = "bench:region"
 	creatorVal = "bench deploy aws"
 	namePrefix = "bench-"
 )
+
+// logGroupPrefix is where Lambda writes a function's logs.
+const logGroupPrefix = "/aws/lambda/"
 
 // Target is the results target of every record this package writes.
 const Target = "aws-lambda"
@@ -98,13 +104,37 @@ func roleName(runID string) string { return namePrefix + runID + "-lambda" }
 // repoName is the run's ECR repository.
 func repoName(runID string) string { return namePrefix + runID }
 
-// bucketName is the bucket bench creates or reuses for large zips: one per
-// account and region, so runs share it.
-func bucketName(account, region string) string {
-	return namePrefix + "artifacts-" + account + "-" + region
+// bucketName is the run's own bucket for large zips, named with the run
+// id, account and region (bucket names are global), shortened with a hash
+// when it would pass S3's 63 characters. No other run uses it, so the
+// run's teardown may delete it.
+func bucketName(runID, account, region string) string {
+	full := namePrefix + runID + "-" + account + "-" + region
+	if len(full) <= 63 {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	return strings.TrimRight(full[:63-9], "-") + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
+// logGroupName is a function's log group.
+func logGroupName(function string) string { return logGroupPrefix + function }
+
 // baseTags are on every resource of a run.
-func baseTags(runID string) map[string]string {
-	return map[string]string{TagRunID: runID, TagCreator: creatorVal}
+func baseTags(runID, region string) map[string]string {
+	return map[string]string{TagRunID: runID, TagCreator: creatorVal, TagRegion: region}
+}
+
+// generatedRunID matches the run ids NewRunID makes, at the start of a
+// resource name after "bench-": how Cleanup recognises a log group Lambda
+// created itself (untagged) for one of bench's functions.
+var generatedRunID = regexp.MustCompile(`^bench-(\d{6}-\d{6}-[0-9a-f]{3})-`)
+
+// runIDTime is when a run id made by NewRunID was made.
+func runIDTime(id string) (time.Time, bool) {
+	if len(id) < 13 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("060102-150405", id[:13])
+	return t, err == nil
 }

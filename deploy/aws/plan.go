@@ -2,12 +2,13 @@ package aws
 
 import (
 	"fmt"
-	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/workloads"
@@ -30,7 +31,8 @@ const (
 
 // Options configure one `bench deploy aws` run.
 type Options struct {
-	// Region is the AWS region everything is created in.
+	// Region is the AWS region everything is created in; empty: the
+	// SDK's (AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
 	Region string
 	// RoleARN is the execution role to use; empty: bench creates a
 	// minimal one (AWSLambdaBasicExecutionRole only) and deletes it.
@@ -59,9 +61,17 @@ type Options struct {
 	EstimateMS float64
 	// Out is the run folder (results.jsonl, build/).
 	Out string
+	// BuildDir is where workers, modules, artifacts and packages are
+	// built (default <Out>/build). Runs may share one: a worker built for
+	// another architecture is then relinked only when its sources change.
+	BuildDir string
 	// RunID names and tags everything (default NewRunID).
-	RunID  string
-	Prices pricing.Prices
+	RunID string
+	// Prices price every invocation; zero: the region's from the table
+	// in deploy/pricing, with PriceOverrides (--price-*) replacing its
+	// figures. A region the table lacks needs every figure given.
+	Prices         pricing.Prices
+	PriceOverrides pricing.Overrides
 	// BinDir holds the workers (bin/), SrcDir the source tree for
 	// cross-compiling them (empty: no cross-compiling).
 	BinDir, SrcDir string
@@ -87,9 +97,6 @@ func (o *Options) defaults() {
 	if o.RunID == "" {
 		o.RunID = NewRunID(time.Now())
 	}
-	if o.Prices.GBSecond == nil {
-		o.Prices = pricing.Default
-	}
 	if o.DirectUploadLimit == 0 {
 		o.DirectUploadLimit = DirectUploadLimit
 	}
@@ -107,10 +114,33 @@ func (o *Options) defaults() {
 	}
 }
 
-// Check validates the options that do not need the cells.
+// absPaths makes the folders absolute: workers for another architecture
+// are built in their Go module's folder, and a relative --out would land
+// there.
+func (o *Options) absPaths() error {
+	if o.BuildDir == "" {
+		o.BuildDir = filepath.Join(o.Out, "build")
+	}
+	for _, p := range []*string{&o.Out, &o.BuildDir, &o.BinDir, &o.SrcDir} {
+		if *p == "" || filepath.IsAbs(*p) {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("make %s absolute: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
+}
+
+// Check validates the options that do not need the cells. An empty
+// region is left to Run, which takes the SDK's.
 func (o *Options) Check() error {
-	if o.Region == "" && !o.DryRun {
-		return fmt.Errorf("--region is required (e.g. --region us-east-1)")
+	if o.Region != "" {
+		if err := CheckRegion(o.Region); err != nil {
+			return err
+		}
 	}
 	for _, a := range o.Arches {
 		if a != ArchX86 && a != ArchARM {

@@ -78,7 +78,8 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("arm64 worker: %v", err)
 	}
 	for _, want := range []string{"nothing was sent to AWS", "12 functions", "216 invocations", "estimated cost of this run: USD",
-		"region (none given)", "2025-08-01", "unavailable (4)", "bench-" + res.RunID + "-wazero-jit-fib-c-20-arm-1769-image"} {
+		"region (none given: us-east-1's prices for the estimate)", "us-east-1 prices: USD", "2025-08-01", "unavailable (4)",
+		"bench-" + res.RunID + "-wazero-jit-fib-c-20-arm-1769-image"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan does not say %q", want)
 		}
@@ -107,7 +108,7 @@ func TestOptionsCheck(t *testing.T) {
 		edit func(*Options)
 		want string
 	}{
-		{"no region", func(o *Options) { o.Region = "" }, "--region"},
+		{"unknown region", func(o *Options) { o.Region = "eu-west-9" }, `unknown AWS region "eu-west-9" (did you mean eu-west-1?)`},
 		{"arch", func(o *Options) { o.Arches = []string{"amd64"} }, `architecture "amd64"`},
 		{"memory", func(o *Options) { o.MemoryMB = []int{64} }, "64 MB"},
 		{"package", func(o *Options) { o.Packages = []string{"tar"} }, `package "tar"`},
@@ -121,10 +122,10 @@ func TestOptionsCheck(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	dry := good
-	dry.Region, dry.DryRun = "", true
-	if err := dry.Check(); err != nil {
-		t.Errorf("a dry run needs no region: %v", err)
+	none := good
+	none.Region = ""
+	if err := none.Check(); err != nil {
+		t.Errorf("no region is Run's to resolve, not Check's: %v", err)
 	}
 }
 
@@ -261,5 +262,42 @@ func TestCrossSystemLibraries(t *testing.T) {
 	}
 	if _, err := pkg.Image(files, pkg.ImageOptions{Arch: "arm64"}); err != nil {
 		t.Errorf("image: %v", err)
+	}
+}
+
+// TestRelativeOut: with a relative --out (the default is
+// results/aws-<id>) the worker cross-built for arm64 — in its Go module's
+// folder — lands in the run folder and is packaged, not written under the
+// module's folder.
+func TestRelativeOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles the wazero worker for arm64")
+	}
+	e := newTestEnv(t, fib)
+	e.o.DryRun, e.o.Region = true, ""
+	e.o.Arches = []string{ArchARM}
+	wd := t.TempDir()
+	t.Chdir(wd)
+	e.o.Out = filepath.Join("results", "aws-relative")
+	res, err := Run(context.Background(), e.o)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, e.log)
+	}
+	if len(res.Functions) != 1 || res.Functions[0].Artifact.Unavailable != "" {
+		t.Fatalf("the arm64 function is not planned: %+v\n%s", res.Functions[0].Artifact.Unavailable, e.log)
+	}
+	if _, err := os.Stat(filepath.Join(wd, "results", "aws-relative", "build", "workers", ArchARM, "bench-wazero")); err != nil {
+		t.Errorf("the arm64 worker is not in the run folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(srcDir, "results", "aws-relative")); err == nil {
+		os.RemoveAll(filepath.Join(srcDir, "results", "aws-relative"))
+		t.Errorf("the build wrote under the module's folder")
+	}
+	var worker bool
+	for _, f := range res.Functions[0].Artifact.Files {
+		worker = worker || f.Name == "bootstrap" && filepath.IsAbs(f.Src)
+	}
+	if !worker {
+		t.Errorf("the package has no bootstrap from an absolute path: %+v", res.Functions[0].Artifact.Files)
 	}
 }

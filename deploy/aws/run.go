@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/wasmbench/bench/deploy/pkg"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -33,6 +34,8 @@ type Result struct {
 	// --keep left on purpose.
 	Leftovers []error
 	Kept      []string
+	// Limits are the account's Lambda limits in the region.
+	Limits AccountLimits
 }
 
 // Stats are one function's figures, for the end-of-run summary.
@@ -40,7 +43,10 @@ type Stats struct {
 	ColdInitMS, ColdTotalMS, WarmDurationMS, WarmTotalMS []float64
 	ColdPriceUSD, WarmPriceUSD                           []float64
 	BurstColdStarts                                      int
-	Failures                                             int
+	// Throttled counts invocations throttled and retried: not in the
+	// figures above.
+	Throttled int
+	Failures  int
 	// FirstError is the first failure's message.
 	FirstError string
 }
@@ -48,12 +54,18 @@ type Stats struct {
 // ErrLeftovers means teardown could not delete everything.
 var ErrLeftovers = errors.New("some resources could not be deleted")
 
+// ErrNoRegion means no region was given and none is configured.
+var ErrNoRegion = errors.New("no AWS region")
+
 // Run deploys, measures and tears down (see the package doc). With
 // DryRun it builds and prints the plan and makes no AWS call. The
 // returned error is ctx's when interrupted; teardown has run either way.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o.defaults()
-	if err := o.Check(); err != nil {
+	if err := o.absPaths(); err != nil {
+		return nil, err
+	}
+	if err := o.Resolve(ctx); err != nil {
 		return nil, err
 	}
 	if len(o.Cells) == 0 {
@@ -73,6 +85,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		fmt.Fprintf(o.Log, "AWS account %s as %s, region %s, run %s\n", res.Identity.Account, res.Identity.ARN, o.Region, o.RunID)
 		c = newClients(cfg, o.Client)
+		// Then the account's limits, before anything is planned or built.
+		res.Limits, err = readAccountLimits(ctx, c, &o)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Log, "Lambda limits in %s: %s\n", o.Region, res.Limits)
+		if err := res.Limits.check(&o); err != nil {
+			return nil, err
+		}
 	}
 
 	fns := o.functions()
@@ -113,7 +134,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	env := results.Fingerprint()
 	env.Command = o.Argv
 	if err := w.Write(results.Record{Kind: results.KindEnv, Env: &env,
-		Note: fmt.Sprintf("aws-lambda region %s, run %s; prices: %s", o.Region, o.RunID, o.Prices)}); err != nil {
+		Note: fmt.Sprintf("aws-lambda region %s, run %s; %s", o.Region, o.RunID, o.Prices)}); err != nil {
+		return nil, err
+	}
+	if err := w.Write(results.Record{Kind: results.KindNote, Cell: results.Cell{Target: Target},
+		Note: "every price_usd is priced with " + o.Prices.String()}); err != nil {
 		return nil, err
 	}
 	for _, n := range o.Notes {
@@ -140,8 +165,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Kept = append(res.Kept, r.String())
 		}
 		if len(res.Kept) > 0 {
-			fmt.Fprintf(o.Log, "--keep: left in place (delete later with bench deploy aws --cleanup --region %s):\n  %s\n",
-				o.Region, strings.Join(res.Kept, "\n  "))
+			fmt.Fprintf(o.Log, "--keep: left in place (delete later with bench deploy aws --cleanup --region %s --run-id %s):\n  %s\n",
+				o.Region, o.RunID, strings.Join(res.Kept, "\n  "))
 		}
 	} else {
 		res.Leftovers = d.teardown(ctx)
@@ -150,8 +175,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			for _, e := range res.Leftovers {
 				msgs = append(msgs, e.Error())
 			}
-			fmt.Fprintf(o.Log, "could NOT delete (retry with bench deploy aws --cleanup --region %s):\n  %s\n",
-				o.Region, strings.Join(msgs, "\n  "))
+			fmt.Fprintf(o.Log, "could NOT delete (retry with bench deploy aws --cleanup --region %s --run-id %s):\n  %s\n",
+				o.Region, o.RunID, strings.Join(msgs, "\n  "))
 		}
 	}
 	printSummary(o.Log, fns, res)
@@ -181,13 +206,25 @@ func deployAll(ctx context.Context, o *Options, d *deployer, fns []*Function, w 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		fmt.Fprintf(o.Log, "[%d/%d] %s (%s, %d KB)\n", i+1, len(fns), f.Name, f.Package, f.Artifact.Bytes>>10)
 		st := &Stats{}
 		res.Stats[f.Key()] = st
 		out := func(recs ...results.Record) error {
 			st.add(recs)
 			return w.Write(recs...)
 		}
+		if d.memCap > 0 && f.MemoryMB > d.memCap {
+			// An earlier create found the account's maximum: no need to
+			// be refused again.
+			res.Failed++
+			err := memoryCapError(f.MemoryMB, d.memCap, o.Region)
+			fmt.Fprintf(o.Log, "%s: not deployed: %v\n", f.Name, err)
+			if werr := out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
+				Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()}); werr != nil {
+				return werr
+			}
+			continue
+		}
+		fmt.Fprintf(o.Log, "[%d/%d] %s (%s, %d KB)\n", i+1, len(fns), f.Name, f.Package, f.Artifact.Bytes>>10)
 		pkgRec := results.Record{Kind: results.KindSample, Cell: f.Cell, Phase: results.PhasePackageBytes,
 			Value: float64(f.Artifact.Bytes), Unit: results.UnitBytes, Verified: true, Arch: f.Arch,
 			MemoryMB: f.MemoryMB, Package: f.Package, Task: f.Key() + "/package/0"}
@@ -282,6 +319,10 @@ func (s *Stats) add(recs []results.Record) {
 				s.FirstError = r.Error
 			}
 		case r.Kind != results.KindSample:
+		case isThrottled(r):
+			if r.Phase == PhaseDuration {
+				s.Throttled++
+			}
 		case r.Phase == PhaseBurstColdStarts:
 			s.BurstColdStarts += int(r.Value)
 		case strings.Contains(r.Task, "/burst/"):
@@ -345,17 +386,17 @@ func printSummary(w io.Writer, fns []*Function, res *Result) {
 	if len(res.Stats) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nsummary (ms are medians; USD per million invocations, INIT billed):")
+	fmt.Fprintln(w, "\nsummary (ms are medians; USD per million invocations, INIT billed; throttled invokes not in the figures):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "configuration\tinit\tcold total\twarm duration\twarm total\tUSD/1M cold\tUSD/1M warm\tburst colds\tfailures\t")
+	fmt.Fprintln(tw, "configuration\tinit\tcold total\twarm duration\twarm total\tUSD/1M cold\tUSD/1M warm\tburst colds\tthrottled\tfailures\t")
 	for _, f := range fns {
 		s, ok := res.Stats[f.Key()]
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", f.Key(), fmtMS(median(s.ColdInitMS)), fmtMS(median(s.ColdTotalMS)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", f.Key(), fmtMS(median(s.ColdInitMS)), fmtMS(median(s.ColdTotalMS)),
 			fmtMS(median(s.WarmDurationMS)), fmtMS(median(s.WarmTotalMS)), fmtUSD(mean(s.ColdPriceUSD)*1e6),
-			fmtUSD(mean(s.WarmPriceUSD)*1e6), s.BurstColdStarts, s.Failures)
+			fmtUSD(mean(s.WarmPriceUSD)*1e6), s.BurstColdStarts, s.Throttled, s.Failures)
 	}
 	tw.Flush()
 }
@@ -365,7 +406,7 @@ func printSummary(w io.Writer, fns []*Function, res *Result) {
 func printPlan(w io.Writer, o *Options, fns []*Function) {
 	region := o.Region
 	if region == "" {
-		region = "(none given)"
+		region = "(none given: " + dryRunPriceRegion + "'s prices for the estimate)"
 	}
 	fmt.Fprintf(w, "bench deploy aws --dry-run: run %s, region %s — nothing was sent to AWS\n\n", o.RunID, region)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -408,10 +449,11 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 		n, invokes, o.Cold, o.Warm, o.Burst, updates)
 	fmt.Fprintf(w, "estimated cost of this run: USD %.4f if each invocation bills %.0f ms (--estimate-ms), at most USD %.4f if every one runs to the %s timeout\n",
 		estimate, o.EstimateMS, worst, o.Timeout)
-	fmt.Fprintf(w, "prices: %s\n", o.Prices)
+	fmt.Fprintf(w, "%s\n", o.Prices)
 	fmt.Fprintln(w, "not counted: ECR and S3 storage for the minutes the run lasts, and CloudWatch Logs ingestion of each function's log lines (a few cents at most)")
+	fmt.Fprintf(w, "each function's log group (%s<function>) would be created first, kept %d day, and deleted with the function\n", logGroupPrefix, logRetentionDays)
 	if o.RoleARN == "" {
-		fmt.Fprintln(w, "an execution role would be created (AWSLambdaBasicExecutionRole only) and deleted at the end")
+		fmt.Fprintln(w, "an execution role would be created (it may only write the run's log groups) and deleted at the end")
 	}
 	printCustom(w, fns)
 	if len(unavailable) > 0 {
@@ -497,3 +539,50 @@ func fmtBytes(n int64) string {
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 }
+
+// Resolve settles what the run needs before planning, with no network:
+// the region (--region, else the SDK's: AWS_REGION, AWS_DEFAULT_REGION,
+// the profile's), checked against the partitions' regions, the options,
+// and the prices (the region's from the table, with PriceOverrides). A
+// dry run may have no region: it prices at us-east-1's and says so. Run
+// calls it; the CLI calls it first, to refuse bad flags before planning.
+func (o *Options) Resolve(ctx context.Context) error {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Region == "" {
+		r, err := ResolveRegion(ctx)
+		if err != nil {
+			return err
+		}
+		if r != "" {
+			o.Region = r
+			fmt.Fprintf(o.Log, "region %s (from the AWS configuration: AWS_REGION or the profile)\n", r)
+		}
+	}
+	if o.Region == "" && !o.DryRun {
+		return fmt.Errorf("%w: pass --region (e.g. --region us-east-1), set AWS_REGION, or set region in your profile in ~/.aws/config", ErrNoRegion)
+	}
+	if err := o.Check(); err != nil {
+		return err
+	}
+	if o.Prices.GBSecond == nil {
+		region := o.Region
+		if region == "" {
+			region = dryRunPriceRegion
+		}
+		p, err := pricing.Resolve(region, o.PriceOverrides, o.Arches)
+		if err != nil {
+			return err
+		}
+		o.Prices = p
+	}
+	return nil
+}
+
+// dryRunPriceRegion prices a dry run that names no region.
+const dryRunPriceRegion = "us-east-1"
+
+// isThrottled reports whether a record is of an invocation that was
+// throttled and retried.
+func isThrottled(r results.Record) bool { return strings.Contains(r.Task, throttledTask+"/") }

@@ -1,20 +1,31 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/wasmbench/bench/deploy/pricing"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	awsdeploy "github.com/wasmbench/bench/deploy/aws"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 )
+
+// stdinIsTerminal says whether a --cleanup may ask its question on stdin
+// (tests replace it).
+var stdinIsTerminal = func(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 // runDeploy is `bench deploy aws ...`: deploy to AWS Lambda, measure,
 // tear down (deploy/aws does the work).
@@ -47,7 +58,7 @@ func runDeployAWS(s *State, args []string) error {
 	}
 	var rts, tiers, wls, langs, arches, mems, pkgs listFlag
 	var params, wasm, wasmArgs, dirs repeatFlag
-	region := fs.String("region", "", "AWS region to deploy in (required unless --dry-run)")
+	region := fs.String("region", "", "AWS region to deploy in (default: the SDK's: AWS_REGION, or the profile's region)")
 	role := fs.String("role", "", "execution role ARN to use (default: create a minimal one for the run and delete it)")
 	fs.Var(&rts, "runtime", "runtimes, comma-separated (default: wazero)")
 	fs.Var(&tiers, "tier", "tiers (default: every available tier of each runtime)")
@@ -69,11 +80,15 @@ func runDeployAWS(s *State, args []string) error {
 	keep := fs.Bool("keep", false, "leave every resource deployed (delete later with --cleanup)")
 	out := fs.String("out", "", "output folder (default: results/aws-<run id>)")
 	dry := fs.Bool("dry-run", false, "build every artifact and print the plan and its cost; no AWS call")
-	cleanup := fs.Bool("cleanup", false, "delete everything bench created in --region (found by the bench:run-id tag)")
-	runID := fs.String("run-id", "", "with --cleanup: only this run's resources")
-	priceX86 := fs.Float64("price-gbs-x86_64", pricing.Default.GBSecond[awsdeploy.ArchX86], "USD per GB-second on x86_64")
-	priceARM := fs.Float64("price-gbs-arm64", pricing.Default.GBSecond[awsdeploy.ArchARM], "USD per GB-second on arm64")
-	priceReq := fs.Float64("price-requests", pricing.Default.PerMillionRequests, "USD per million requests")
+	cleanup := fs.Bool("cleanup", false, "list what bench left in the region (found by the bench:run-id tag), ask, and delete it")
+	runID := fs.String("run-id", "", "with --cleanup: only this run's resources, whatever their age")
+	olderThan := fs.Duration("older-than", awsdeploy.DefaultOlderThan,
+		"with --cleanup and no --run-id: leave runs active more recently than this (they may still be running; 0: no guard)")
+	yes := fs.Bool("yes", false, "with --cleanup: delete without asking (needed when stdin is not a terminal)")
+	printPolicy := fs.Bool("print-policy", false, "print the least-privilege IAM policy a run and a cleanup need, and exit")
+	priceX86 := fs.Float64("price-gbs-x86_64", 0, "USD per GB-second on x86_64 (default: the region's, from bench's dated table)")
+	priceARM := fs.Float64("price-gbs-arm64", 0, "USD per GB-second on arm64 (default: the region's, from bench's dated table)")
+	priceReq := fs.Float64("price-requests", 0, "USD per million requests (default: the region's, from bench's dated table)")
 	estimate := fs.Float64("estimate-ms", 1000, "with --dry-run: billed milliseconds per invocation the cost estimate assumes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,22 +123,55 @@ func runDeployAWS(s *State, args []string) error {
 	if *estimate <= 0 || *estimate > 900000 {
 		return usageError("--estimate-ms %v: out of range: billed milliseconds per invocation, above 0 and at most 900000 (15 minutes)", *estimate)
 	}
-	if *region == "" {
-		*region = s.Getenv("AWS_REGION")
-	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	getenv := awsdeploy.Env(s.Getenv)
+	if *region != "" {
+		if err := awsdeploy.CheckRegion(*region); err != nil {
+			return usageError("--region: %v", err)
+		}
+	}
 
+	if *printPolicy {
+		r := *region
+		if r == "" {
+			r, _ = awsdeploy.ResolveRegion(s.Ctx)
+		}
+		doc, err := awsdeploy.Policy(awsdeploy.PolicyOptions{Region: r, RoleARN: *role})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Stdout, "%s\n", doc)
+		return nil
+	}
+	if !*cleanup {
+		for _, f := range []string{"older-than", "yes"} {
+			if set[f] {
+				return usageError("--%s goes with --cleanup", f)
+			}
+		}
+	}
 	if *cleanup {
 		if *dry {
 			fmt.Fprintln(s.Stderr, "--cleanup --dry-run: listing what would be deleted")
 		}
-		res, err := awsdeploy.Cleanup(s.Ctx, awsdeploy.CleanupOptions{Region: *region, RunID: *runID, Getenv: getenv,
-			Log: s.Stdout, DryRun: *dry, Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""}})
+		if *olderThan < 0 {
+			return usageError("--older-than %s: want a duration of 0 or more (0: no guard)", *olderThan)
+		}
+		co := awsdeploy.CleanupOptions{Region: *region, RunID: *runID, OlderThan: *olderThan, Getenv: getenv,
+			Log: s.Stdout, DryRun: *dry, Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""}}
+		if *olderThan == 0 {
+			co.OlderThan = -1
+		}
+		if !*yes {
+			co.Confirm = func(n int) (bool, error) { return confirm(s, n) }
+		}
+		res, err := awsdeploy.Cleanup(s.Ctx, co)
 		if err != nil {
 			return err
 		}
-		if len(res.Deleted) == 0 {
-			fmt.Fprintf(s.Stdout, "nothing of bench's found in %s\n", *region)
+		if len(res.Deleted) == 0 && len(res.Skipped) == 0 {
+			fmt.Fprintf(s.Stdout, "nothing of bench's found\n")
 		}
 		return nil
 	}
@@ -169,18 +217,28 @@ func runDeployAWS(s *State, args []string) error {
 		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
 		Cold: *cold, Warm: *warm, Burst: *burst, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
 		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
-		Prices: pricing.Prices{Region: pricing.Default.Region, AsOf: pricing.Default.AsOf,
-			Source: pricing.Default.Source, PerMillionRequests: *priceReq,
-			GBSecond: map[string]float64{awsdeploy.ArchX86: *priceX86, awsdeploy.ArchARM: *priceARM}},
 		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
 		// An S3 endpoint of one's own (a local S3) has no bucket host names.
 		Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""},
 	}
-	if *priceX86 != pricing.Default.GBSecond[awsdeploy.ArchX86] || *priceARM != pricing.Default.GBSecond[awsdeploy.ArchARM] ||
-		*priceReq != pricing.Default.PerMillionRequests {
-		o.Prices.Source, o.Prices.AsOf = "given by flags", time.Now().Format("2006-01-02")
+	// --price-* replace the region's prices from the table; a region the
+	// table lacks needs them all (Run says which).
+	o.PriceOverrides.GBSecond = map[string]float64{}
+	if set["price-gbs-x86_64"] {
+		o.PriceOverrides.GBSecond[pricing.X86_64] = *priceX86
 	}
-	if err := o.Check(); err != nil {
+	if set["price-gbs-arm64"] {
+		o.PriceOverrides.GBSecond[pricing.ARM64] = *priceARM
+	}
+	if set["price-requests"] {
+		o.PriceOverrides.PerMillionRequests = priceReq
+	}
+	// Region, options and prices before planning: bad flags are refused
+	// at once.
+	if err := o.Resolve(s.Ctx); err != nil {
+		if errors.Is(err, awsdeploy.ErrNoRegion) || errors.Is(err, awsdeploy.ErrUnknownRegion) || errors.Is(err, pricing.ErrNoPrices) {
+			return deployError(err)
+		}
 		return usageError("%v", err)
 	}
 	o.Out = *out
@@ -207,11 +265,48 @@ func runDeployAWS(s *State, args []string) error {
 	if err != nil {
 		return err // exitCode: ExitCredentials for credentials, else ExitFailure (leftovers included)
 	}
+	if *dry {
+		fmt.Fprintf(s.Stdout, "\nbuild folder: %s (bench deploy aws --dry-run leaves it for inspection)\n", filepath.Join(o.Out, "build"))
+	}
 	if !*dry {
 		fmt.Fprintf(s.Stdout, "\nresults: %s\nreport:  bench report %s\n", filepath.Join(o.Out, results.FileName), o.Out)
 		return cellsError(res.Failed, len(res.Functions), "configurations (failed or unavailable)", filepath.Join(o.Out, results.FileName))
 	}
 	return nil
+}
+
+// deployError gives credential problems and a region that is not enabled
+// their own exit code (3), so a script can tell "log in first" from a
+// failed deployment; a run the flags or the account's limits rule out
+// (no region or prices, an unknown region, a burst or memory beyond the
+// account's limits, an unconfirmed cleanup) is a usage error (2).
+func deployError(err error) error {
+	switch {
+	case errors.Is(err, awsdeploy.ErrNoCredentials), errors.Is(err, awsdeploy.ErrBadCredentials),
+		errors.Is(err, awsdeploy.ErrRegionNotEnabled):
+		return &ExitError{Code: ExitCredentials, Err: err}
+	case errors.Is(err, awsdeploy.ErrNoRegion), errors.Is(err, awsdeploy.ErrUnknownRegion), errors.Is(err, pricing.ErrNoPrices),
+		errors.Is(err, awsdeploy.ErrAccountLimit), errors.Is(err, awsdeploy.ErrNotConfirmed):
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return err
+}
+
+// confirm asks on the terminal whether --cleanup may delete the n
+// resources it listed; without a terminal it refuses, as a script must
+// say --yes.
+func confirm(s *State, n int) (bool, error) {
+	if !stdinIsTerminal(s.Stdin) {
+		return false, fmt.Errorf("%w: stdin is not a terminal, so nothing was deleted: pass --yes to delete the %d resources listed above (or --dry-run to list only)",
+			awsdeploy.ErrNotConfirmed, n)
+	}
+	fmt.Fprintf(s.Stderr, "delete these %d resources? [y/N] ", n)
+	line, err := bufio.NewReader(s.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
 }
 
 func parseMemory(l listFlag) ([]int, error) {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +18,8 @@ import (
 )
 
 func TestDeployArgumentErrors(t *testing.T) {
+	// No region, credentials or endpoints from this machine's environment.
+	deployEnv(t, false, awstest.Endpoints{})
 	out := filepath.Join(t.TempDir(), "aws")
 	sg := filepath.Join("..", "..", "testdata", "sightglass")
 	notWasm := filepath.Join(t.TempDir(), "x.wasm")
@@ -29,7 +33,14 @@ func TestDeployArgumentErrors(t *testing.T) {
 	}{
 		{[]string{"deploy"}, 2, "the only one is aws"},
 		{[]string{"deploy", "gcp"}, 2, `unknown cloud "gcp"`},
-		{[]string{"deploy", "aws", "--out", out}, 2, "--region is required"},
+		{[]string{"deploy", "aws", "--out", out}, 2, "no AWS region: pass --region"},
+		{[]string{"deploy", "aws", "--region", "eu-west-9", "--out", out}, 2, `unknown AWS region "eu-west-9" (did you mean eu-west-1?)`},
+		{[]string{"deploy", "aws", "--region", "ap-southeast-5", "--out", out}, 2,
+			`no Lambda prices for this region: bench's table (as of 2025-08-01) has none for "ap-southeast-5"`},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--price-requests", "-1", "--out", out}, 2, "--price-requests -1"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--older-than", "2h"}, 2, "--older-than goes with --cleanup"},
+		{[]string{"deploy", "aws", "--region", "us-east-1", "--yes"}, 2, "--yes goes with --cleanup"},
+		{[]string{"deploy", "aws", "--cleanup", "--region", "us-east-1", "--older-than", "-1h"}, 2, "--older-than -1h0m0s"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--arch", "sparc", "--out", out}, 2, `unknown architecture "sparc"`},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--memory", "64", "--out", out}, 2, "64 MB is outside"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--memory", "lots", "--out", out}, 2, `"lots" is not a number`},
@@ -48,7 +59,7 @@ func TestDeployArgumentErrors(t *testing.T) {
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--wasm", sg, "--dir", filepath.Join(sg, "input.txt"), "--out", out}, 2, "not a folder"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--stdin", filepath.Join(sg, "input.txt"), "--out", out}, 2,
 			"--arg, --stdin, --dir and --expect-stdout go with --wasm"},
-		{[]string{"deploy", "aws", "--wasm", sg, "--out", out}, 2, "--region is required"},
+		{[]string{"deploy", "aws", "--wasm", sg, "--out", out}, 2, "no AWS region"},
 	} {
 		s, _, errb := testState(t)
 		code := Run(s, tc.args)
@@ -81,6 +92,7 @@ func deployEnv(t *testing.T, creds bool, endpoints awstest.Endpoints) {
 	t.Setenv("AWS_ENDPOINT_URL_STS", endpoints.STS)
 	t.Setenv("AWS_ENDPOINT_URL_S3", endpoints.S3)
 	t.Setenv("AWS_ENDPOINT_URL_ECR", endpoints.ECR)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoints.Logs)
 	if creds {
 		t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFORTESTS0000")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
@@ -126,7 +138,7 @@ func deployWithoutCredentials(t *testing.T, bin string) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	deployEnv(t, false, awstest.Endpoints{Lambda: srv.URL, IAM: srv.URL, STS: srv.URL, S3: srv.URL, ECR: srv.URL})
+	deployEnv(t, false, awstest.Endpoints{Lambda: srv.URL, IAM: srv.URL, STS: srv.URL, S3: srv.URL, ECR: srv.URL, Logs: srv.URL})
 	s, _, errb := deployState(t, bin)
 	out := filepath.Join(t.TempDir(), "aws")
 	code := Run(s, []string{"deploy", "aws", "--region", "us-east-1", "--tier", "jit", "--lang", "c", "--memory", "128", "--out", out})
@@ -159,8 +171,11 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	if code := Run(s, append(args, "--dry-run", "--out", dryOut)); code != 0 {
 		t.Fatalf("dry run: exit %d, stderr %s", code, errb)
 	}
-	if !strings.Contains(stdout.String(), "nothing was sent to AWS") || !strings.Contains(stdout.String(), "1 functions, 3 invocations") {
-		t.Errorf("dry run printed:\n%s", stdout)
+	for _, want := range []string{"nothing was sent to AWS", "1 functions, 3 invocations", "us-east-1 prices: USD 0.0000166667/GB-s x86_64",
+		"build folder: " + filepath.Join(dryOut, "build")} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("dry run does not say %q:\n%s", want, stdout)
+		}
 	}
 	if n := cloud.Requests.Load(); n != 0 {
 		t.Fatalf("the dry run sent %d requests", n)
@@ -213,5 +228,57 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	s, stdout, _ = deployState(t, bin)
 	if code := Run(s, []string{"deploy", "aws", "--cleanup", "--region", awstest.Region}); code != 0 || !strings.Contains(stdout.String(), "nothing of bench's") {
 		t.Errorf("cleanup: exit %d, stdout %s", code, stdout)
+	}
+
+	// --keep, then --cleanup: listed, and asked on a terminal; refused
+	// without one unless --yes. The region comes from AWS_REGION.
+	t.Setenv("AWS_REGION", awstest.Region)
+	s, stdout, errb = deployState(t, bin)
+	if code := Run(s, append(args[:2:2], append(args[4:], "--keep", "--out", filepath.Join(t.TempDir(), "kept"))...)); code != 0 {
+		t.Fatalf("--keep: exit %d\n%s\n%s", code, stdout, errb)
+	}
+	if n := len(cloud.Leftovers()); n != 3 { // function, log group, role
+		t.Fatalf("--keep left %v", cloud.Leftovers())
+	}
+	cleanup := []string{"deploy", "aws", "--cleanup", "--older-than", "0"}
+	s, stdout, errb = deployState(t, bin)
+	if code := Run(s, cleanup); code != 2 || !strings.Contains(errb.String(), "stdin is not a terminal") ||
+		!strings.Contains(errb.String(), "pass --yes to delete the 3 resources") || !strings.Contains(stdout.String(), "will delete 3 resources") {
+		t.Errorf("cleanup without a terminal: exit %d\n%s\n%s", code, stdout, errb)
+	}
+	if n := len(cloud.Leftovers()); n != 3 {
+		t.Fatalf("a refused cleanup deleted something: %v", cloud.Leftovers())
+	}
+	defer func(f func(io.Reader) bool) { stdinIsTerminal = f }(stdinIsTerminal)
+	stdinIsTerminal = func(io.Reader) bool { return true }
+	s, stdout, errb = deployState(t, bin)
+	s.Stdin = strings.NewReader("n\n")
+	if code := Run(s, cleanup); code != 0 || !strings.Contains(errb.String(), "delete these 3 resources? [y/N]") || len(cloud.Leftovers()) != 3 {
+		t.Errorf("cleanup answered no: exit %d, left %v\n%s\n%s", code, cloud.Leftovers(), stdout, errb)
+	}
+	s, stdout, errb = deployState(t, bin)
+	s.Stdin = strings.NewReader("y\n")
+	if code := Run(s, cleanup); code != 0 || len(cloud.Leftovers()) != 0 {
+		t.Errorf("cleanup answered yes: exit %d, left %v\n%s\n%s", code, cloud.Leftovers(), stdout, errb)
+	}
+}
+
+// TestPrintPolicy: --print-policy needs no credentials and prints a
+// policy for the region given.
+func TestPrintPolicy(t *testing.T) {
+	deployEnv(t, false, awstest.Endpoints{})
+	s, stdout, errb := testState(t)
+	if code := Run(s, []string{"deploy", "aws", "--print-policy", "--region", "eu-west-1"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var doc struct {
+		Version   string
+		Statement []struct{ Sid string }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.Version != "2012-10-17" || len(doc.Statement) < 10 {
+		t.Fatalf("not a policy (%v):\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout.String(), `"arn:aws:lambda:eu-west-1:*:function:bench-*"`) {
+		t.Errorf("the policy is not for eu-west-1:\n%s", stdout)
 	}
 }

@@ -77,6 +77,8 @@ func (e *ECR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ResourceArn     string   `json:"resourceArn"`
 		Force           bool     `json:"force"`
 		Tags            []tag    `json:"tags"`
+		NextToken       string   `json:"nextToken"`
+		MaxResults      int      `json:"maxResults"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		jsonError(w, 400, "InvalidParameterException", err.Error())
@@ -91,7 +93,7 @@ func (e *ECR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rp := &repo{name: in.RepositoryName, arn: "arn:aws:ecr:" + Region + ":" + Account + ":repository/" + in.RepositoryName,
-			created: time.Now(), tags: in.Tags}
+			created: e.cloud.Now(), tags: in.Tags}
 		e.repos[rp.name] = rp
 		writeJSON(w, 200, map[string]any{"repository": e.repoJSON(rp)})
 	case "GetAuthorizationToken":
@@ -107,11 +109,27 @@ func (e *ECR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delete(e.repos, in.RepositoryName)
 		writeJSON(w, 200, map[string]any{"repository": e.repoJSON(rp)})
 	case "DescribeRepositories":
-		var list []map[string]any
-		for _, n := range e.sortedNames() {
+		names := e.sortedNames()
+		if len(in.RepositoryNames) > 0 {
+			names = nil
+			for _, n := range in.RepositoryNames {
+				if e.repos[n] == nil {
+					jsonError(w, 400, "RepositoryNotFoundException", "The repository with name '"+n+"' does not exist")
+					return
+				}
+				names = append(names, n)
+			}
+		}
+		pg, next := page(names, in.NextToken, e.cloud.pageSize(in.MaxResults, 100))
+		list := []map[string]any{}
+		for _, n := range pg {
 			list = append(list, e.repoJSON(e.repos[n]))
 		}
-		writeJSON(w, 200, map[string]any{"repositories": list})
+		out := map[string]any{"repositories": list}
+		if next != "" {
+			out["nextToken"] = next
+		}
+		writeJSON(w, 200, out)
 	case "ListTagsForResource":
 		for _, rp := range e.repos {
 			if rp.arn == in.ResourceArn {

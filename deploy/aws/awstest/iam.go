@@ -22,10 +22,12 @@ type IAM struct {
 }
 
 type role struct {
-	name, id, arn, trust string
-	created              time.Time
-	tags                 []tag
-	policies             []string
+	name, id, arn, trust, path string
+	created                    time.Time
+	tags                       []tag
+	policies                   []string
+	// inline policies by name
+	inline map[string]string
 }
 
 type tag struct {
@@ -54,7 +56,11 @@ type xmlRole struct {
 }
 
 func (r *role) xml() xmlRole {
-	return xmlRole{Path: "/", RoleName: r.name, RoleID: r.id, Arn: r.arn,
+	path := r.path
+	if path == "" {
+		path = "/"
+	}
+	return xmlRole{Path: path, RoleName: r.name, RoleID: r.id, Arn: r.arn,
 		CreateDate: r.created.UTC().Format(time.RFC3339), AssumeRolePolicyDocument: r.trust, Tags: r.tags}
 }
 
@@ -69,16 +75,24 @@ type (
 		PolicyArn  string `xml:"PolicyArn"`
 	}
 	policiesResult struct {
-		AttachedPolicies []ap `xml:"AttachedPolicies>member"`
-		IsTruncated      bool `xml:"IsTruncated"`
+		AttachedPolicies []ap   `xml:"AttachedPolicies>member"`
+		IsTruncated      bool   `xml:"IsTruncated"`
+		Marker           string `xml:"Marker,omitempty"`
+	}
+	inlineResult struct {
+		PolicyNames []string `xml:"PolicyNames>member"`
+		IsTruncated bool     `xml:"IsTruncated"`
+		Marker      string   `xml:"Marker,omitempty"`
 	}
 	rolesResult struct {
 		Roles       []xmlRole `xml:"Roles>member"`
 		IsTruncated bool      `xml:"IsTruncated"`
+		Marker      string    `xml:"Marker,omitempty"`
 	}
 	tagsResult struct {
-		Tags        []tag `xml:"Tags>member"`
-		IsTruncated bool  `xml:"IsTruncated"`
+		Tags        []tag  `xml:"Tags>member"`
+		IsTruncated bool   `xml:"IsTruncated"`
+		Marker      string `xml:"Marker,omitempty"`
 	}
 )
 
@@ -149,6 +163,7 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		queryError(w, 404, "NoSuchEntity", "The role with name "+name+" cannot be found.")
 		return
 	}
+	marker, size := r.Form.Get("Marker"), s.cloud.pageSize(atoi(r.Form.Get("MaxItems")), 100)
 	switch action {
 	case "CreateRole":
 		if ro != nil {
@@ -156,8 +171,12 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.n++
-		ro = &role{name: name, id: fmt.Sprintf("AROAFAKE%08d", s.n), arn: "arn:aws:iam::" + Account + ":role/" + name,
-			trust: r.Form.Get("AssumeRolePolicyDocument"), created: time.Now(), tags: formTags(r, "Tags.member.")}
+		path := r.Form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
+		ro = &role{name: name, id: fmt.Sprintf("AROAFAKE%08d", s.n), arn: "arn:aws:iam::" + Account + ":role" + path + name, path: path,
+			trust: r.Form.Get("AssumeRolePolicyDocument"), created: s.cloud.Now(), tags: formTags(r, "Tags.member."), inline: map[string]string{}}
 		s.roles[name] = ro
 		queryResult(w, action, roleResult{Role: ro.xml()})
 	case "GetRole":
@@ -176,28 +195,75 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		queryError(w, 404, "NoSuchEntity", "Policy "+p+" was not found.")
 	case "ListAttachedRolePolicies":
+		sorted := append([]string(nil), ro.policies...)
+		sort.Strings(sorted)
+		pg, next := page(sorted, marker, size)
 		var list []ap
-		for _, p := range ro.policies {
+		for _, p := range pg {
 			list = append(list, ap{PolicyName: arnName(p), PolicyArn: p})
 		}
-		queryResult(w, action, policiesResult{AttachedPolicies: list})
+		queryResult(w, action, policiesResult{AttachedPolicies: list, IsTruncated: next != "", Marker: next})
+	case "PutRolePolicy":
+		pn, doc := r.Form.Get("PolicyName"), r.Form.Get("PolicyDocument")
+		if pn == "" || doc == "" {
+			queryError(w, 400, "ValidationError", "PolicyName and PolicyDocument are required")
+			return
+		}
+		ro.inline[pn] = doc
+		queryResult(w, action, emptyResult{})
+	case "DeleteRolePolicy":
+		pn := r.Form.Get("PolicyName")
+		if _, ok := ro.inline[pn]; !ok {
+			queryError(w, 404, "NoSuchEntity", "The role policy with name "+pn+" cannot be found.")
+			return
+		}
+		delete(ro.inline, pn)
+		queryResult(w, action, emptyResult{})
+	case "ListRolePolicies":
+		var names []string
+		for n := range ro.inline {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		pg, next := page(names, marker, size)
+		queryResult(w, action, inlineResult{PolicyNames: pg, IsTruncated: next != "", Marker: next})
 	case "DeleteRole":
-		if len(ro.policies) > 0 {
-			queryError(w, 409, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+		if len(ro.policies) > 0 || len(ro.inline) > 0 {
+			queryError(w, 409, "DeleteConflict", "Cannot delete entity, must delete policies first.")
 			return
 		}
 		delete(s.roles, name)
 		queryResult(w, action, emptyResult{})
 	case "ListRoles":
-		var list []xmlRole
+		var names []string
+		prefix := r.Form.Get("PathPrefix")
 		for _, n := range s.sortedNames() {
+			if strings.HasPrefix(s.roles[n].xml().Path, prefix) {
+				names = append(names, n)
+			}
+		}
+		pg, next := page(names, marker, size)
+		var list []xmlRole
+		for _, n := range pg {
 			x := s.roles[n].xml()
 			x.Tags = nil // ListRoles does not return tags
 			list = append(list, x)
 		}
-		queryResult(w, action, rolesResult{Roles: list})
+		queryResult(w, action, rolesResult{Roles: list, IsTruncated: next != "", Marker: next})
 	case "ListRoleTags":
-		queryResult(w, action, tagsResult{Tags: ro.tags})
+		keys := map[string]string{}
+		var names []string
+		for _, t := range ro.tags {
+			keys[t.Key] = t.Value
+			names = append(names, t.Key)
+		}
+		sort.Strings(names)
+		pg, next := page(names, marker, size)
+		var list []tag
+		for _, k := range pg {
+			list = append(list, tag{k, keys[k]})
+		}
+		queryResult(w, action, tagsResult{Tags: list, IsTruncated: next != "", Marker: next})
 	default:
 		queryError(w, 400, "InvalidAction", "awstest IAM does not implement "+action)
 	}
@@ -223,6 +289,44 @@ func (s *IAM) sortedNames() []string {
 	return n
 }
 
+// mayCreateLogGroup reports whether a role lets Lambda create a
+// function's log group: AWSLambdaBasicExecutionRole attached, or an
+// inline policy allowing logs:CreateLogGroup.
+func (s *IAM) mayCreateLogGroup(arn string) bool {
+	ro := s.roleByARN(arn)
+	if ro == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range ro.policies {
+		if strings.HasSuffix(p, "/AWSLambdaBasicExecutionRole") {
+			return true
+		}
+	}
+	for _, doc := range ro.inline {
+		if strings.Contains(doc, `"logs:CreateLogGroup"`) || strings.Contains(doc, `"logs:*"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// InlinePolicies returns a role's inline policy documents by name.
+func (s *IAM) InlinePolicies(name string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ro := s.roles[name]
+	if ro == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range ro.inline {
+		out[k] = v
+	}
+	return out
+}
+
 // Role reports whether a role exists and its attached policies.
 func (s *IAM) Role(name string) (exists bool, policies []string, tags map[string]string) {
 	s.mu.Lock()
@@ -242,12 +346,21 @@ func (s *IAM) Role(name string) (exists bool, policies []string, tags map[string
 func (s *IAM) PutRole(name string, tags map[string]string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ro := &role{name: name, id: "AROAUSER", arn: "arn:aws:iam::" + Account + ":role/" + name, created: time.Now()}
+	ro := &role{name: name, id: "AROAUSER", arn: "arn:aws:iam::" + Account + ":role/" + name, created: s.cloud.Now(), inline: map[string]string{}}
 	for k, v := range tags {
 		ro.tags = append(ro.tags, tag{k, v})
 	}
 	s.roles[name] = ro
 	return ro.arn
+}
+
+// Attach attaches a managed policy to a role directly.
+func (s *IAM) Attach(name, policyARN string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ro := s.roles[name]; ro != nil {
+		ro.policies = append(ro.policies, policyARN)
+	}
 }
 
 func (s *IAM) roleByARN(arn string) *role {

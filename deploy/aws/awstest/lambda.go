@@ -47,13 +47,33 @@ type Lambda struct {
 	OnInvoke func(function string, n int)
 	// HostLog receives the environments' logs.
 	HostLog io.Writer
+	// ConcurrencyLimit is the account's concurrency (default 1000; a new
+	// account may have 10): an Invoke beyond it, counting Busy, is
+	// throttled with TooManyRequestsException.
+	ConcurrencyLimit int
+	// MaxMemoryMB is the largest memory size the account may configure
+	// (default 10240; new accounts may be held at 3008).
+	MaxMemoryMB int
+	// OnThrottle, when set, is called (without locks held) after an
+	// Invoke was throttled.
+	OnThrottle func(function string)
 
-	mu      sync.Mutex
-	fns     map[string]*function
-	invokes int
+	mu       sync.Mutex
+	fns      map[string]*function
+	invokes  int
+	inflight int
+	busy     int
 	// Stats.
-	Creates, Updates, Invokes, ColdStarts, Deletes int
-	dir                                            string
+	Creates, Updates, Invokes, ColdStarts, Deletes, Throttles int
+	dir                                                       string
+}
+
+// SetBusy makes n units of the account's concurrency busy with other
+// functions' invocations (0 frees them).
+func (l *Lambda) SetBusy(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.busy = n
 }
 
 type envVars struct {
@@ -107,7 +127,22 @@ type host struct {
 }
 
 func newLambda(c *Cloud) *Lambda {
-	return &Lambda{cloud: c, fns: map[string]*function{}, PendingPolls: 1}
+	return &Lambda{cloud: c, fns: map[string]*function{}, PendingPolls: 1, ConcurrencyLimit: 1000, MaxMemoryMB: 10240}
+}
+
+// memoryError is Lambda's answer to a memory size above the account's
+// maximum: the constraint check comes before anything else, so even an
+// update of a function that does not exist gets it.
+func (l *Lambda) memoryError(w http.ResponseWriter, mem int32) bool {
+	l.mu.Lock()
+	limit := l.MaxMemoryMB
+	l.mu.Unlock()
+	if int(mem) <= limit {
+		return false
+	}
+	jsonError(w, 400, "ValidationException", fmt.Sprintf("1 validation error detected: 'MemorySize' value failed to satisfy constraint: "+
+		"Member must have value less than or equal to %d", limit))
+	return true
 }
 
 func (l *Lambda) tmp() (string, error) {
@@ -125,6 +160,8 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	var op, fn string
 	switch {
+	case strings.TrimSuffix(p, "/") == "/2016-08-19/account-settings" && r.Method == "GET":
+		op = "GetAccountSettings"
 	case strings.HasPrefix(p, "/2017-03-31/tags/"):
 		fn = arnName(strings.TrimPrefix(p, "/2017-03-31/tags/"))
 		op = map[string]string{"GET": "ListTags", "POST": "TagResource", "DELETE": "UntagResource"}[r.Method]
@@ -165,14 +202,46 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.create(w, r)
 		return
 	}
+	if op == "UpdateFunctionConfiguration" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			jsonError(w, 400, "InvalidRequestContentException", err.Error())
+			return
+		}
+		var m struct {
+			MemorySize int32 `json:"MemorySize"`
+		}
+		if json.Unmarshal(body, &m) == nil && l.memoryError(w, m.MemorySize) {
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if op == "ListFunctions" {
-		var list []fnConfig
-		for _, n := range l.sortedNames() {
+	switch op {
+	case "ListFunctions":
+		q := r.URL.Query()
+		names, next := page(l.sortedNames(), q.Get("Marker"), l.cloud.pageSize(atoi(q.Get("MaxItems")), 50))
+		list := []fnConfig{}
+		for _, n := range names {
 			list = append(list, l.fns[n].cfg)
 		}
-		writeJSON(w, 200, map[string]any{"Functions": list})
+		out := map[string]any{"Functions": list}
+		if next != "" {
+			out["NextMarker"] = next
+		}
+		writeJSON(w, 200, out)
+		return
+	case "GetAccountSettings":
+		var code int64
+		for _, f := range l.fns {
+			code += f.cfg.CodeSize
+		}
+		writeJSON(w, 200, map[string]any{
+			"AccountLimit": map[string]any{"ConcurrentExecutions": l.ConcurrencyLimit, "UnreservedConcurrentExecutions": l.ConcurrencyLimit,
+				"CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800, "TotalCodeSize": 80530636800},
+			"AccountUsage": map[string]any{"FunctionCount": len(l.fns), "TotalCodeSize": code},
+		})
 		return
 	}
 	f := l.fns[fn]
@@ -225,7 +294,7 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.cfg.Description = *in.Description
 		}
 		l.Updates++
-		f.changed(l.PendingPolls)
+		f.changed(l.PendingPolls, l.cloud.Now())
 		writeJSON(w, 200, f.cfg)
 	case "UpdateFunctionCode":
 		jsonError(w, 400, "InvalidParameterValueException", "awstest: UpdateFunctionCode: deploy a new function instead")
@@ -263,11 +332,11 @@ func (f *function) poll() {
 }
 
 // changed starts an update: every environment is retired.
-func (f *function) changed(polls int) {
+func (f *function) changed(polls int, now time.Time) {
 	f.gen++
 	f.cfg.LastUpdateStatus = "InProgress"
 	f.pending = polls
-	f.cfg.LastModified = time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")
+	f.cfg.LastModified = now.UTC().Format("2006-01-02T15:04:05.000+0000")
 	f.cfg.RevisionID = fmt.Sprintf("rev-%d", f.gen)
 	f.closeHosts(false)
 }
@@ -312,6 +381,9 @@ func (l *Lambda) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	invalid := func(msg string) { jsonError(w, 400, "InvalidParameterValueException", msg) }
+	if l.memoryError(w, in.MemorySize) {
+		return
+	}
 	if in.FunctionName == "" || len(in.FunctionName) > 64 {
 		invalid("invalid function name " + in.FunctionName)
 		return
@@ -406,7 +478,7 @@ func (l *Lambda) create(w http.ResponseWriter, r *http.Request) {
 		Timeout: in.Timeout, MemorySize: in.MemorySize, CodeSha256: base64.StdEncoding.EncodeToString(sum[:]), Version: "$LATEST",
 		Environment: in.Environment, State: "Pending", StateReason: f.cfg.StateReason, LastUpdateStatus: "InProgress",
 		PackageType: in.PackageType, Architectures: in.Architectures, RevisionID: "rev-0", LoggingConfig: in.LoggingConfig,
-		LastModified: time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")}
+		LastModified: l.cloud.Now().UTC().Format("2006-01-02T15:04:05.000+0000")}
 	if f.cfg.StateReason != "" {
 		f.cfg.State, f.cfg.LastUpdateStatus, f.pending = "Failed", "Failed", 0
 	}
@@ -489,9 +561,31 @@ func (l *Lambda) invoke(w http.ResponseWriter, r *http.Request, fn string) {
 		jsonError(w, 500, "ServiceException", "awstest cannot run "+arch+" code on this "+runtime.GOARCH+" machine")
 		return
 	}
+	if l.inflight+l.busy >= l.ConcurrencyLimit {
+		l.Throttles++
+		hook := l.OnThrottle
+		l.mu.Unlock()
+		w.Header().Set("Retry-After", "0")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-Errortype", "TooManyRequestsException")
+		w.WriteHeader(429)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "TooManyRequestsException", "Type": "User",
+			"message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded"})
+		if hook != nil {
+			hook(fn)
+		}
+		return
+	}
+	l.inflight++
+	defer func() {
+		l.mu.Lock()
+		l.inflight--
+		l.mu.Unlock()
+	}()
 	l.invokes++
 	n := l.invokes
 	l.Invokes++
+	canCreateGroup := l.cloud.IAM.mayCreateLogGroup(f.cfg.Role)
 	h, cold, err := l.acquire(f)
 	if cold {
 		l.ColdStarts++
@@ -517,6 +611,8 @@ func (l *Lambda) invoke(w http.ResponseWriter, r *http.Request, fn string) {
 		jsonError(w, 500, "ServiceException", "awstest: invoke: "+err.Error())
 		return
 	}
+	// The invocation's lines go to the function's log group.
+	l.cloud.Logs.write("/aws/lambda/"+fn, len(resp.Logs)+200, canCreateGroup)
 	if r.Header.Get("X-Amz-Log-Type") == "Tail" {
 		w.Header().Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte(logTail(resp.Logs, rep, logFormat))))
 	}

@@ -1,12 +1,15 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -21,13 +24,68 @@ type S3 struct {
 	fake    http.Handler
 	mu      sync.Mutex
 	tags    map[string][]tag
+	// created are the buckets' creation times on the cloud's clock
+	// (gofakes3 keeps its own, which must stay the real time: it checks
+	// request signatures against it).
+	created map[string]time.Time
 	// Puts counts objects uploaded.
 	Puts int
 }
 
 func newS3(c *Cloud) *S3 {
 	b := s3mem.New()
-	return &S3{cloud: c, backend: b, fake: gofakes3.New(b).Server(), tags: map[string][]tag{}}
+	return &S3{cloud: c, backend: b, fake: gofakes3.New(b).Server(), tags: map[string][]tag{}, created: map[string]time.Time{}}
+}
+
+// listBuckets is ListBuckets with its pagination (max-buckets,
+// continuation-token) and prefix, which gofakes3 lacks.
+func (s *S3) listBuckets(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	all, err := s.backend.ListBuckets()
+	if err != nil {
+		w.WriteHeader(500)
+		return
+	}
+	dates := map[string]time.Time{}
+	var names []string
+	for _, b := range all {
+		if strings.HasPrefix(b.Name, q.Get("prefix")) {
+			names = append(names, b.Name)
+			dates[b.Name] = b.CreationDate.Time
+			s.mu.Lock()
+			if t, ok := s.created[b.Name]; ok {
+				dates[b.Name] = t
+			}
+			s.mu.Unlock()
+		}
+	}
+	sort.Strings(names)
+	// AWS pages only when max-buckets is given.
+	size := len(names) + 1
+	if n := atoi(q.Get("max-buckets")); n > 0 {
+		size = n
+	}
+	size = s.cloud.pageSize(size, size)
+	pg, next := page(names, q.Get("continuation-token"), size)
+	type bucket struct {
+		Name         string `xml:"Name"`
+		CreationDate string `xml:"CreationDate"`
+		BucketRegion string `xml:"BucketRegion"`
+	}
+	type result struct {
+		XMLName           xml.Name `xml:"ListAllMyBucketsResult"`
+		Xmlns             string   `xml:"xmlns,attr"`
+		Buckets           []bucket `xml:"Buckets>Bucket"`
+		OwnerID           string   `xml:"Owner>ID"`
+		ContinuationToken string   `xml:"ContinuationToken,omitempty"`
+		Prefix            string   `xml:"Prefix,omitempty"`
+	}
+	out := result{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", OwnerID: Account, ContinuationToken: next, Prefix: q.Get("prefix")}
+	for _, n := range pg {
+		out.Buckets = append(out.Buckets, bucket{Name: n, CreationDate: dates[n].UTC().Format("2006-01-02T15:04:05.000Z"), BucketRegion: Region})
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	_ = xml.NewEncoder(w).Encode(out)
 }
 
 type tagging struct {
@@ -45,6 +103,15 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<Error><Code>"+f.Code+"</Code><Message>"+f.Message+"</Message></Error>")
 		return
 	}
+	if bucket == "" && r.Method == http.MethodGet {
+		s.listBuckets(w, r)
+		return
+	}
+	if q := r.URL.Query(); bucket != "" && object == "" && r.Method == http.MethodGet && q.Get("list-type") == "2" {
+		// Pages no larger than the cloud's page size.
+		q.Set("max-keys", strconv.Itoa(s.cloud.pageSize(atoi(q.Get("max-keys")), 1000)))
+		r.URL.RawQuery = q.Encode()
+	}
 	if _, ok := r.URL.Query()["tagging"]; ok && object == "" && bucket != "" {
 		s.bucketTagging(w, r, bucket)
 		return
@@ -58,6 +125,13 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		delete(s.tags, bucket)
 		s.mu.Unlock()
+	}
+	if r.Method == http.MethodPut && object == "" && len(r.URL.Query()) == 0 {
+		if ok, _ := s.backend.BucketExists(bucket); !ok {
+			s.mu.Lock()
+			s.created[bucket] = s.cloud.Now()
+			s.mu.Unlock()
+		}
 	}
 	s.fake.ServeHTTP(w, r)
 }
@@ -114,10 +188,17 @@ func (s *S3) CreateBucket(name string, tags map[string]string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.created[name] = s.cloud.Now()
 	for k, v := range tags {
 		s.tags[name] = append(s.tags[name], tag{k, v})
 	}
 	return nil
+}
+
+// PutObject stores an object directly.
+func (s *S3) PutObject(bucket, key string, data []byte) error {
+	_, err := s.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
+	return err
 }
 
 func (s *S3) names() []string {
