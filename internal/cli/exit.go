@@ -8,6 +8,7 @@ import (
 	"time"
 
 	awsdeploy "github.com/wasmbench/bench/deploy/aws"
+	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 )
 
@@ -63,8 +64,14 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.Is(err, run.ErrBadOption):
 		return ExitUsage
-	case errors.Is(err, awsdeploy.ErrNoCredentials), errors.Is(err, awsdeploy.ErrBadCredentials):
+	case errors.Is(err, awsdeploy.ErrNoCredentials), errors.Is(err, awsdeploy.ErrBadCredentials),
+		errors.Is(err, awsdeploy.ErrRegionNotEnabled):
 		return ExitCredentials
+	case errors.Is(err, awsdeploy.ErrNoRegion), errors.Is(err, awsdeploy.ErrUnknownRegion), errors.Is(err, pricing.ErrNoPrices),
+		errors.Is(err, awsdeploy.ErrAccountLimit), errors.Is(err, awsdeploy.ErrNotConfirmed):
+		// What the flags or the account's limits rule out, --cleanup
+		// without --yes and no terminal included.
+		return ExitUsage
 	}
 	return ExitFailure
 }
