@@ -16,13 +16,19 @@ func chi2CDF(x, k float64) float64 {
 
 // chi2Quantile inverts chi2CDF by bisection (p in (0, 1)).
 func chi2Quantile(p, k float64) float64 {
-	lo, hi := 0.0, math.Max(1, k)
-	for chi2CDF(hi, k) < p {
+	return invert(func(x float64) float64 { return chi2CDF(x, k) }, p, math.Max(1, k))
+}
+
+// invert finds the x >= 0 where the increasing cdf reaches p, by bisection
+// from [0, hi], hi doubled until it brackets p.
+func invert(cdf func(float64) float64, p, hi float64) float64 {
+	lo := 0.0
+	for cdf(hi) < p {
 		hi *= 2
 	}
 	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
 		mid := (lo + hi) / 2
-		if chi2CDF(mid, k) < p {
+		if cdf(mid) < p {
 			lo = mid
 		} else {
 			hi = mid

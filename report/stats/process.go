@@ -266,19 +266,7 @@ func tQuantile(p, df float64) float64 {
 	if math.IsInf(df, 1) || df > 1e6 {
 		return mstats.StdNormal.InvCDF(p)
 	}
-	lo, hi := 0.0, 1.0
-	for tCDF(hi, df) < p {
-		hi *= 2
-	}
-	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
-		mid := (lo + hi) / 2
-		if tCDF(mid, df) < p {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return (lo + hi) / 2
+	return invert(func(x float64) float64 { return tCDF(x, df) }, p, 1)
 }
 
 func logsOf(xs []float64) ([]float64, bool) {

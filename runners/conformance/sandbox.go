@@ -292,19 +292,7 @@ func (sb *sandboxRun) test(t *testing.T) {
 	}
 	r := sb.runJob(t, job)
 
-	// The secret must show nowhere: not in the output, not in an error,
-	// not in any event.
-	all, _ := json.Marshal(r.all)
-	if r.err != nil {
-		b, _ := json.Marshal(r.err)
-		all = append(all, b...)
-	}
-	if bytes.Contains(all, []byte(l.secret)) {
-		t.Errorf("the secret outside the preopened folder shows in the job's events:\n%s", excerpt(all, l.secret))
-	}
-	if changed := diffSnapshots(before, l.snapshot(t)); len(changed) > 0 {
-		t.Errorf("the guest changed the host outside its preopened folder:\n  %s", strings.Join(changed, "\n  "))
-	}
+	l.wantNoLeak(t, before, r, "with the folder preopened")
 	if r.err != nil {
 		t.Fatalf("the sandbox guest did not finish: %s: %s\nstderr:\n%s\n(a guest's links and paths must be refused with a WASI error, not end the job or the worker)",
 			r.err.Kind, r.err.Message, r.err.Stderr)
@@ -380,17 +368,7 @@ func (sb *sandboxRun) testNoPreopen(t *testing.T, l sandboxLayout, job runners.J
 	before := l.snapshot(t)
 	job.ID, job.Dirs, job.Args = sb.id(), nil, []string{l.outside, "no-preopen"}
 	r := sb.runJob(t, job)
-	all, _ := json.Marshal(r.all)
-	if r.err != nil {
-		b, _ := json.Marshal(r.err)
-		all = append(all, b...)
-	}
-	if bytes.Contains(all, []byte(l.secret)) {
-		t.Errorf("without a preopened folder, the secret shows in the job's events:\n%s", excerpt(all, l.secret))
-	}
-	if changed := diffSnapshots(before, l.snapshot(t)); len(changed) > 0 {
-		t.Errorf("without a preopened folder, the guest changed the host:\n  %s", strings.Join(changed, "\n  "))
-	}
+	l.wantNoLeak(t, before, r, "without a preopened folder")
 	if r.err != nil {
 		t.Fatalf("without a preopened folder, the guest did not finish: %s: %s\nstderr:\n%s", r.err.Kind, r.err.Message, r.err.Stderr)
 	}
@@ -410,6 +388,24 @@ func (sb *sandboxRun) testNoPreopen(t *testing.T, l sandboxLayout, job runners.J
 	}
 	if !strings.HasSuffix(stdout, "done\n") {
 		t.Errorf("without a preopened folder, the guest's output does not end with done: %q", stdout)
+	}
+}
+
+// wantNoLeak fails t when the secret outside the preopened folder shows
+// anywhere in a job's result (its output, an error, any event), or when
+// the host outside the folder changed since before.
+func (l sandboxLayout) wantNoLeak(t *testing.T, before map[string]string, r result, when string) {
+	t.Helper()
+	all, _ := json.Marshal(r.all)
+	if r.err != nil {
+		b, _ := json.Marshal(r.err)
+		all = append(all, b...)
+	}
+	if bytes.Contains(all, []byte(l.secret)) {
+		t.Errorf("%s: the secret outside the preopened folder shows in the job's events:\n%s", when, excerpt(all, l.secret))
+	}
+	if changed := diffSnapshots(before, l.snapshot(t)); len(changed) > 0 {
+		t.Errorf("%s: the guest changed the host outside its preopened folder:\n  %s", when, strings.Join(changed, "\n  "))
 	}
 }
 
