@@ -38,7 +38,7 @@ func TestArgumentErrors(t *testing.T) {
 		// replaced by a default (--memory 0 once became 1024 MB).
 		{[]string{"run", "--memory", "0", "--out", out}, 2, "--memory 0: out of range: Lambda memory sizes in MB, from 128 to 10240"},
 		{[]string{"run", "--memory", "64", "--out", out}, 2, "--memory 64: out of range"},
-		{[]string{"run", "--samples", "0", "--out", out}, 2, "--samples 0: out of range: cold samples per cell, from 1 to 10000"},
+		{[]string{"run", "--samples", "0", "--out", out}, 2, "--samples 0: out of range: minimum processes per cell of each kind, from 1 to 10000"},
 		{[]string{"run", "--samples", "-3", "--out", out}, 2, "--samples -3: out of range"},
 		{[]string{"run", "--iterations", "0", "--out", out}, 2, "--iterations 0: out of range"},
 		{[]string{"run", "--warmup", "-1", "--out", out}, 2, "--warmup -1: out of range: warm-up executions per warm process, from 0 to 1000"},

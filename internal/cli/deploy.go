@@ -99,11 +99,7 @@ func runDeployAWS(s *State, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q (see bench deploy aws -h)", fs.Arg(0))
 	}
-	for _, c := range []struct {
-		name      string
-		v, lo, hi int64
-		what      string
-	}{
+	for _, c := range []intRange{
 		{"cold", int64(*cold), 0, 1000, "forced cold starts per function"},
 		{"warm", int64(*warm), 0, 100000, "warm invocations per function"},
 		{"burst", int64(*burst), 0, 1000, "concurrent invocations (Lambda's default concurrency limit is 1000)"},
@@ -123,8 +119,7 @@ func runDeployAWS(s *State, args []string) error {
 	if *estimate <= 0 || *estimate > 900000 {
 		return usageError("--estimate-ms %v: out of range: billed milliseconds per invocation, above 0 and at most 900000 (15 minutes)", *estimate)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	getenv := awsdeploy.Env(s.Getenv)
 	if *region != "" {
 		if err := awsdeploy.CheckRegion(*region); err != nil {

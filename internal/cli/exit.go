@@ -96,6 +96,13 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
+// intRange is a numeric flag's value and range, for intIn.
+type intRange struct {
+	name      string
+	v, lo, hi int64
+	what      string
+}
+
 // intIn checks a numeric flag against its range; what says what it counts.
 func intIn(name string, v, lo, hi int64, what string) error {
 	if v < lo || v > hi {

@@ -62,12 +62,8 @@ func runRun(s *State, args []string) error {
 	set := setFlags(fs)
 	// Every numeric flag given is checked against its range: a value
 	// out of it is refused, never replaced by a default.
-	for _, c := range []struct {
-		name      string
-		v, lo, hi int64
-		what      string
-	}{
-		{"samples", int64(*samples), 1, 10000, "cold samples per cell"},
+	for _, c := range []intRange{
+		{"samples", int64(*samples), 1, 10000, "minimum processes per cell of each kind"},
 		{"warmup", int64(*warmup), 0, 1000, "warm-up executions per warm process"},
 		{"iterations", int64(*iters), 1, 100000, "measured executions per warm process"},
 		{"memory", int64(*memoryMB), 128, 10240, "Lambda memory sizes in MB"},
