@@ -27,7 +27,8 @@ type Options struct {
 
 	// Processes per cell, the unit of replication: at least MinCold cold
 	// and MinWarm warm ones (within HardCapFactor budgets; no warm ones
-	// when one execution is longer than the budget), at most MaxCold and
+	// when one execution is longer than the budget, or when the minimums
+	// of both kinds would not fit in that cap), at most MaxCold and
 	// MaxWarm. In between, a cell adds processes until the 95% interval
 	// of its key figures (cold total, warm execute) is within Precision.
 	MinCold int `json:"min_cold"`

@@ -47,9 +47,15 @@ type cellState struct {
 	// cost of the next one.
 	execNS   float64
 	coldWall time.Duration
-	done     bool
-	failed   bool
-	version  string
+	// firstExecNS and firstColdWall are the first cold process's execute
+	// and wall times: whether the cell takes warm processes at all is
+	// decided from them once (warmFits), so the decision cannot flip
+	// while the cell runs, and --resume replays it exactly.
+	firstExecNS   float64
+	firstColdWall time.Duration
+	done          bool
+	failed        bool
+	version       string
 	// prepRecorded is set once the cell's prepare samples are committed.
 	prepRecorded bool
 }
@@ -94,6 +100,9 @@ func (s *cellState) absorb(rec results.Record) {
 		case taskCold:
 			s.cold++
 			s.coldWall = time.Duration(rec.WallNS)
+			if s.cold == 1 {
+				s.firstExecNS, s.firstColdWall = s.execNS, s.coldWall
+			}
 		case taskWarm:
 			s.warm++
 		default:
@@ -231,10 +240,41 @@ type step struct {
 	need float64
 }
 
-// warmFits reports whether warm processes suit the cell: one execution
-// longer than the whole budget (fib(42) under an interpreter) leaves
-// them out rather than eating the run.
-func (s *cellState) warmFits(o Options) bool { return s.execNS <= float64(o.Budget) }
+// warmFits reports whether warm processes suit the cell, decided once
+// from its first cold process (before it, they are assumed to). They do
+// not when one execution is longer than the whole budget (fib(42) under
+// an interpreter), nor when the minimum processes of both kinds would
+// not fit in the cell's cap of HardCapFactor budgets (fib(42) in Go,
+// about 4 s an execution): then the cell takes cold processes only, and
+// its cold row gets the interval that the two kinds together would not
+// have reached.
+func (s *cellState) warmFits(o Options) bool { return s.noWarmReason(o) == "" }
+
+// noWarmReason says why the cell takes no warm processes, or "".
+func (s *cellState) noWarmReason(o Options) string {
+	if s.cold == 0 || s.firstExecNS <= 0 {
+		return ""
+	}
+	exec := time.Duration(s.firstExecNS)
+	if exec > o.Budget {
+		return fmt.Sprintf("one execution (%v) is longer than the budget (%v)", exec.Round(time.Millisecond), o.Budget)
+	}
+	// The cheapest warm process: start, warm-up and the measured
+	// executions the first warm processes take (warmIterations).
+	k := 1
+	if s.firstExecNS*8 <= float64(o.Budget) {
+		k = 2
+	}
+	k = min(k, max(o.Iterations, 1))
+	warm := s.firstColdWall + time.Duration(o.Warmup+k-1)*exec
+	need := time.Duration(o.MinCold)*s.firstColdWall + time.Duration(o.MinWarm)*warm
+	if hard := o.Budget * HardCapFactor; need > hard {
+		return fmt.Sprintf("%d cold and %d warm processes would take about %v (a process %v, an execution %v), over the cell's cap of %v",
+			o.MinCold, o.MinWarm, need.Round(100*time.Millisecond), s.firstColdWall.Round(time.Millisecond),
+			exec.Round(time.Millisecond), hard)
+	}
+	return ""
+}
 
 // plan decides a cell's next task. The first is always a cold process (it
 // verifies the output). Then cold and warm processes alternate until each
@@ -389,8 +429,7 @@ func (s *cellState) samplingNote(o Options, why string) string {
 		worst = math.Max(worst, ws.HalfWidth())
 		figs += ", warm execute " + halfWidthText(ws)
 	} else {
-		figs += fmt.Sprintf(", no warm processes: one execution (%v) is longer than the budget (%v)",
-			time.Duration(s.execNS).Round(time.Millisecond), o.Budget)
+		figs += ", no warm processes: " + s.noWarmReason(o)
 	}
 	target := "no precision target"
 	if o.Precision > 0 {

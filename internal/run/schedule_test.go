@@ -434,3 +434,36 @@ func TestCalibrationSkippedWithoutNativeBuild(t *testing.T) {
 		}
 	}
 }
+
+// A cell whose minimum processes of both kinds would not fit in its cap
+// takes cold processes only, decided from its first one, so its cold row
+// gets an interval instead of neither row getting one (fib(42) in Go:
+// about 4 s an execution against a 4 s budget). One that fits takes both.
+func TestPlanLeavesOutWarmWhenTheMinimumsDoNotFit(t *testing.T) {
+	o := simOptions()
+	o.Precision = 1e-9 // never reached: the cell runs to its cap
+	// A cold process takes 110 ms, the cheapest warm one 210 ms (start,
+	// warm-up, one execution): 3 of each need 960 ms.
+	o.Budget = 150 * time.Millisecond // cap 900 ms
+	c := newSimCell("long", 0.01, 0.01, 3)
+	c.run(t, o)
+	if c.s.warm != 0 || c.s.cold < stats.MinUnits {
+		t.Fatalf("took %d cold and %d warm processes, want no warm ones and at least %d cold", c.s.cold, c.s.warm, stats.MinUnits)
+	}
+	if cs, _ := c.s.summaries(); !cs.HasCI {
+		t.Errorf("the cold row has no interval after %d processes", c.s.cold)
+	}
+	note := c.s.samplingNote(o, stopBudget)
+	for _, want := range []string{"no warm processes: 3 cold and 3 warm processes would take about 1s (a process 110ms, an execution ", "), over the cell's cap of 900ms"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q, want it to say %q", note, want)
+		}
+	}
+
+	o.Budget = 300 * time.Millisecond // cap 1.8 s
+	fits := newSimCell("fits", 0.01, 0.01, 3)
+	fits.run(t, o)
+	if fits.s.warm < stats.MinUnits || fits.s.cold < stats.MinUnits {
+		t.Errorf("a cell whose minimums fit took %d cold and %d warm processes, want at least %d of each", fits.s.cold, fits.s.warm, stats.MinUnits)
+	}
+}
