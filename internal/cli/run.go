@@ -31,12 +31,12 @@ func runRun(s *State, args []string) error {
 	quick := fs.Bool("quick", false, "smaller parameters and budgets, interpreters included (not on the fixed-size image workload unless --tier names them): the whole matrix in under 5 minutes")
 	samples := fs.Int("samples", 0, "minimum processes per cell of each kind, cold and warm (default 3: the fewest that give an interval)")
 	precision := fs.String("precision", "", "target half-width of each cell's 95% interval, in percent: a cell adds processes until its cold total and warm execute are within it, or its budget is spent (default 3; 0: sample every cell to its budget)")
-	budget := fs.Duration("budget", 0, "time per cell once its minimum processes are taken; a cell short of --precision may use time other cells left, up to 6 budgets; minimums stop there too (default 4s, quick 0.5s)")
+	budget := fs.Duration("budget", 0, "time per cell, its minimum processes included; a cell short of --precision may use time other cells left, up to 6 budgets, where its minimums stop too (default 4s, or 4m split across the run's cells when that is more; quick 0.5s)")
 	noCalibrate := fs.Bool("no-calibrate", false, "skip the short native calibration processes at the start and end of the run")
 	timeout := fs.Duration("timeout", 0, "limit for one execution; longer is a timeout failure (default 5m, quick 3m)")
 	maxMem := fs.String("max-memory", "", "cap on guest linear memory, e.g. 256MiB (64KiB to 4GiB; the native runtime caps its process's data; see bench list)")
 	maxOut := fs.String("max-output", "", "most a guest may write to stdout, and to stderr, in one execution; more is an output_limit failure (default 64MiB; 1KiB to 1TiB)")
-	warmup := fs.Int("warmup", -1, "recorded warm-up executions per warm process (default 1)")
+	warmup := fs.Int("warmup", run.Defaults(false).Warmup, "recorded warm-up executions per warm process")
 	iters := fs.Int("iterations", 0, "measured executions per warm process, at most (default 3; the process, not the execution, is the unit)")
 	out := fs.String("out", "", "output folder (default: results/run-<timestamp>)")
 	resume := fs.String("resume", "", "continue the interrupted run in this folder")
@@ -111,12 +111,12 @@ func runRun(s *State, args []string) error {
 		return usageError("--budget and --timeout must be positive durations")
 	}
 	if *budget > 0 {
-		o.Budget = *budget
+		o.Budget, o.AutoBudget = *budget, false
 	}
 	if *timeout > 0 {
 		o.Timeout = *timeout
 	}
-	if *warmup >= 0 {
+	if set["warmup"] {
 		o.Warmup = *warmup
 	}
 	if *iters > 0 {

@@ -46,9 +46,14 @@ type Options struct {
 	// its share of the run's time: a cell that reaches Precision sooner
 	// leaves the rest to cells still short of it, each of which stops at
 	// HardCapFactor budgets (minimums stop there too).
-	Budget    time.Duration `json:"budget"`
-	Timeout   time.Duration `json:"timeout"`
-	MaxMemory int64         `json:"max_memory,omitempty"`
+	Budget time.Duration `json:"budget"`
+	// AutoBudget raises Budget, when the run is planned, to RunShare
+	// split across its cells: a run of few cells (one --wasm module under
+	// every runtime) samples each long enough for decisions, while the
+	// default matrix keeps its Budget. It is off when --budget is given.
+	AutoBudget bool          `json:"auto_budget,omitempty"`
+	Timeout    time.Duration `json:"timeout"`
+	MaxMemory  int64         `json:"max_memory,omitempty"`
 	// MaxOutput bounds what a guest may write to stdout, and to stderr,
 	// in one execution (0: runners.DefaultMaxOutput).
 	MaxOutput int64 `json:"max_output,omitempty"`
@@ -85,6 +90,12 @@ const OutOfQuick = "not in the quick matrix: an interpreter takes a minute or mo
 // precision target, stop there.
 const HardCapFactor = 6
 
+// RunShare is the least time a default run spends on sampling, split
+// across its cells when that gives each more than Budget (see
+// Options.AutoBudget): 12 cells get 20 s each, the default matrix's 117
+// keep 4 s.
+const RunShare = 4 * time.Minute
+
 // DefaultPrecision is the default target half-width of every cell's 95%
 // intervals: ±3% lets a compare call differences of about 5% and more.
 const DefaultPrecision = 0.03
@@ -92,9 +103,9 @@ const DefaultPrecision = 0.03
 // Defaults returns the default options (or the --quick ones).
 func Defaults(quick bool) Options {
 	o := Options{MinCold: stats.MinUnits, MaxCold: 40, MinWarm: stats.MinUnits, MaxWarm: 40, Warmup: 1, Iterations: 3,
-		Precision: DefaultPrecision, Budget: 4 * time.Second, Timeout: 5 * time.Minute, CallCost: true}
+		Precision: DefaultPrecision, Budget: 4 * time.Second, AutoBudget: true, Timeout: 5 * time.Minute, CallCost: true}
 	if quick {
-		o.Quick = true
+		o.Quick, o.AutoBudget = true, false
 		o.Budget, o.Timeout = 500*time.Millisecond, 3*time.Minute
 	}
 	return o
@@ -110,6 +121,15 @@ type Cell struct {
 	N        int64
 	// Prepared is true when the tier needs a prepare step.
 	Prepared bool
+}
+
+// shareBudget is the per-cell budget of a run of n cells: Budget, or
+// RunShare split across them when that is more and AutoBudget is set.
+func (o Options) shareBudget(n int) time.Duration {
+	if !o.AutoBudget || n <= 0 {
+		return o.Budget
+	}
+	return max(o.Budget, (RunShare / time.Duration(n)).Round(100*time.Millisecond))
 }
 
 // Plan expands options into cells, checking every name. It returns the

@@ -124,6 +124,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	notes = append(tnotes, notes...)
 	notes = append(notes, memoryCapNotes(o, cells)...)
+	if !cfg.Resume { // a resumed run keeps the budget its run.json holds
+		o.Budget = o.shareBudget(len(cells))
+	}
 	if !cfg.Resume {
 		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("output folder: %w", err)

@@ -467,3 +467,25 @@ func TestPlanLeavesOutWarmWhenTheMinimumsDoNotFit(t *testing.T) {
 		t.Errorf("a cell whose minimums fit took %d cold and %d warm processes, want at least %d of each", fits.s.cold, fits.s.warm, stats.MinUnits)
 	}
 }
+
+// A default run of few cells splits RunShare across them; the default
+// matrix, --quick and a given --budget keep their budget.
+func TestShareBudget(t *testing.T) {
+	o := Defaults(false)
+	for _, c := range []struct {
+		o     Options
+		cells int
+		want  time.Duration
+	}{
+		{o, 12, 20 * time.Second},
+		{o, 28, 8600 * time.Millisecond},
+		{o, 117, 4 * time.Second},
+		{o, 0, 4 * time.Second},
+		{Defaults(true), 12, 500 * time.Millisecond},
+		{Options{Budget: 2 * time.Second}, 12, 2 * time.Second},
+	} {
+		if got := c.o.shareBudget(c.cells); got != c.want {
+			t.Errorf("budget of %d cells (auto %v, budget %v): %v, want %v", c.cells, c.o.AutoBudget, c.o.Budget, got, c.want)
+		}
+	}
+}
