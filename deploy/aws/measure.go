@@ -22,21 +22,6 @@ import (
 	"github.com/wasmbench/bench/workloads"
 )
 
-// Phases of the samples this package writes (beyond the bootstrap's own
-// runners.Phase* events, recorded as they come).
-const (
-	// From the REPORT line.
-	PhaseInitDuration   = "init_duration"
-	PhaseDuration       = "duration"
-	PhaseBilledDuration = "billed_duration" // including INIT
-	PhaseMaxMemoryUsed  = "max_memory_used"
-	// PhasePrice is the invocation's cost in USD.
-	PhasePrice = "price"
-	// runners.PhaseTotal ("total") is the client's Invoke round trip.
-	// PhaseBurstColdStarts counts the cold starts among a burst's invokes.
-	PhaseBurstColdStarts = "burst_cold_starts"
-)
-
 // envColdKey is the environment variable changed to force a cold start.
 const envColdKey = "BENCH_COLD_START"
 
@@ -166,7 +151,7 @@ func (m *measurer) run(ctx context.Context) error {
 			}
 		}
 		rec := m.base("burst", m.o.Cold+1, 0)
-		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
+		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = results.PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
 		rec.Note = fmt.Sprintf("%d concurrent invokes after a forced cold start: %d started a new environment", m.o.Burst, colds)
 		if throttled > 0 {
 			rec.Note += fmt.Sprintf("; %d were throttled (TooManyRequestsException) and retried, and are not counted", throttled)
@@ -331,18 +316,18 @@ func (m *measurer) record(inv invocation) error {
 	}
 	if inv.err == nil {
 		if rep.HasInit {
-			sample(PhaseInitDuration, rep.InitDurationMS*1e6, results.UnitNS)
+			sample(results.PhaseInitDuration, rep.InitDurationMS*1e6, results.UnitNS)
 		}
 		billed := pricing.BilledMS(rep.DurationMS, rep.BilledDurationMS, rep.InitDurationMS)
-		sample(PhaseDuration, rep.DurationMS*1e6, results.UnitNS)
-		sample(PhaseBilledDuration, billed*1e6, results.UnitNS)
-		sample(PhaseMaxMemoryUsed, rep.MaxMemoryUsedMB*mib, results.UnitBytes)
+		sample(results.PhaseDuration, rep.DurationMS*1e6, results.UnitNS)
+		sample(results.PhaseBilledDuration, billed*1e6, results.UnitNS)
+		sample(results.PhaseMaxMemoryUsed, rep.MaxMemoryUsedMB*mib, results.UnitBytes)
 		if price, err := m.o.Prices.Invocation(m.f.Arch, m.f.MemoryMB, billed); err == nil {
-			sample(PhasePrice, price, results.UnitUSD)
+			sample(results.PhasePrice, price, results.UnitUSD)
 			recs[len(recs)-1].PriceUSD = price
 		}
 		if inv.attempts <= 1 {
-			sample(runners.PhaseTotal, float64(inv.client.Nanoseconds()), results.UnitNS)
+			sample(results.PhaseTotal, float64(inv.client.Nanoseconds()), results.UnitNS)
 		} else {
 			// Throttled and retried by the SDK: the round trip includes
 			// the backoff, so it is not a latency sample.
