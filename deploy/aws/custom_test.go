@@ -10,8 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -183,7 +184,7 @@ func TestCustomAgreementAcrossConfigurations(t *testing.T) {
 		var got []results.Record
 		out := output(stdout)
 		m := &measurer{o: o, f: fn(mem), chk: chk, out: func(r ...results.Record) error { got = append(got, r...); return nil }}
-		inv := invocation{kind: "cold", report: report.Report{RequestID: "r", DurationMS: 3, BilledDurationMS: 3, HasInit: true, InitDurationMS: 10},
+		inv := invocation{kind: "cold", report: lambdareport.Report{RequestID: "r", Duration: 3 * time.Millisecond, BilledDuration: 3 * time.Millisecond, Cold: true, InitDuration: 10 * time.Millisecond},
 			resp: runners.LambdaResponse{Events: []runners.Event{
 				{Type: runners.EventPhase, Phase: results.PhaseExecute, NS: 1000},
 				{Type: runners.EventOutput, Output: &out}}}}
@@ -282,17 +283,17 @@ func TestDryRunCustomModules(t *testing.T) {
 func TestFunctionErrorKinds(t *testing.T) {
 	for _, tc := range []struct {
 		inv  invocation
-		rep  report.Report
+		rep  lambdareport.Report
 		kind runners.ErrorKind
 		msg  string
 	}{
-		{invocation{funcError: `Unhandled: {...}`, funcErrType: "Bench.compile", funcErrMsg: "wasmer: compile simd.wasm: V128Const"}, report.Report{},
+		{invocation{funcError: `Unhandled: {...}`, funcErrType: "Bench.compile", funcErrMsg: "wasmer: compile simd.wasm: V128Const"}, lambdareport.Report{},
 			runners.KindCompile, "function error (Bench.compile): wasmer: compile simd.wasm: V128Const"},
-		{invocation{funcError: `Unhandled: {"errorType":"Sandbox.Timedout"}`, funcErrType: "Sandbox.Timedout"}, report.Report{Status: "timeout"},
+		{invocation{funcError: `Unhandled: {"errorType":"Sandbox.Timedout"}`, funcErrType: "Sandbox.Timedout"}, lambdareport.Report{Status: "timeout"},
 			runners.KindTimeout, "function error: Unhandled"},
-		{invocation{funcError: `Unhandled: {"errorType":"Runtime.OutOfMemory"}`, funcErrType: "Runtime.OutOfMemory"}, report.Report{},
+		{invocation{funcError: `Unhandled: {"errorType":"Runtime.OutOfMemory"}`, funcErrType: "Runtime.OutOfMemory"}, lambdareport.Report{},
 			runners.KindMemory, "OutOfMemory"},
-		{invocation{funcError: `Unhandled: {"errorType":"Runtime.ExitError"}`, funcErrType: "Runtime.ExitError"}, report.Report{},
+		{invocation{funcError: `Unhandled: {"errorType":"Runtime.ExitError"}`, funcErrType: "Runtime.ExitError"}, lambdareport.Report{},
 			runners.KindCrash, "Runtime.ExitError"},
 	} {
 		e := functionError(tc.inv, tc.rep)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
 	"os"
@@ -361,7 +362,7 @@ const workerTimeoutExit = 3
 // the phase and the limit: the function timeout, or the guest's own limit
 // (guestLimit, the job's TimeoutNS) that the runtime could only enforce
 // by exiting.
-func invokeError(resp Response, rep Report, cfg Config, guestLimit time.Duration) *runners.Error {
+func invokeError(resp Response, rep lambdareport.Report, cfg Config, guestLimit time.Duration) *runners.Error {
 	var doc struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`

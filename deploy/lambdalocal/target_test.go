@@ -2,6 +2,7 @@ package lambdalocal
 
 import (
 	"context"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"os"
 	"os/exec"
@@ -359,25 +360,25 @@ func TestInvokeErrorNamesPhaseAndLimit(t *testing.T) {
 			"timeout in phase invoke: the INIT ran past Lambda's 10 s init limit (phase init) and was re-run inside the invocation; with it the handler ran past the function timeout (3 s, Lambda's default)"},
 	} {
 		c.resp.FunctionError, c.resp.ErrorType, c.resp.Payload = "Unhandled", "Sandbox.Timedout", payload
-		e := invokeError(c.resp, Report{}, cfg, 0)
+		e := invokeError(c.resp, lambdareport.Report{}, cfg, 0)
 		if e.Kind != runners.KindTimeout || !strings.HasPrefix(e.Message, c.want+": RequestId: x Error: Task timed out after 3.00 seconds") {
 			t.Errorf("%s: %s %q\nwant prefix %q", c.name, e.Kind, e.Message, c.want)
 		}
 	}
 	cfg.Timeout = 30 * time.Second
 	resp := Response{FunctionError: "Unhandled", ErrorType: "Sandbox.Timedout", Payload: payload, Delivered: time.Now()}
-	if e := invokeError(resp, Report{}, cfg, 0); !strings.Contains(e.Message, "the function timeout (30 s)") {
+	if e := invokeError(resp, lambdareport.Report{}, cfg, 0); !strings.Contains(e.Message, "the function timeout (30 s)") {
 		t.Errorf("a set timeout: %q", e.Message)
 	}
 	// A worker that exits because it cannot interrupt a guest past the
 	// job's own limit timed out too; exiting so otherwise is a crash.
 	exit3 := Response{FunctionError: "Unhandled", ErrorType: "Runtime.ExitError", ExitCode: 3,
 		Payload: errorDoc("Runtime.ExitError", "RequestId: x Error: Runtime exited with error: exit status 3")}
-	if e := invokeError(exit3, Report{Duration: 2 * time.Second}, cfg, 200*time.Millisecond); e.Kind != runners.KindTimeout ||
+	if e := invokeError(exit3, lambdareport.Report{Duration: 2 * time.Second}, cfg, 200*time.Millisecond); e.Kind != runners.KindTimeout ||
 		!strings.Contains(e.Message, "timeout in phase invoke: the guest ran past its own limit (200ms)") {
 		t.Errorf("exit 3 past the guest's limit: %s %q", e.Kind, e.Message)
 	}
-	if e := invokeError(exit3, Report{Duration: 100 * time.Millisecond}, cfg, 200*time.Millisecond); e.Kind != runners.KindCrash {
+	if e := invokeError(exit3, lambdareport.Report{Duration: 100 * time.Millisecond}, cfg, 200*time.Millisecond); e.Kind != runners.KindCrash {
 		t.Errorf("exit 3 before the guest's limit: %s %q", e.Kind, e.Message)
 	}
 }
