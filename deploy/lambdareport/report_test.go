@@ -3,6 +3,7 @@ package lambdareport
 import (
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,25 @@ func TestBilled(t *testing.T) {
 	} {
 		if got := Billed(c.in); got != c.want {
 			t.Errorf("Billed(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+// TestMSIsTheParsedFloat: what the aws target records from a parsed line
+// (DurationMS()*1e6) is what it recorded when the report held the parsed
+// float itself, for every value Lambda prints (two decimals).
+func TestMSIsTheParsedFloat(t *testing.T) {
+	for i := int64(0); i < 2_000_000; i += 7 {
+		for _, c := range []int64{i, i * 1009} { // up to about 6 h
+			s := strconv.FormatFloat(float64(c)/100, 'f', 2, 64)
+			want, _ := strconv.ParseFloat(s, 64)
+			d, err := duration(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (Report{Duration: d}).DurationMS(); got != want {
+				t.Fatalf("%s ms: DurationMS() = %v", s, got)
+			}
 		}
 	}
 }
