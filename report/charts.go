@@ -201,21 +201,23 @@ func hasVariants(ss []*Series) bool {
 }
 
 // 1. Where the cold start went.
-var coldSegments = []string{"spawn", "init", "compile", "load", "instantiate", "init_duration", "execute"}
+var coldSegments = []string{results.PhaseSpawn, results.PhaseInit, results.PhaseCompile, results.PhaseLoad,
+	results.PhaseInstantiate, results.PhaseInitDuration, results.PhaseExecute}
 
 func (b *chartBuilder) coldStart() {
-	pairs := b.d.targetsWorkloads("execute", true)
+	pairs := b.d.targetsWorkloads(results.PhaseExecute, true)
 	if len(pairs) == 0 {
 		b.skip(KindColdStart, "no cold samples in this run")
 		return
 	}
-	phaseShade := map[string]float64{"spawn": 0, "init": 0.18, "compile": 0.34, "load": 0.34, "instantiate": 0.5, "init_duration": 0.25, "execute": 0.66}
+	phaseShade := map[string]float64{results.PhaseSpawn: 0, results.PhaseInit: 0.18, results.PhaseCompile: 0.34, results.PhaseLoad: 0.34,
+		results.PhaseInstantiate: 0.5, results.PhaseInitDuration: 0.25, results.PhaseExecute: 0.66}
 	other := color.RGBA{0xd0, 0xd0, 0xd0, 0xff}
 	for _, tw := range pairs {
-		param := b.d.repParam(tw[0], tw[1], "execute", true)
+		param := b.d.repParam(tw[0], tw[1], results.PhaseExecute, true)
 		var execs []*Series
 		for _, s := range b.d.Series {
-			if s.Target == tw[0] && s.Workload == tw[1] && s.Param == param && s.Phase == "execute" && s.Cold {
+			if s.Target == tw[0] && s.Workload == tw[1] && s.Param == param && s.Phase == results.PhaseExecute && s.Cold {
 				execs = append(execs, s)
 			}
 		}
@@ -233,9 +235,9 @@ func (b *chartBuilder) coldStart() {
 			base := b.pal.Runtime(ex.Runtime)
 			var segs []chart.Segment
 			sum := 0.0
-			lambda := get("init_duration") != nil
+			lambda := get(results.PhaseInitDuration) != nil
 			for _, ph := range coldSegments {
-				if lambda && ph != "init_duration" && ph != "execute" {
+				if lambda && ph != results.PhaseInitDuration && ph != results.PhaseExecute {
 					continue
 				}
 				s := get(ph)
@@ -250,7 +252,7 @@ func (b *chartBuilder) coldStart() {
 			// mean: means add up, so the phases' means plus the rest
 			// make the total (medians and geometric means do not).
 			total, n := sum, 0
-			if t := get("total"); t != nil {
+			if t := get(results.PhaseTotal); t != nil {
 				total, n = t.Summary.Mean, t.Summary.N
 				if rest := total - sum; rest > 0 {
 					segs = append(segs, chart.Segment{Value: rest, Color: other})
@@ -265,7 +267,7 @@ func (b *chartBuilder) coldStart() {
 					scaled = true
 				}
 			} else if len(segs) > 0 {
-				n = get("execute").Summary.N
+				n = get(results.PhaseExecute).Summary.N
 			}
 			all = append(all, total)
 			rows = append(rows, chart.BarRow{Label: rowLabel(ex, withVar), Bars: []chart.Bar{{Segments: segs, Text: FormatDuration(total) + " (" + itoa(n) + ")"}},
@@ -299,11 +301,11 @@ func (b *chartBuilder) coldStart() {
 
 func phaseName(p string) string {
 	switch p {
-	case "init":
+	case results.PhaseInit:
 		return "runtime init"
-	case "execute":
+	case results.PhaseExecute:
 		return "first execute"
-	case "init_duration":
+	case results.PhaseInitDuration:
 		return "init duration (Lambda)"
 	}
 	return p
@@ -326,16 +328,16 @@ func sortByLang(ss []*Series) {
 
 // 2. Warm execute distributions.
 func (b *chartBuilder) warm() {
-	pairs := b.d.targetsWorkloads("execute", false)
+	pairs := b.d.targetsWorkloads(results.PhaseExecute, false)
 	if len(pairs) == 0 {
 		b.skip(KindWarm, "no warm samples in this run")
 		return
 	}
 	for _, tw := range pairs {
-		param := b.d.repParam(tw[0], tw[1], "execute", false)
+		param := b.d.repParam(tw[0], tw[1], results.PhaseExecute, false)
 		var ss []*Series
 		for _, s := range b.d.Series {
-			if s.Target == tw[0] && s.Workload == tw[1] && s.Param == param && s.Phase == "execute" && !s.Cold {
+			if s.Target == tw[0] && s.Workload == tw[1] && s.Param == param && s.Phase == results.PhaseExecute && !s.Cold {
 				ss = append(ss, s)
 			}
 		}
@@ -371,7 +373,7 @@ func (b *chartBuilder) vsNative() {
 	var order []string
 	for _, sec := range b.d.Sections() {
 		for _, r := range sec.Rows {
-			if r.VsNative == nil || r.Main == nil || r.Main.Phase != "execute" {
+			if r.VsNative == nil || r.Main == nil || r.Main.Phase != results.PhaseExecute {
 				continue
 			}
 			if _, ok := targets[sec.Target]; !ok {
@@ -459,7 +461,7 @@ func (b *chartBuilder) scaling() {
 	params := map[key]map[string]bool{}
 	var keys []key
 	for _, s := range b.d.Series {
-		if s.Phase != "execute" || s.Cold {
+		if s.Phase != results.PhaseExecute || s.Cold {
 			continue
 		}
 		if _, err := strconv.ParseFloat(s.Param, 64); err != nil {
@@ -487,7 +489,7 @@ func (b *chartBuilder) scaling() {
 		sort.Float64s(xt)
 		var all []float64
 		for _, s := range b.d.Series {
-			if s.Phase != "execute" || s.Cold || s.Target != k.target || s.Workload != k.workload || s.Lang != k.lang || s.Variant != k.variant {
+			if s.Phase != results.PhaseExecute || s.Cold || s.Target != k.target || s.Workload != k.workload || s.Lang != k.lang || s.Variant != k.variant {
 				continue
 			}
 			x, err := strconv.ParseFloat(s.Param, 64)
@@ -682,12 +684,12 @@ func (be BreakEven) Claimed() bool { return be.NotSignificant == "" }
 // setupAndCall is a tier's set-up units (one per cold process: its init,
 // compile or load, and instantiate summed) and its warm execute groups.
 func (d *Data) setupAndCall(c results.Cell, variant string) (setup []float64, call [][]float64, ok bool) {
-	w := d.Get(Key{Cell: c, Phase: "execute", Cold: false, Variant: variant})
+	w := d.Get(Key{Cell: c, Phase: results.PhaseExecute, Cold: false, Variant: variant})
 	if w == nil {
 		return nil, nil, false
 	}
 	var phases []*Series
-	for _, ph := range []string{"init", "compile", "load", "instantiate", "init_duration"} {
+	for _, ph := range []string{results.PhaseInit, results.PhaseCompile, results.PhaseLoad, results.PhaseInstantiate, results.PhaseInitDuration} {
 		if s := d.Get(Key{Cell: c, Phase: ph, Cold: true, Variant: variant}); s != nil && s.Unit == results.UnitNS {
 			phases = append(phases, s)
 		}
@@ -724,7 +726,7 @@ func (d *Data) BreakEvens() []BreakEven {
 	tiers := map[gk][]string{}
 	var keys []gk
 	for _, s := range d.Series {
-		if s.Phase != "execute" || s.Cold || s.Runtime == "native" {
+		if s.Phase != results.PhaseExecute || s.Cold || s.Runtime == "native" {
 			continue
 		}
 		k := gk{s.Target, s.Workload, s.Param, s.Lang, s.Variant, s.Runtime}
@@ -838,7 +840,7 @@ func (b *chartBuilder) breakEven() {
 		if maxCalls == 0 {
 			continue
 		}
-		if k.param != b.d.repParam(k.target, k.workload, "execute", false) {
+		if k.param != b.d.repParam(k.target, k.workload, results.PhaseExecute, false) {
 			continue
 		}
 		xmax := math.Pow(10, math.Ceil(math.Log10(maxCalls*20)))
@@ -848,7 +850,7 @@ func (b *chartBuilder) breakEven() {
 		seen := map[[2]string]bool{}
 		var all []float64
 		for _, s := range b.d.Series {
-			if s.Phase != "execute" || s.Cold || s.Runtime == "native" || s.Target != k.target || s.Workload != k.workload ||
+			if s.Phase != results.PhaseExecute || s.Cold || s.Runtime == "native" || s.Target != k.target || s.Workload != k.workload ||
 				s.Param != k.param || s.Lang != k.lang || s.Variant != k.variant {
 				continue
 			}

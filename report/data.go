@@ -207,7 +207,7 @@ func FromRecords(recs []results.Record) *Data {
 			}
 			seq++
 			if IsCalibration(r.Cell) {
-				if r.Phase == "execute" {
+				if r.Phase == results.PhaseExecute {
 					c := d.Calibration[r.Param]
 					if c == nil {
 						c = &Series{Key: KeyOf(r), Unit: r.Unit, RuntimeVersion: r.RuntimeVersion}
@@ -221,7 +221,7 @@ func FromRecords(recs []results.Record) *Data {
 			d.Counted++
 			if r.PriceUSD > 0 && r.Unit != results.UnitUSD {
 				pk := KeyOf(r)
-				pk.Phase = "price"
+				pk.Phase = results.PhasePrice
 				id := fmt.Sprintf("%s|%d|%d", r.Task, r.Process, r.Iteration)
 				if priced[pk] == nil {
 					priced[pk] = map[string]pricedValue{}
@@ -408,7 +408,7 @@ const nativeShortNS = 50e6
 func (d *Data) shortestNative() float64 {
 	var min float64
 	for _, s := range d.Series {
-		if s.Runtime == "native" && s.Phase == "execute" && s.Summary.N > 0 && (min == 0 || s.Summary.Median < min) {
+		if s.Runtime == "native" && s.Phase == results.PhaseExecute && s.Summary.N > 0 && (min == 0 || s.Summary.Median < min) {
 			min = s.Summary.Median
 		}
 	}

@@ -166,7 +166,7 @@ func (d *Data) summaryTables() []htmlTable {
 	var out []htmlTable
 	for _, sec := range d.Sections() {
 		main := "warm execute"
-		if sec.MainPhase == "call" {
+		if sec.MainPhase == results.PhaseCall {
 			main = "per call"
 		}
 		t := htmlTable{Title: sec.Title(), Head: []string{"lang", "runtime"}}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/wasmbench/bench/results"
 	"io"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,7 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		var t strings.Builder
 		fmt.Fprintf(&t, "### %s\n\n", mdEscape(sec.Title()))
 		main := "warm execute"
-		if sec.MainPhase == "call" {
+		if sec.MainPhase == results.PhaseCall {
 			main = "per call"
 		}
 		head := []string{"lang", "runtime"}

@@ -163,7 +163,7 @@ func (n Noise) warnings(d *Data, cores int) []string {
 	}
 	var noisy []string
 	for _, s := range d.Series {
-		if s.Phase != "execute" || s.Cold {
+		if s.Phase != results.PhaseExecute || s.Cold {
 			continue
 		}
 		if ok, ratio := n.Noisy(s); ok {

@@ -14,9 +14,13 @@ var (
 	langOrder     = []string{"c", "go", "rust"}
 	runtimeOrder  = []string{"native", "wazero", "wasmtime", "wasmer", "node"}
 	tierOrder     = []string{"native", "interp", "baseline", "jit", "tiered", "aot"}
-	phaseOrder    = []string{"spawn", "sandbox", "init", "compile", "load", "instantiate", "execute", "execute_all", "total", "call",
-		"init_duration", "duration", "billed_duration", "price", "max_memory_used", "max_rss",
-		"module_bytes", "artifact_bytes", "worker_bytes", "package_bytes", "prepare"}
+	phaseOrder    = []string{
+		results.PhaseSpawn, results.PhaseSandbox, results.PhaseInit, results.PhaseCompile, results.PhaseLoad,
+		results.PhaseInstantiate, results.PhaseExecute, results.PhaseExecuteAll, results.PhaseTotal, results.PhaseCall,
+		results.PhaseInitDuration, results.PhaseDuration, results.PhaseBilledDuration, results.PhasePrice,
+		results.PhaseMaxMemoryUsed, results.PhaseMaxRSS,
+		results.PhaseModuleBytes, results.PhaseArtifactBytes, results.PhaseWorkerBytes, results.PhasePackageBytes, results.PhasePrepare,
+	}
 )
 
 // rank compares a and b by their place in order, then naturally.

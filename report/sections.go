@@ -8,7 +8,7 @@ import (
 )
 
 // Cold phases in the order a cold start goes through them.
-var coldPhases = []string{"spawn", "init", "compile", "load", "instantiate", "execute"}
+var coldPhases = []string{results.PhaseSpawn, results.PhaseInit, results.PhaseCompile, results.PhaseLoad, results.PhaseInstantiate, results.PhaseExecute}
 
 // Row is one cell (in one deployment variant) as the summary tables show
 // it.
@@ -122,7 +122,7 @@ func (d *Data) buildSections() []Section {
 		if !ok {
 			i = len(secs)
 			secIndex[sk] = i
-			secs = append(secs, Section{Target: s.Target, Workload: s.Workload, Param: s.Param, MainPhase: "execute"})
+			secs = append(secs, Section{Target: s.Target, Workload: s.Workload, Param: s.Param, MainPhase: results.PhaseExecute})
 		}
 		secs[i].Rows = append(secs[i].Rows, row)
 	}
@@ -143,12 +143,12 @@ func (d *Data) buildSections() []Section {
 		secs[i].splitVariants()
 		call := true
 		for _, r := range secs[i].Rows {
-			if r.Main == nil || r.Main.Phase != "call" {
+			if r.Main == nil || r.Main.Phase != results.PhaseCall {
 				call = false
 			}
 		}
 		if call {
-			secs[i].MainPhase = "call"
+			secs[i].MainPhase = results.PhaseCall
 		}
 	}
 	return secs
@@ -160,18 +160,18 @@ func (d *Data) row(c results.Cell, variant string) (Row, bool) {
 	get := func(phase string, cold bool) *Series {
 		return d.Get(Key{Cell: c, Phase: phase, Cold: cold, Variant: variant})
 	}
-	r.Main = get("execute", false)
+	r.Main = get(results.PhaseExecute, false)
 	if r.Main == nil {
-		r.Main = get("call", false)
+		r.Main = get(results.PhaseCall, false)
 	}
-	r.ColdTotal = get("total", true)
+	r.ColdTotal = get(results.PhaseTotal, true)
 	if r.ColdTotal == nil {
 		for _, p := range coldPhases {
 			if s := get(p, true); s != nil && s.Unit == results.UnitNS {
 				r.ColdSum += s.Proc.Center
 			}
 		}
-		if s := get("init_duration", true); s != nil && r.ColdSum == 0 {
+		if s := get(results.PhaseInitDuration, true); s != nil && r.ColdSum == 0 {
 			r.ColdSum = s.Proc.Center
 		}
 	}

@@ -75,7 +75,7 @@ func (d *Data) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(ew, "\n%s\n", sec.Title())
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		main := "warm execute"
-		if sec.MainPhase == "call" {
+		if sec.MainPhase == results.PhaseCall {
 			main = "per call"
 		}
 		head := []string{"lang", "runtime"}
@@ -237,7 +237,7 @@ func (d *Data) countLine() string {
 	for _, s := range d.Series {
 		k := s.Cell.Key() + "|" + s.Variant
 		cells[k] = true
-		if s.Phase == "execute" && len(s.Groups) > 0 {
+		if s.Phase == results.PhaseExecute && len(s.Groups) > 0 {
 			procs[k+"|"+strconv.FormatBool(s.Cold)] = len(s.Groups)
 		}
 	}

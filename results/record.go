@@ -11,27 +11,6 @@ const (
 	KindNote    Kind = "note"    // something a reader must know (a skipped cell, say)
 )
 
-// Units of Sample.Value.
-const (
-	UnitNS      = "ns"
-	UnitBytes   = "bytes"
-	UnitNSCall  = "ns/call"
-	UnitUSD     = "usd"
-	UnitCount   = "count"
-	UnitPercent = "percent"
-)
-
-// Extra phases beyond runners.Phase*: sizes and process figures, recorded
-// as samples so one file holds everything a report draws.
-const (
-	PhaseModuleBytes   = "module_bytes"   // the .wasm (or native executable)
-	PhaseArtifactBytes = "artifact_bytes" // the AOT artifact on disk
-	PhaseWorkerBytes   = "worker_bytes"   // the worker binary (and its libraries)
-	PhasePackageBytes  = "package_bytes"  // a deployment package (zip, image)
-	PhaseMaxRSS        = "max_rss"        // the worker's peak resident set
-	PhasePrepare       = "prepare"        // time the prepare step took
-)
-
 // Cell identifies one combination of the matrix.
 type Cell struct {
 	Runtime  string `json:"runtime"`

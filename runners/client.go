@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/results"
 	"io"
 	"os/exec"
 	"runtime"
@@ -307,7 +308,7 @@ func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
 		if ev.MaxRSS > c.maxRSS {
 			c.maxRSS = ev.MaxRSS
 		}
-		if limit > 0 && (ev.Type == EventOutput || ev.Phase == PhaseCompile || ev.Phase == PhaseLoad) {
+		if limit > 0 && (ev.Type == EventOutput || ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
 			silence = limit + WatchdogGrace(limit) + clientMargin
 		}
 		switch ev.Type {

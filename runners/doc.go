@@ -2,7 +2,8 @@
 // per wasm runtime: the JSON-lines protocol (protocol.go), the Runner,
 // Engine, Module and Instance interfaces a Go worker implements
 // (runner.go), the worker loop that times every phase around them
-// (serve.go), and the orchestrator's client (client.go).
+// (serve.go), and the orchestrator's client (client.go). The phases' names
+// are results.Phase*.
 //
 // A cold sample is one job in a fresh worker process; a warm sample is one
 // execution in a live worker that has already compiled the module, each on

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/wasmbench/bench/results"
 )
 
 // The Lambda bootstrap mode of every Go worker. When AWS_LAMBDA_RUNTIME_API
@@ -221,12 +222,12 @@ func newLambdaFunction(ctx context.Context, r Runner, getenv func(string) string
 	}
 	dCompile := time.Since(t0)
 	fn.mod = mod
-	compilePhase := PhaseCompile
+	compilePhase := results.PhaseCompile
 	if eng.Loads() {
-		compilePhase = PhaseLoad
+		compilePhase = results.PhaseLoad
 	}
 	fn.setup = []Event{
-		{Type: EventPhase, Phase: PhaseInit, NS: float64(dInit.Nanoseconds())},
+		{Type: EventPhase, Phase: results.PhaseInit, NS: float64(dInit.Nanoseconds())},
 		{Type: EventPhase, Phase: compilePhase, NS: float64(dCompile.Nanoseconds())},
 	}
 	// The engine lives as long as the environment: Lambda freezes and

@@ -28,20 +28,6 @@ const (
 	OpCallCost Op = "callcost"
 )
 
-// Phase names, shared by workers, results and reports.
-const (
-	PhaseSpawn       = "spawn"       // exec to the worker's main (orchestrator-computed)
-	PhaseSandbox     = "sandbox"     // the part of spawn bubblewrap took: exec to the worker's own process image (orchestrator-computed)
-	PhaseInit        = "init"        // runtime/engine creation
-	PhaseCompile     = "compile"     // wasm bytes to executable module
-	PhaseLoad        = "load"        // ahead-of-time artifact to executable module
-	PhaseInstantiate = "instantiate" // imports, memory, start function
-	PhaseExecute     = "execute"     // the guest's _start (or the bench.start..bench.end region)
-	PhaseExecuteAll  = "execute_all" // the whole _start when bench.start/end narrowed PhaseExecute
-	PhaseTotal       = "total"       // client-side, process start to result (orchestrator)
-	PhaseCall        = "call"        // one host-to-guest call of a no-op export (OpCallCost)
-)
-
 // Job is one unit of work for a worker.
 type Job struct {
 	ID   string `json:"id"`

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/results"
 	"io"
 	"os"
 	"path/filepath"
@@ -200,7 +201,7 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		return nil
 	}
 	warmSetup := job.Op != OpCold
-	w.phase(job, PhaseInit, 0, warmSetup, dInit)
+	w.phase(job, results.PhaseInit, 0, warmSetup, dInit)
 
 	t0 = time.Now()
 	src, err := readSource(job.Module)
@@ -217,9 +218,9 @@ func (w *worker) do(ctx context.Context, job Job) error {
 	}
 	dCompile := time.Since(t0)
 	defer mod.Close(ctx)
-	compilePhase := PhaseCompile
+	compilePhase := results.PhaseCompile
 	if eng.Loads() {
-		compilePhase = PhaseLoad
+		compilePhase = results.PhaseLoad
 	}
 	w.phase(job, compilePhase, 0, warmSetup, dCompile)
 
@@ -333,12 +334,12 @@ func (w *worker) execute(ctx context.Context, job Job, mod Module, dir string, i
 		e.Stderr = tail(stderr)
 		return e
 	}
-	w.phase(job, PhaseInstantiate, iter, warm, dInst)
+	w.phase(job, results.PhaseInstantiate, iter, warm, dInst)
 	if !benchStart.IsZero() && !benchEnd.IsZero() {
-		w.phase(job, PhaseExecute, iter, warm, benchEnd.Sub(benchStart))
-		w.phase(job, PhaseExecuteAll, iter, warm, dExec)
+		w.phase(job, results.PhaseExecute, iter, warm, benchEnd.Sub(benchStart))
+		w.phase(job, results.PhaseExecuteAll, iter, warm, dExec)
 	} else {
-		w.phase(job, PhaseExecute, iter, warm, dExec)
+		w.phase(job, results.PhaseExecute, iter, warm, dExec)
 	}
 	out, err := ReadOutput(stdout, stderr)
 	if err != nil {
@@ -407,7 +408,7 @@ func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch stri
 			}
 		}
 		d := time.Since(t0)
-		w.em.emit(Event{Type: EventPhase, Job: job.ID, Phase: PhaseCall, Iteration: b, Warmup: b < job.Warmup,
+		w.em.emit(Event{Type: EventPhase, Job: job.ID, Phase: results.PhaseCall, Iteration: b, Warmup: b < job.Warmup,
 			NS: float64(d.Nanoseconds()) / float64(calls)})
 	}
 	return nil

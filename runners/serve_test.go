@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
 
@@ -263,9 +264,9 @@ func TestServeExitCodeAndBenchMarkers(t *testing.T) {
 			exitErr = ev.Error
 		case ev.Job == "exit" && ev.Type == runners.EventOutput:
 			exitOut = ev.Output
-		case ev.Job == "bench" && ev.Phase == runners.PhaseExecute:
+		case ev.Job == "bench" && ev.Phase == results.PhaseExecute:
 			ex = ev.NS
-		case ev.Job == "bench" && ev.Phase == runners.PhaseExecuteAll:
+		case ev.Job == "bench" && ev.Phase == results.PhaseExecuteAll:
 			all = ev.NS
 		}
 	}

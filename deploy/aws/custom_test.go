@@ -10,8 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -107,7 +108,7 @@ func TestDeployCustomModules(t *testing.T) {
 	if f := kinds(cs, results.KindFailure); len(f) > 0 {
 		t.Fatalf("checksum failed: %+v\n%s", f, e.log)
 	}
-	exec, all := samples(cs, runners.PhaseExecute), samples(cs, runners.PhaseExecuteAll)
+	exec, all := samples(cs, results.PhaseExecute), samples(cs, results.PhaseExecuteAll)
 	if len(exec) != 2 || len(all) != 2 {
 		t.Fatalf("checksum: %d execute and %d execute_all samples, want 2 each", len(exec), len(all))
 	}
@@ -122,7 +123,7 @@ func TestDeployCustomModules(t *testing.T) {
 		}
 		t.Logf("checksum (cold %v): execute / execute_all = %.2f", exec[i].Cold, exec[i].Value/all[i].Value)
 	}
-	if got := len(samples(cs, PhaseInitDuration)); got != 1 {
+	if got := len(samples(cs, results.PhaseInitDuration)); got != 1 {
 		t.Errorf("checksum: %d init_duration samples, want 1", got)
 	}
 
@@ -183,9 +184,9 @@ func TestCustomAgreementAcrossConfigurations(t *testing.T) {
 		var got []results.Record
 		out := output(stdout)
 		m := &measurer{o: o, f: fn(mem), chk: chk, out: func(r ...results.Record) error { got = append(got, r...); return nil }}
-		inv := invocation{kind: "cold", report: report.Report{RequestID: "r", DurationMS: 3, BilledDurationMS: 3, HasInit: true, InitDurationMS: 10},
+		inv := invocation{kind: "cold", report: lambdareport.Report{RequestID: "r", Duration: 3 * time.Millisecond, BilledDuration: 3 * time.Millisecond, Cold: true, InitDuration: 10 * time.Millisecond},
 			resp: runners.LambdaResponse{Events: []runners.Event{
-				{Type: runners.EventPhase, Phase: runners.PhaseExecute, NS: 1000},
+				{Type: runners.EventPhase, Phase: results.PhaseExecute, NS: 1000},
 				{Type: runners.EventOutput, Output: &out}}}}
 		if err := m.record(inv); err != nil {
 			t.Fatal(err)
@@ -198,17 +199,17 @@ func TestCustomAgreementAcrossConfigurations(t *testing.T) {
 	if len(notes) != 1 || !strings.Contains(notes[0].Note, "is the reference") || !strings.Contains(notes[0].Note, "128 MB") {
 		t.Errorf("first output: notes %+v", notes)
 	}
-	if ex := samples(first, runners.PhaseExecute); len(ex) != 1 || !ex[0].Verified {
+	if ex := samples(first, results.PhaseExecute); len(ex) != 1 || !ex[0].Verified {
 		t.Errorf("first output: execute %+v", ex)
 	}
 
 	same := invoke(1024, "sum 3276000\n")
-	if ex := samples(same, runners.PhaseExecute); len(ex) != 1 || !ex[0].Verified || len(kinds(same, results.KindNote)) != 0 {
+	if ex := samples(same, results.PhaseExecute); len(ex) != 1 || !ex[0].Verified || len(kinds(same, results.KindNote)) != 0 {
 		t.Errorf("agreeing output: %+v", same)
 	}
 
 	other := invoke(512, "sum 3276001\n")
-	if ex := samples(other, runners.PhaseExecute); len(ex) != 1 || ex[0].Verified {
+	if ex := samples(other, results.PhaseExecute); len(ex) != 1 || ex[0].Verified {
 		t.Errorf("disagreeing output: execute %+v", ex)
 	}
 	f := kinds(other, results.KindFailure)
@@ -282,17 +283,17 @@ func TestDryRunCustomModules(t *testing.T) {
 func TestFunctionErrorKinds(t *testing.T) {
 	for _, tc := range []struct {
 		inv  invocation
-		rep  report.Report
+		rep  lambdareport.Report
 		kind runners.ErrorKind
 		msg  string
 	}{
-		{invocation{funcError: `Unhandled: {...}`, funcErrType: "Bench.compile", funcErrMsg: "wasmer: compile simd.wasm: V128Const"}, report.Report{},
+		{invocation{funcError: `Unhandled: {...}`, funcErrType: "Bench.compile", funcErrMsg: "wasmer: compile simd.wasm: V128Const"}, lambdareport.Report{},
 			runners.KindCompile, "function error (Bench.compile): wasmer: compile simd.wasm: V128Const"},
-		{invocation{funcError: `Unhandled: {"errorType":"Sandbox.Timedout"}`, funcErrType: "Sandbox.Timedout"}, report.Report{Status: "timeout"},
+		{invocation{funcError: `Unhandled: {"errorType":"Sandbox.Timedout"}`, funcErrType: "Sandbox.Timedout"}, lambdareport.Report{Status: "timeout"},
 			runners.KindTimeout, "function error: Unhandled"},
-		{invocation{funcError: `Unhandled: {"errorType":"Runtime.OutOfMemory"}`, funcErrType: "Runtime.OutOfMemory"}, report.Report{},
+		{invocation{funcError: `Unhandled: {"errorType":"Runtime.OutOfMemory"}`, funcErrType: "Runtime.OutOfMemory"}, lambdareport.Report{},
 			runners.KindMemory, "OutOfMemory"},
-		{invocation{funcError: `Unhandled: {"errorType":"Runtime.ExitError"}`, funcErrType: "Runtime.ExitError"}, report.Report{},
+		{invocation{funcError: `Unhandled: {"errorType":"Runtime.ExitError"}`, funcErrType: "Runtime.ExitError"}, lambdareport.Report{},
 			runners.KindCrash, "Runtime.ExitError"},
 	} {
 		e := functionError(tc.inv, tc.rep)

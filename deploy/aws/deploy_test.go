@@ -12,7 +12,6 @@ import (
 	"github.com/wasmbench/bench/deploy/aws/awstest"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
-	"github.com/wasmbench/bench/runners"
 )
 
 // TestDeployEndToEnd deploys the wazero worker as a zip (through S3: the
@@ -86,24 +85,24 @@ func TestDeployEndToEnd(t *testing.T) {
 				t.Errorf("record has the wrong cell: %+v", r)
 			}
 			switch r.Phase {
-			case PhaseInitDuration:
+			case results.PhaseInitDuration:
 				inits++
 				if !r.Cold || r.Value <= 0 || r.Unit != results.UnitNS {
 					t.Errorf("init_duration %+v", r)
 				}
-			case runners.PhaseTotal:
+			case results.PhaseTotal:
 				totals++
-			case runners.PhaseExecute:
+			case results.PhaseExecute:
 				executes++
 				if !r.Verified {
 					t.Errorf("execute not verified: %+v", r)
 				}
-			case PhasePrice:
+			case results.PhasePrice:
 				prices++
 				if r.PriceUSD <= 0 || r.Value != r.PriceUSD || r.Unit != results.UnitUSD {
 					t.Errorf("price %+v", r)
 				}
-			case PhaseBilledDuration:
+			case results.PhaseBilledDuration:
 				billed++
 			}
 		}
@@ -117,7 +116,7 @@ func TestDeployEndToEnd(t *testing.T) {
 			t.Errorf("%s: %d init_duration samples, want 4 (2 cold + 2 burst)", pkgType, inits)
 		}
 	}
-	bursts := samples(recs, PhaseBurstColdStarts)
+	bursts := samples(recs, results.PhaseBurstColdStarts)
 	if len(bursts) != 2 || bursts[0].Value != 2 {
 		t.Errorf("burst cold starts %+v", bursts)
 	}
@@ -126,7 +125,7 @@ func TestDeployEndToEnd(t *testing.T) {
 	}
 	// Cold samples carry the bootstrap's init and compile phases.
 	var compiles int
-	for _, r := range samples(recs, runners.PhaseCompile) {
+	for _, r := range samples(recs, results.PhaseCompile) {
 		if r.Cold {
 			compiles++
 		}
@@ -172,11 +171,11 @@ func TestRetriesThrottlingConflictsAndRolePropagation(t *testing.T) {
 	if f := kinds(recs, results.KindFailure); len(f) > 0 {
 		t.Fatalf("failures: %+v", f)
 	}
-	if got := len(samples(recs, runners.PhaseExecute)); got != 3 {
+	if got := len(samples(recs, results.PhaseExecute)); got != 3 {
 		t.Errorf("%d execute samples, want 3", got)
 	}
 	// The throttled invoke has no client time, and a note says why.
-	if got := len(samples(recs, runners.PhaseTotal)); got != 2 {
+	if got := len(samples(recs, results.PhaseTotal)); got != 2 {
 		t.Errorf("%d total samples, want 2 (one invoke was retried)", got)
 	}
 	var retried bool
@@ -186,7 +185,7 @@ func TestRetriesThrottlingConflictsAndRolePropagation(t *testing.T) {
 	if !retried {
 		t.Errorf("no note about the retried invoke")
 	}
-	if got := len(samples(recs, PhaseInitDuration)); got != 2 {
+	if got := len(samples(recs, results.PhaseInitDuration)); got != 2 {
 		t.Errorf("%d init_duration samples from JSON-format REPORTs, want 2", got)
 	}
 }
@@ -210,7 +209,7 @@ func TestFailedConfigurationGoesOn(t *testing.T) {
 		t.Fatalf("failures %+v (res.Failed %d)", fails, res.Failed)
 	}
 	mems := map[int]bool{}
-	for _, r := range samples(recs, runners.PhaseExecute) {
+	for _, r := range samples(recs, results.PhaseExecute) {
 		mems[r.MemoryMB] = true
 	}
 	if !mems[128] || !mems[512] || mems[256] {
@@ -254,7 +253,7 @@ func TestInterruptDuringMeasurement(t *testing.T) {
 	}
 	e.assertNothingLeft(t)
 	recs := e.records(t)
-	if got := len(samples(recs, runners.PhaseExecute)); got != 1 {
+	if got := len(samples(recs, results.PhaseExecute)); got != 1 {
 		t.Errorf("%d execute samples, want the first invocation's 1", got)
 	}
 	if !strings.Contains(e.log.String(), "deleted function") || !strings.Contains(e.log.String(), "deleted iam role") {
@@ -384,7 +383,7 @@ func TestOtherRuntimes(t *testing.T) {
 		t.Fatalf("failures: %+v\n%s", f, e.log)
 	}
 	got := map[string]int{}
-	for _, r := range samples(recs, runners.PhaseExecute) {
+	for _, r := range samples(recs, results.PhaseExecute) {
 		if r.Verified {
 			got[r.Runtime+"/"+r.Package]++
 		}
@@ -396,12 +395,12 @@ func TestOtherRuntimes(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range samples(recs, runners.PhaseLoad) {
+	for _, r := range samples(recs, results.PhaseLoad) {
 		if r.Runtime == "wasmtime" && r.Cache != "disk" {
 			t.Errorf("wasmtime aot load sample without cache=disk: %+v", r)
 		}
 	}
-	if len(samples(recs, runners.PhaseLoad)) == 0 && len(specs) > 0 && specs[0].runtime == "wasmtime" {
+	if len(samples(recs, results.PhaseLoad)) == 0 && len(specs) > 0 && specs[0].runtime == "wasmtime" {
 		t.Errorf("no load phase from the AOT tier")
 	}
 	t.Logf("log:\n%s", e.log)

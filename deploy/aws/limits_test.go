@@ -10,7 +10,6 @@ import (
 
 	"github.com/wasmbench/bench/deploy/aws/awstest"
 	"github.com/wasmbench/bench/results"
-	"github.com/wasmbench/bench/runners"
 )
 
 // TestBurstAboveConcurrencyRefused: an account with a concurrency limit
@@ -119,7 +118,7 @@ func TestThrottledBurstMarked(t *testing.T) {
 	}
 	recs := e.records(t)
 	var throttled, clean int
-	for _, r := range samples(recs, runners.PhaseExecute) {
+	for _, r := range samples(recs, results.PhaseExecute) {
 		switch {
 		case strings.Contains(r.Task, "/burst-throttled/"):
 			throttled++
@@ -136,7 +135,7 @@ func TestThrottledBurstMarked(t *testing.T) {
 	if throttled != 1 || clean != 1 {
 		t.Errorf("%d throttled and %d clean burst executions, want 1 and 1", throttled, clean)
 	}
-	bursts := samples(recs, PhaseBurstColdStarts)
+	bursts := samples(recs, results.PhaseBurstColdStarts)
 	if len(bursts) != 1 || bursts[0].Value != 1 || !strings.Contains(bursts[0].Note, "1 were throttled") {
 		t.Errorf("burst cold starts %+v", bursts)
 	}
@@ -145,7 +144,7 @@ func TestThrottledBurstMarked(t *testing.T) {
 			t.Errorf("summary: %d throttled, %d burst cold starts; want 1 and 1", st.Throttled, st.BurstColdStarts)
 		}
 	}
-	if got := len(samples(recs, runners.PhaseTotal)); got != 2 {
+	if got := len(samples(recs, results.PhaseTotal)); got != 2 {
 		t.Errorf("%d client totals, want 2 (the throttled invoke has none)", got)
 	}
 }

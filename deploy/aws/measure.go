@@ -14,27 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
-)
-
-// Phases of the samples this package writes (beyond the bootstrap's own
-// runners.Phase* events, recorded as they come).
-const (
-	// From the REPORT line.
-	PhaseInitDuration   = "init_duration"
-	PhaseDuration       = "duration"
-	PhaseBilledDuration = "billed_duration" // including INIT
-	PhaseMaxMemoryUsed  = "max_memory_used"
-	// PhasePrice is the invocation's cost in USD.
-	PhasePrice = "price"
-	// runners.PhaseTotal ("total") is the client's Invoke round trip.
-	// PhaseBurstColdStarts counts the cold starts among a burst's invokes.
-	PhaseBurstColdStarts = "burst_cold_starts"
 )
 
 // envColdKey is the environment variable changed to force a cold start.
@@ -46,9 +31,6 @@ const envColdKey = "BENCH_COLD_START"
 // burst invoke ran after the others), so it is no clean sample of its kind.
 const throttledTask = "-throttled"
 
-// mib is Lambda's "MB".
-const mib = 1 << 20
-
 // invocation is one Invoke and what came back.
 type invocation struct {
 	kind      string // cold, warm, burst
@@ -59,7 +41,7 @@ type invocation struct {
 	// throttled counts the attempts Lambda refused with
 	// TooManyRequestsException before one ran.
 	throttled int
-	report    report.Report
+	report    lambdareport.Report
 	resp      runners.LambdaResponse
 	err       error  // the invocation failed at the AWS level
 	funcError string // X-Amz-Function-Error and payload
@@ -161,12 +143,12 @@ func (m *measurer) run(ctx context.Context) error {
 			switch {
 			case inv.throttled > 0:
 				throttled++
-			case inv.err == nil && inv.report.HasInit:
+			case inv.err == nil && inv.report.Cold:
 				colds++
 			}
 		}
 		rec := m.base("burst", m.o.Cold+1, 0)
-		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
+		rec.Phase, rec.Value, rec.Unit, rec.Cold, rec.Verified = results.PhaseBurstColdStarts, float64(colds), results.UnitCount, true, true
 		rec.Note = fmt.Sprintf("%d concurrent invokes after a forced cold start: %d started a new environment", m.o.Burst, colds)
 		if throttled > 0 {
 			rec.Note += fmt.Sprintf("; %d were throttled (TooManyRequestsException) and retried, and are not counted", throttled)
@@ -247,7 +229,7 @@ func (m *measurer) invoke(ctx context.Context, kind string, process, iteration i
 		}
 	}
 	inv.version = sdk.ToString(out.ExecutedVersion)
-	inv.report, err = report.ParseLogResult(sdk.ToString(out.LogResult))
+	inv.report, err = lambdareport.ParseLogResult(sdk.ToString(out.LogResult))
 	if err != nil {
 		inv.err = fmt.Errorf("invoke %s: %w", m.f.Name, err)
 	}
@@ -294,7 +276,7 @@ func (m *measurer) record(inv invocation) error {
 		r.Kind, r.ErrorKind, r.Error, r.Stderr = results.KindFailure, kind, msg, stderr
 		return m.out(r)
 	}
-	if inv.err != nil && inv.report.RequestID == "" && inv.report.DurationMS == 0 {
+	if inv.err != nil && inv.report.RequestID == "" && inv.report.Duration == 0 {
 		// No REPORT (the invoke failed, or its log tail lost the line):
 		// nothing to time or price.
 		return fail(string(runners.KindInternal), inv.err.Error(), "")
@@ -322,7 +304,7 @@ func (m *measurer) record(inv invocation) error {
 		verified = false
 	}
 	rep := inv.report
-	cold := rep.HasInit
+	cold := rep.Cold
 	var recs []results.Record
 	sample := func(phase string, v float64, unit string) {
 		r := base
@@ -330,19 +312,19 @@ func (m *measurer) record(inv invocation) error {
 		recs = append(recs, r)
 	}
 	if inv.err == nil {
-		if rep.HasInit {
-			sample(PhaseInitDuration, rep.InitDurationMS*1e6, results.UnitNS)
+		if rep.Cold {
+			sample(results.PhaseInitDuration, rep.InitDurationMS()*1e6, results.UnitNS)
 		}
-		billed := pricing.BilledMS(rep.DurationMS, rep.BilledDurationMS, rep.InitDurationMS)
-		sample(PhaseDuration, rep.DurationMS*1e6, results.UnitNS)
-		sample(PhaseBilledDuration, billed*1e6, results.UnitNS)
-		sample(PhaseMaxMemoryUsed, rep.MaxMemoryUsedMB*mib, results.UnitBytes)
+		billed := pricing.BilledMS(rep.DurationMS(), rep.BilledDurationMS(), rep.InitDurationMS())
+		sample(results.PhaseDuration, rep.DurationMS()*1e6, results.UnitNS)
+		sample(results.PhaseBilledDuration, billed*1e6, results.UnitNS)
+		sample(results.PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes)
 		if price, err := m.o.Prices.Invocation(m.f.Arch, m.f.MemoryMB, billed); err == nil {
-			sample(PhasePrice, price, results.UnitUSD)
+			sample(results.PhasePrice, price, results.UnitUSD)
 			recs[len(recs)-1].PriceUSD = price
 		}
 		if inv.attempts <= 1 {
-			sample(runners.PhaseTotal, float64(inv.client.Nanoseconds()), results.UnitNS)
+			sample(results.PhaseTotal, float64(inv.client.Nanoseconds()), results.UnitNS)
 		} else {
 			// Throttled and retried by the SDK: the round trip includes
 			// the backoff, so it is not a latency sample.
@@ -362,7 +344,7 @@ func (m *measurer) record(inv invocation) error {
 			r.Phase, r.Value, r.Unit, r.Cold, r.Verified = ev.Phase, ev.NS, results.UnitNS, cold, verified
 			recs = append(recs, r)
 		}
-		if inv.kind == "cold" && !rep.HasInit {
+		if inv.kind == "cold" && !rep.Cold {
 			r := base
 			r.Kind, r.Note = results.KindNote, "forced cold start, but the REPORT line has no Init Duration: Lambda reused an environment"
 			recs = append(recs, r)
@@ -400,7 +382,7 @@ func (m *measurer) where() results.Cell {
 // kind a bench bootstrap named in its errorType ("Bench.compile", posted
 // to /init/error), a timeout or out-of-memory from the REPORT, else a
 // crash.
-func functionError(inv invocation, rep report.Report) *runners.Error {
+func functionError(inv invocation, rep lambdareport.Report) *runners.Error {
 	kind := runners.KindCrash
 	msg := "function error: " + inv.funcError
 	switch {

@@ -154,11 +154,11 @@ func TestRegionFromProfile(t *testing.T) {
 func checkPrices(t *testing.T, recs []results.Record, p pricing.Prices) {
 	t.Helper()
 	billed := map[string]float64{}
-	for _, r := range samples(recs, PhaseBilledDuration) {
+	for _, r := range samples(recs, results.PhaseBilledDuration) {
 		billed[r.Task+"/"+r.Arch] = r.Value / 1e6
 	}
 	n := 0
-	for _, r := range samples(recs, PhasePrice) {
+	for _, r := range samples(recs, results.PhasePrice) {
 		want, _ := p.Invocation(r.Arch, r.MemoryMB, billed[r.Task+"/"+r.Arch])
 		if math.Abs(r.Value-want) > 1e-15 {
 			t.Errorf("%s: price %g, want %g at %s", r.Task, r.Value, want, p)

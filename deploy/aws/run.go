@@ -320,24 +320,24 @@ func (s *Stats) add(recs []results.Record) {
 			}
 		case r.Kind != results.KindSample:
 		case isThrottled(r):
-			if r.Phase == PhaseDuration {
+			if r.Phase == results.PhaseDuration {
 				s.Throttled++
 			}
-		case r.Phase == PhaseBurstColdStarts:
+		case r.Phase == results.PhaseBurstColdStarts:
 			s.BurstColdStarts += int(r.Value)
 		case strings.Contains(r.Task, "/burst/"):
 			// burst invocations are not in the cold/warm figures
-		case r.Phase == PhaseInitDuration:
+		case r.Phase == results.PhaseInitDuration:
 			s.ColdInitMS = append(s.ColdInitMS, r.Value/1e6)
-		case r.Phase == runners.PhaseTotal && r.Cold:
+		case r.Phase == results.PhaseTotal && r.Cold:
 			s.ColdTotalMS = append(s.ColdTotalMS, r.Value/1e6)
-		case r.Phase == runners.PhaseTotal:
+		case r.Phase == results.PhaseTotal:
 			s.WarmTotalMS = append(s.WarmTotalMS, r.Value/1e6)
-		case r.Phase == PhaseDuration && !r.Cold:
+		case r.Phase == results.PhaseDuration && !r.Cold:
 			s.WarmDurationMS = append(s.WarmDurationMS, r.Value/1e6)
-		case r.Phase == PhasePrice && r.Cold:
+		case r.Phase == results.PhasePrice && r.Cold:
 			s.ColdPriceUSD = append(s.ColdPriceUSD, r.Value)
-		case r.Phase == PhasePrice:
+		case r.Phase == results.PhasePrice:
 			s.WarmPriceUSD = append(s.WarmPriceUSD, r.Value)
 		}
 	}

@@ -25,16 +25,6 @@ const (
 	Runc   = "runc"
 )
 
-// Extra phases of a container cold start, in ns; with lambdalocal's
-// init_duration (launch to the runtime's first /next) and duration (the
-// first invocation) they split client total = create + start + init +
-// invoke + transport.
-const (
-	PhaseContainerCreate = "container_create" // docker create / writing the runc bundle
-	PhaseContainerStart  = "container_start"  // starting the container to the bootstrap's main
-	PhaseRuntimeInit     = "runtime_init"     // the bootstrap's main to its first /next
-)
-
 // Options configures the container-local target.
 type Options struct {
 	// Engine is "docker" (default) or "runc".
@@ -160,20 +150,20 @@ func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, err
 	var create, initDur *results.Record
 	for i := range out.Extra {
 		switch r := &out.Extra[i]; r.Phase {
-		case PhaseContainerCreate:
+		case results.PhaseContainerCreate:
 			create = r
-		case lambdalocal.PhaseInitDuration:
+		case results.PhaseInitDuration:
 			initDur = r
 		}
 	}
 	if create != nil && out.Spawn > 0 {
 		base := *create
 		start := base
-		start.Phase, start.Value = PhaseContainerStart, float64(out.Spawn)-create.Value
+		start.Phase, start.Value = results.PhaseContainerStart, float64(out.Spawn)-create.Value
 		out.Extra = append(out.Extra, start)
 		if initDur != nil {
 			ri := base
-			ri.Phase, ri.Value = PhaseRuntimeInit, initDur.Value-float64(out.Spawn)
+			ri.Phase, ri.Value = results.PhaseRuntimeInit, initDur.Value-float64(out.Spawn)
 			out.Extra = append(out.Extra, ri)
 		}
 	}

@@ -154,8 +154,8 @@ func testEngine(t *testing.T, name string) {
 		t.Fatalf("cold: %v\n%s", out.Err, out.Err.Stderr)
 	}
 	verify(t, out, 20, 1)
-	for _, p := range []string{PhaseContainerCreate, PhaseContainerStart, PhaseRuntimeInit, lambdalocal.PhaseInitDuration,
-		lambdalocal.PhaseDuration, lambdalocal.PhaseMaxMemoryUsed} {
+	for _, p := range []string{results.PhaseContainerCreate, results.PhaseContainerStart, results.PhaseRuntimeInit, results.PhaseInitDuration,
+		results.PhaseDuration, results.PhaseMaxMemoryUsed} {
 		r := extra(out, p)
 		if len(r) != 1 || r[0].Value <= 0 || !r[0].Cold {
 			t.Errorf("%s: %+v", p, r)
@@ -165,8 +165,8 @@ func testEngine(t *testing.T, name string) {
 		t.Errorf("package size: %+v", pb)
 	}
 	// The cold start adds up: create + start + runtime init = init duration.
-	sum := extra(out, PhaseContainerCreate)[0].Value + extra(out, PhaseContainerStart)[0].Value + extra(out, PhaseRuntimeInit)[0].Value
-	if initDur := extra(out, lambdalocal.PhaseInitDuration)[0].Value; sum != initDur {
+	sum := extra(out, results.PhaseContainerCreate)[0].Value + extra(out, results.PhaseContainerStart)[0].Value + extra(out, results.PhaseRuntimeInit)[0].Value
+	if initDur := extra(out, results.PhaseInitDuration)[0].Value; sum != initDur {
 		t.Errorf("create+start+runtime init = %v, init duration %v", sum, initDur)
 	}
 	t.Logf("%s cold: total %v, spawn %v", name, out.Total, out.Spawn)
@@ -372,7 +372,7 @@ func TestDockerOwnMemoryLimit(t *testing.T) {
 		t.Fatalf("cold: %v %+v", err, out.Err)
 	}
 	verify(t, out, 20, 1)
-	if p := extra(out, lambdalocal.PhaseMaxMemoryUsed); len(p) != 1 || p[0].Value <= 0 {
+	if p := extra(out, results.PhaseMaxMemoryUsed); len(p) != 1 || p[0].Value <= 0 {
 		t.Errorf("no peak from the container's cgroup: %+v", p)
 	}
 	testOutOfMemory(t, tg)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
+	"github.com/wasmbench/bench/results"
 )
 
 // dockerLauncher runs each environment as a Docker container of the
@@ -143,7 +144,7 @@ func (d *dockerLauncher) Launch(ctx context.Context, s lambdalocal.LaunchSpec) (
 		remove()
 		return nil, fmt.Errorf("docker start: %w", err)
 	}
-	p := &proc{cmd: cmd, phases: map[string]time.Duration{PhaseContainerCreate: create}}
+	p := &proc{cmd: cmd, phases: map[string]time.Duration{results.PhaseContainerCreate: create}}
 	var oomOnce sync.Once
 	var oom bool
 	p.oom = func() bool {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
+	"github.com/wasmbench/bench/results"
 )
 
 // runcLauncher runs each environment as `runc run` of an OCI bundle: the
@@ -177,7 +178,7 @@ func (r *runcLauncher) Launch(_ context.Context, s lambdalocal.LaunchSpec) (lamb
 		os.RemoveAll(bundle)
 		return nil, fmt.Errorf("runc run: %w", err)
 	}
-	p := &proc{cmd: cmd, phases: map[string]time.Duration{PhaseContainerCreate: create}}
+	p := &proc{cmd: cmd, phases: map[string]time.Duration{results.PhaseContainerCreate: create}}
 	p.kill = func() { _, _ = run(context.Background(), r.bin, "kill", id, "KILL") }
 	p.cleanup = func() {
 		_, _ = run(context.Background(), r.bin, "delete", "--force", id)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
 
@@ -60,7 +61,7 @@ func BenchmarkCPUShare(b *testing.B) {
 			}
 			ns := -1.0
 			for _, ev := range out.Events {
-				if ev.Type == runners.EventPhase && ev.Phase == runners.PhaseExecute {
+				if ev.Type == runners.EventPhase && ev.Phase == results.PhaseExecute {
 					ns = ev.NS
 				}
 			}

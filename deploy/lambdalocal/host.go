@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"io"
 	"net"
 	"net/http"
@@ -343,7 +344,7 @@ func (h *Host) Close() error {
 // As in Lambda's logs, an INIT_REPORT line with Status: timeout marks each
 // INIT cut off, and the REPORT of the invocation then has no Init
 // Duration: its Duration holds the re-run INIT.
-func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, error) {
+func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, lambdareport.Report, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var resp Response
@@ -354,7 +355,7 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 	if h.env == nil {
 		e, err := h.launch(ctx)
 		if err != nil {
-			return resp, Report{}, err
+			return resp, lambdareport.Report{}, err
 		}
 		h.env = e
 		resp.Cold = true
@@ -369,11 +370,11 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Response, Report, er
 	}
 	var firstLogs string // a suppressed INIT's first run's output
 	h.logf("START RequestId: %s Version: $LATEST\n", inv.id)
-	rep := Report{RequestID: inv.id, MemorySizeMB: h.cfg.MemoryMB, Cold: resp.Cold}
+	rep := lambdareport.Report{RequestID: inv.id, MemorySizeMB: h.cfg.MemoryMB, Cold: resp.Cold}
 	resp.Launched = e.launched
 	timedOut := fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, h.cfg.Timeout.Seconds())
 
-	fail := func(errType, msg, status string) (Response, Report, error) {
+	fail := func(errType, msg, status string) (Response, lambdareport.Report, error) {
 		now := time.Now()
 		resp.FunctionError, resp.ErrorType, resp.Done = "Unhandled", errType, now
 		resp.Payload = errorDoc(errType, msg)
@@ -445,14 +446,14 @@ wait:
 				return fail("Sandbox.Timedout", timedOut, "timeout")
 			case resp.SuppressedInit:
 				// The re-run INIT ran out the function timeout.
-				h.logf("INIT_REPORT Init Duration: %s ms\tPhase: invoke\tStatus: timeout\n", ms2(time.Since(e.launched)))
+				h.logf("INIT_REPORT Init Duration: %s ms\tPhase: invoke\tStatus: timeout\n", lambdareport.MS(time.Since(e.launched)))
 				resp.InitError = true
 				return fail("Sandbox.Timedout", timedOut, "timeout")
 			}
 			// The INIT ran past its limit: cut it off, and run it again in
 			// a fresh environment as part of this invocation.
 			resp.FirstInit = time.Since(e.launched)
-			h.logf("INIT_REPORT Init Duration: %s ms\tPhase: init\tStatus: timeout\n", ms2(resp.FirstInit))
+			h.logf("INIT_REPORT Init Duration: %s ms\tPhase: init\tStatus: timeout\n", lambdareport.MS(resp.FirstInit))
 			e.proc.Kill()
 			select {
 			case <-e.exited:
@@ -520,11 +521,11 @@ wait:
 }
 
 // finish bills the invocation and logs its END and REPORT lines.
-func (h *Host) finish(resp Response, rep Report) (Response, Report, error) {
+func (h *Host) finish(resp Response, rep lambdareport.Report) (Response, lambdareport.Report, error) {
 	if rep.Cold {
-		rep.BilledDuration = billed(rep.Duration + rep.InitDuration)
+		rep.BilledDuration = lambdareport.Billed(rep.Duration + rep.InitDuration)
 	} else {
-		rep.BilledDuration = billed(rep.Duration)
+		rep.BilledDuration = lambdareport.Billed(rep.Duration)
 	}
 	h.logf("END RequestId: %s\n%s\n", rep.RequestID, rep)
 	return resp, rep, nil

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	awsreport "github.com/wasmbench/bench/deploy/aws/report"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pkg"
 )
 
@@ -166,7 +166,7 @@ type fakeReply struct {
 	Cgroup string            `json:"cgroup"`
 }
 
-func invokeFake(t *testing.T, h *Host, event string) (Response, Report, fakeReply) {
+func invokeFake(t *testing.T, h *Host, event string) (Response, lambdareport.Report, fakeReply) {
 	t.Helper()
 	resp, rep, err := h.Invoke(context.Background(), []byte(event))
 	if err != nil {
@@ -236,7 +236,7 @@ func TestHostColdThenWarm(t *testing.T) {
 
 	// The log holds START, END and REPORT per invocation, REPORT as parsed.
 	text := log.String()
-	for _, rep := range []Report{rep1, rep2} {
+	for _, rep := range []lambdareport.Report{rep1, rep2} {
 		for _, l := range []string{"START RequestId: " + rep.RequestID + " Version: $LATEST", "END RequestId: " + rep.RequestID, rep.String()} {
 			if !strings.Contains(text, l+"\n") {
 				t.Errorf("log lacks %q:\n%s", l, text)
@@ -347,7 +347,7 @@ func TestHostSuppressedInit(t *testing.T) {
 	// As Lambda's REPORT: no Init Duration, the re-run (a 500 ms sleep
 	// before the first /next) inside Duration, and billed as such.
 	if rep.InitDuration != 0 || strings.Contains(rep.String(), "Init Duration") || rep.Duration < 500*time.Millisecond ||
-		rep.Duration != resp.Done.Sub(resp.Launched) || rep.BilledDuration != billed(rep.Duration) {
+		rep.Duration != resp.Done.Sub(resp.Launched) || rep.BilledDuration != lambdareport.Billed(rep.Duration) {
 		t.Errorf("report after a suppressed init: %s (launched %v, done %v)", rep, resp.Launched, resp.Done)
 	}
 	text := log.String()
@@ -523,52 +523,6 @@ sleep 60
 	}
 	if got.BadIDStatus != 400 || got.ID != rep.RequestID {
 		t.Errorf("got %+v, request id %s", got, rep.RequestID)
-	}
-}
-
-func TestReportLine(t *testing.T) {
-	r := Report{RequestID: "3604209a-e9a3-11e6-939a-754dd98c7be3", Duration: 12345678 * time.Nanosecond,
-		BilledDuration: 16 * time.Millisecond, MemorySizeMB: 128, MaxMemoryUsed: 19<<20 + 1,
-		InitDuration: 3454321 * time.Nanosecond, Cold: true}
-	want := "REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 12.35 ms\tBilled Duration: 16 ms\t" +
-		"Memory Size: 128 MB\tMax Memory Used: 20 MB\tInit Duration: 3.45 ms\t"
-	if got := r.String(); got != want {
-		t.Fatalf("REPORT line\n got %q\nwant %q", got, want)
-	}
-	back, err := ParseReport(r.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if back.RequestID != r.RequestID || back.Duration != 12350*time.Microsecond || back.BilledDuration != r.BilledDuration ||
-		back.MemorySizeMB != 128 || back.MaxMemoryUsed != 20<<20 || back.InitDuration != 3450*time.Microsecond || !back.Cold {
-		t.Errorf("parsed back %+v", back)
-	}
-	// The AWS side's parser reads the same line the same way.
-	aws, err := awsreport.ParseText(r.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if aws.RequestID != r.RequestID || aws.DurationMS != 12.35 || aws.BilledDurationMS != 16 || aws.MemorySizeMB != 128 ||
-		aws.MaxMemoryUsedMB != 20 || !aws.HasInit || aws.InitDurationMS != 3.45 {
-		t.Errorf("deploy/aws/report parsed %+v", aws)
-	}
-
-	warm := Report{RequestID: "x", Duration: time.Millisecond, BilledDuration: time.Millisecond, MemorySizeMB: 64,
-		Status: "timeout"}
-	if s := warm.String(); strings.Contains(s, "Init Duration") || !strings.HasSuffix(s, "Status: timeout\t") {
-		t.Errorf("warm timeout line %q", s)
-	}
-	oom := Report{RequestID: "y", MemorySizeMB: 64, Status: "error", ErrorType: "Runtime.OutOfMemory"}
-	back, err = ParseReport(oom.String())
-	if err != nil || back.Status != "error" || back.ErrorType != "Runtime.OutOfMemory" {
-		t.Errorf("status fields: %+v %v", back, err)
-	}
-	for _, bad := range []string{"", "START RequestId: x", "REPORT RequestId: x\tDuration: 1 ms",
-		"REPORT RequestId: x\tDuration: -1 ms\tBilled Duration: 1 ms\tMemory Size: 1 MB\tMax Memory Used: 1 MB",
-		"REPORT RequestId: x\tDuration: 1 s\tBilled Duration: 1 ms\tMemory Size: 1 MB\tMax Memory Used: 1 MB"} {
-		if _, err := ParseReport(bad); err == nil {
-			t.Errorf("ParseReport(%q) accepted it", bad)
-		}
 	}
 }
 

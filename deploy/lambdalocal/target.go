@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
 	"os"
@@ -21,20 +22,6 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
-)
-
-// Extra phases the serverless targets record (Outcome.Extra), from each
-// invocation's REPORT in ns and bytes, and from the launcher.
-const (
-	PhaseInitDuration   = "init_duration"   // REPORT Init Duration: launch to the runtime's first /next
-	PhaseDuration       = "duration"        // REPORT Duration: event handed over to response
-	PhaseBilledDuration = "billed_duration" // REPORT Billed Duration (INIT included when cold)
-	PhaseMaxMemoryUsed  = "max_memory_used" // REPORT Max Memory Used, bytes (the measured peak, not rounded)
-	PhasePrice          = "price"           // USD the invocation would cost on Lambda x86_64 (pricing.Default)
-	// PhaseSuppressedInit is a first INIT cut off at Lambda's INIT limit
-	// (10 s), after which the INIT was re-run inside the invocation
-	// (whose duration holds the re-run).
-	PhaseSuppressedInit = "suppressed_init"
 )
 
 // Options configures the lambda-local target (and the container targets
@@ -260,24 +247,24 @@ func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome,
 			// A warm task's first invocation starts its environment: setup.
 			setup := task.Job.Op == runners.OpWarm
 			if resp.SuppressedInit {
-				extra(PhaseSuppressedInit, float64(resp.FirstInit), results.UnitNS, cold, i, setup)
+				extra(results.PhaseSuppressedInit, float64(resp.FirstInit), results.UnitNS, cold, i, setup)
 			} else {
-				extra(PhaseInitDuration, float64(rep.InitDuration), results.UnitNS, cold, i, setup)
+				extra(results.PhaseInitDuration, float64(rep.InitDuration), results.UnitNS, cold, i, setup)
 			}
 			for name, d := range resp.LaunchPhases {
 				extra(name, float64(d), results.UnitNS, cold, i, setup)
 			}
 		}
-		extra(PhaseDuration, float64(rep.Duration), results.UnitNS, cold, i, warmup)
-		extra(PhaseBilledDuration, float64(rep.BilledDuration), results.UnitNS, cold, i, warmup)
+		extra(results.PhaseDuration, float64(rep.Duration), results.UnitNS, cold, i, warmup)
+		extra(results.PhaseBilledDuration, float64(rep.BilledDuration), results.UnitNS, cold, i, warmup)
 		// What this invocation would cost on Lambda (x86_64, this memory
 		// size, the dated price table): the local cost chart's input.
 		if price, err := pricing.Default.Invocation(pricing.X86_64, mem, float64(rep.BilledDuration)/1e6); err == nil {
-			extra(PhasePrice, price, results.UnitUSD, cold, i, warmup)
+			extra(results.PhasePrice, price, results.UnitUSD, cold, i, warmup)
 			out.Extra[len(out.Extra)-1].PriceUSD = price
 			out.Extra[len(out.Extra)-1].Arch = pricing.X86_64
 		}
-		extra(PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
+		extra(results.PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
 		if resp.SuppressedInit {
 			for j := first; j < len(out.Extra); j++ {
 				out.Extra[j].Note = suppressedNote(resp, h.Config())
@@ -298,8 +285,8 @@ func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome,
 		}
 		out.RuntimeVersion = lr.Version
 		for _, ev := range lr.Events {
-			if rep.Cold && task.Job.Op == runners.OpWarm && (ev.Phase == runners.PhaseInit ||
-				ev.Phase == runners.PhaseCompile || ev.Phase == runners.PhaseLoad) {
+			if rep.Cold && task.Job.Op == runners.OpWarm && (ev.Phase == results.PhaseInit ||
+				ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
 				ev.Warmup = true // a warm process's setup, as runners.Serve marks it
 			}
 			out.Events = append(out.Events, ev)
@@ -375,7 +362,7 @@ const workerTimeoutExit = 3
 // the phase and the limit: the function timeout, or the guest's own limit
 // (guestLimit, the job's TimeoutNS) that the runtime could only enforce
 // by exiting.
-func invokeError(resp Response, rep Report, cfg Config, guestLimit time.Duration) *runners.Error {
+func invokeError(resp Response, rep lambdareport.Report, cfg Config, guestLimit time.Duration) *runners.Error {
 	var doc struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`

@@ -2,6 +2,7 @@ package lambdalocal
 
 import (
 	"context"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"os"
 	"os/exec"
@@ -112,15 +113,15 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 		t.Errorf("cold outcome: version %q spawn %v total %v maxrss %d", out.RuntimeVersion, out.Spawn, out.Total, out.MaxRSS)
 	}
 	ex := extras(out)
-	for _, p := range []string{PhaseInitDuration, PhaseDuration, PhaseBilledDuration, PhaseMaxMemoryUsed, results.PhasePackageBytes} {
+	for _, p := range []string{results.PhaseInitDuration, results.PhaseDuration, results.PhaseBilledDuration, results.PhaseMaxMemoryUsed, results.PhasePackageBytes} {
 		if len(ex[p]) != 1 || ex[p][0].Value <= 0 || !ex[p][0].Cold || ex[p][0].MemoryMB != 512 || ex[p][0].Package != "zip" {
 			t.Errorf("extra %s: %+v", p, ex[p])
 		}
 	}
 	// The price is what Lambda would bill for this REPORT (512 MB, x86_64).
-	billed := ex[PhaseBilledDuration][0].Value
+	billed := ex[results.PhaseBilledDuration][0].Value
 	wantUSD, _ := pricing.Default.Invocation(pricing.X86_64, 512, billed/1e6)
-	if p := ex[PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != wantUSD || p[0].PriceUSD != wantUSD {
+	if p := ex[results.PhasePrice]; len(p) != 1 || p[0].Unit != results.UnitUSD || p[0].Value != wantUSD || p[0].PriceUSD != wantUSD {
 		t.Errorf("price %+v, want %g USD for %v ns billed at 512 MB", p, wantUSD, billed)
 	}
 	// Every record carries the CPU share of 512 MB, and says how it was
@@ -138,7 +139,7 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 		t.Errorf("note %q", note)
 	}
 	// The client's total holds the environment's init and the invocation.
-	if init, dur := ex[PhaseInitDuration][0].Value, ex[PhaseDuration][0].Value; float64(out.Total) < init+dur {
+	if init, dur := ex[results.PhaseInitDuration][0].Value, ex[results.PhaseDuration][0].Value; float64(out.Total) < init+dur {
 		t.Errorf("client total %v < init %v + duration %v", out.Total, init, dur)
 	}
 
@@ -154,16 +155,16 @@ func TestTargetColdAndWarmWazero(t *testing.T) {
 		t.Errorf("warm events %s", got)
 	}
 	for _, ev := range out.Events {
-		setup := ev.Phase == runners.PhaseInit || ev.Phase == runners.PhaseCompile
+		setup := ev.Phase == results.PhaseInit || ev.Phase == results.PhaseCompile
 		if (setup || ev.Iteration == 0) != ev.Warmup {
 			t.Errorf("warm event %+v: warmup flag wrong", ev)
 		}
 	}
 	ex = extras(out)
-	if len(ex[PhaseDuration]) != 3 || len(ex[PhaseInitDuration]) != 1 || !ex[PhaseInitDuration][0].Warmup {
+	if len(ex[results.PhaseDuration]) != 3 || len(ex[results.PhaseInitDuration]) != 1 || !ex[results.PhaseInitDuration][0].Warmup {
 		t.Errorf("warm extras: %+v", out.Extra)
 	}
-	for i, r := range ex[PhaseDuration] {
+	for i, r := range ex[results.PhaseDuration] {
 		if r.Iteration != i || r.Warmup != (i == 0) || r.Cold {
 			t.Errorf("warm duration %d: %+v", i, r)
 		}
@@ -211,7 +212,7 @@ func TestTargetFailures(t *testing.T) {
 		!strings.Contains(out.Err.Stderr, "init failed") {
 		t.Errorf("bad module: %+v", out.Err)
 	}
-	if len(extras(out)[PhaseInitDuration]) != 1 {
+	if len(extras(out)[results.PhaseInitDuration]) != 1 {
 		t.Errorf("an init failure still has its REPORT: %+v", out.Extra)
 	}
 
@@ -261,7 +262,7 @@ func TestTargetFunctionTimeout(t *testing.T) {
 		!strings.Contains(out.Err.Message, "Task timed out after 0.50 seconds") {
 		t.Fatalf("fib(45) under a 0.5 s function timeout: %+v", out.Err)
 	}
-	if d := extras(out)[PhaseDuration]; len(d) != 1 || d[0].Value < 500e6 {
+	if d := extras(out)[results.PhaseDuration]; len(d) != 1 || d[0].Value < 500e6 {
 		t.Errorf("the timed-out invocation's duration: %+v", d)
 	}
 }
@@ -292,10 +293,10 @@ func TestTargetSuppressedInit(t *testing.T) {
 		t.Fatalf("suppressed init: %+v", out.Err)
 	}
 	ex := extras(out)
-	if len(ex[PhaseInitDuration]) != 0 || len(ex[PhaseSuppressedInit]) != 1 || ex[PhaseSuppressedInit][0].Value < 200e6 {
+	if len(ex[results.PhaseInitDuration]) != 0 || len(ex[results.PhaseSuppressedInit]) != 1 || ex[results.PhaseSuppressedInit][0].Value < 200e6 {
 		t.Errorf("init samples: %+v", out.Extra)
 	}
-	if d := ex[PhaseDuration]; len(d) != 1 || d[0].Value < 400e6 {
+	if d := ex[results.PhaseDuration]; len(d) != 1 || d[0].Value < 400e6 {
 		t.Errorf("the duration does not hold the re-run INIT: %+v", d)
 	}
 	for _, r := range out.Extra {
@@ -319,7 +320,7 @@ func TestTargetSuppressedInitTimesOut(t *testing.T) {
 	if out.Err == nil || out.Err.Kind != runners.KindTimeout || !strings.HasPrefix(out.Err.Message, want) {
 		t.Fatalf("got %+v\nwant kind timeout, message %q...", out.Err, want)
 	}
-	if len(extras(out)[PhaseSuppressedInit]) != 1 {
+	if len(extras(out)[results.PhaseSuppressedInit]) != 1 {
 		t.Errorf("no suppressed_init sample: %+v", out.Extra)
 	}
 }
@@ -359,25 +360,25 @@ func TestInvokeErrorNamesPhaseAndLimit(t *testing.T) {
 			"timeout in phase invoke: the INIT ran past Lambda's 10 s init limit (phase init) and was re-run inside the invocation; with it the handler ran past the function timeout (3 s, Lambda's default)"},
 	} {
 		c.resp.FunctionError, c.resp.ErrorType, c.resp.Payload = "Unhandled", "Sandbox.Timedout", payload
-		e := invokeError(c.resp, Report{}, cfg, 0)
+		e := invokeError(c.resp, lambdareport.Report{}, cfg, 0)
 		if e.Kind != runners.KindTimeout || !strings.HasPrefix(e.Message, c.want+": RequestId: x Error: Task timed out after 3.00 seconds") {
 			t.Errorf("%s: %s %q\nwant prefix %q", c.name, e.Kind, e.Message, c.want)
 		}
 	}
 	cfg.Timeout = 30 * time.Second
 	resp := Response{FunctionError: "Unhandled", ErrorType: "Sandbox.Timedout", Payload: payload, Delivered: time.Now()}
-	if e := invokeError(resp, Report{}, cfg, 0); !strings.Contains(e.Message, "the function timeout (30 s)") {
+	if e := invokeError(resp, lambdareport.Report{}, cfg, 0); !strings.Contains(e.Message, "the function timeout (30 s)") {
 		t.Errorf("a set timeout: %q", e.Message)
 	}
 	// A worker that exits because it cannot interrupt a guest past the
 	// job's own limit timed out too; exiting so otherwise is a crash.
 	exit3 := Response{FunctionError: "Unhandled", ErrorType: "Runtime.ExitError", ExitCode: 3,
 		Payload: errorDoc("Runtime.ExitError", "RequestId: x Error: Runtime exited with error: exit status 3")}
-	if e := invokeError(exit3, Report{Duration: 2 * time.Second}, cfg, 200*time.Millisecond); e.Kind != runners.KindTimeout ||
+	if e := invokeError(exit3, lambdareport.Report{Duration: 2 * time.Second}, cfg, 200*time.Millisecond); e.Kind != runners.KindTimeout ||
 		!strings.Contains(e.Message, "timeout in phase invoke: the guest ran past its own limit (200ms)") {
 		t.Errorf("exit 3 past the guest's limit: %s %q", e.Kind, e.Message)
 	}
-	if e := invokeError(exit3, Report{Duration: 100 * time.Millisecond}, cfg, 200*time.Millisecond); e.Kind != runners.KindCrash {
+	if e := invokeError(exit3, lambdareport.Report{Duration: 100 * time.Millisecond}, cfg, 200*time.Millisecond); e.Kind != runners.KindCrash {
 		t.Errorf("exit 3 before the guest's limit: %s %q", e.Kind, e.Message)
 	}
 }

@@ -110,7 +110,7 @@ func (r *runner) calibrate(ctx context.Context, when string, rts []*Runtime, pri
 		var verr error = fmt.Errorf("no output")
 		for _, ev := range out.Events {
 			switch {
-			case ev.Type == runners.EventPhase && ev.Phase == runners.PhaseExecute:
+			case ev.Type == runners.EventPhase && ev.Phase == results.PhaseExecute:
 				ns = ev.NS
 			case ev.Type == runners.EventOutput:
 				verr = want.Check(ev.Output)
@@ -123,7 +123,7 @@ func (r *runner) calibrate(ctx context.Context, when string, rts []*Runtime, pri
 			return skip(fmt.Sprintf("process %d not verified: %v", proc, verr))
 		}
 		if err := r.write(
-			results.Record{Kind: results.KindSample, Cell: cell, RuntimeVersion: out.RuntimeVersion, Phase: runners.PhaseExecute,
+			results.Record{Kind: results.KindSample, Cell: cell, RuntimeVersion: out.RuntimeVersion, Phase: results.PhaseExecute,
 				Cold: true, Value: ns, Unit: results.UnitNS, Verified: true, Process: proc, Task: id},
 			results.Record{Kind: results.KindTask, Cell: cell, Task: id, WallNS: wall.Nanoseconds(),
 				RuntimeVersion: out.RuntimeVersion, Process: proc},

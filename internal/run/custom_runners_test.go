@@ -144,9 +144,9 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 			k := r.Task + "/" + strconv.Itoa(r.Iteration)
 			e := c.execs[k]
 			switch r.Phase {
-			case runners.PhaseExecute:
+			case results.PhaseExecute:
 				e[0] = r.Value
-			case runners.PhaseExecuteAll:
+			case results.PhaseExecuteAll:
 				e[1] = r.Value
 			}
 			c.execs[k] = e
@@ -274,7 +274,7 @@ func TestCustomModulesOnServerlessTargets(t *testing.T) {
 		switch {
 		case r.Kind == results.KindFailure:
 			t.Errorf("%s failed: %s: %s\n%s", r.Key(), r.ErrorKind, r.Error, r.Stderr)
-		case r.Kind == results.KindSample && r.Phase == runners.PhaseExecute && r.Verified:
+		case r.Kind == results.KindSample && r.Phase == results.PhaseExecute && r.Verified:
 			verified[r.Runtime+"/"+r.Workload+"/"+r.Target]++
 		}
 	}

@@ -177,7 +177,7 @@ func (f *customFake) Run(_ context.Context, t target.Task) (target.Outcome, erro
 	}
 	for i := 0; i < n; i++ {
 		warm := t.Job.Op == runners.OpWarm && i < t.Job.Warmup
-		for _, p := range []string{runners.PhaseInit, runners.PhaseCompile, runners.PhaseInstantiate, runners.PhaseExecute} {
+		for _, p := range []string{results.PhaseInit, results.PhaseCompile, results.PhaseInstantiate, results.PhaseExecute} {
 			out.Events = append(out.Events, runners.Event{Type: runners.EventPhase, Phase: p, Iteration: i, Warmup: warm, NS: 1000})
 		}
 		sum := sha256.Sum256([]byte(stdout))

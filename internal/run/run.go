@@ -211,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Records = all
 		for _, rec := range all {
 			// Calibration processes verify the machine, not a cell.
-			if rec.Kind == results.KindSample && rec.Phase == runners.PhaseExecute && rec.Verified && rec.Workload != CalibrationWorkload {
+			if rec.Kind == results.KindSample && rec.Phase == results.PhaseExecute && rec.Verified && rec.Workload != CalibrationWorkload {
 				res.Verified++
 			}
 		}

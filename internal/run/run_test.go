@@ -89,7 +89,7 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 		return out, nil
 	case runners.OpCallCost:
 		for i := 0; i < t.Job.Warmup+t.Job.Iterations; i++ {
-			ev(runners.PhaseCall, i, i < t.Job.Warmup, 7)
+			ev(results.PhaseCall, i, i < t.Job.Warmup, 7)
 		}
 		return out, nil
 	}
@@ -102,18 +102,18 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 		return out, nil
 	}
 	x := f.shift(t)
-	ev(runners.PhaseInit, 0, t.Job.Op == runners.OpWarm, 1000)
-	ev(runners.PhaseCompile, 0, t.Job.Op == runners.OpWarm, 2000)
+	ev(results.PhaseInit, 0, t.Job.Op == runners.OpWarm, 1000)
+	ev(results.PhaseCompile, 0, t.Job.Op == runners.OpWarm, 2000)
 	if t.Job.Op == runners.OpCold {
-		ev(runners.PhaseInstantiate, 0, false, 300)
-		ev(runners.PhaseExecute, 0, false, f.execNS*x)
+		ev(results.PhaseInstantiate, 0, false, 300)
+		ev(results.PhaseExecute, 0, false, f.execNS*x)
 		output(0, false)
 		out.Spawn, out.Total = time.Millisecond, 2*time.Millisecond+time.Duration(f.execNS*x)
 		return out, nil
 	}
 	for i := 0; i < t.Job.Warmup+t.Job.Iterations; i++ {
-		ev(runners.PhaseInstantiate, i, i < t.Job.Warmup, 300)
-		ev(runners.PhaseExecute, i, i < t.Job.Warmup, f.execNS*x)
+		ev(results.PhaseInstantiate, i, i < t.Job.Warmup, 300)
+		ev(results.PhaseExecute, i, i < t.Job.Warmup, f.execNS*x)
 		output(i, i < t.Job.Warmup)
 	}
 	return out, nil
@@ -185,7 +185,7 @@ func TestRunRecordsEveryCellVerified(t *testing.T) {
 	}
 	cold := map[string]int{}
 	for _, r := range recs {
-		if r.Kind == results.KindSample && r.Phase == runners.PhaseExecute {
+		if r.Kind == results.KindSample && r.Phase == results.PhaseExecute {
 			if !r.Verified {
 				t.Errorf("unverified execute sample: %+v", r)
 			}
@@ -205,10 +205,10 @@ func TestRunRecordsEveryCellVerified(t *testing.T) {
 	if n := count(recs, func(r results.Record) bool { return r.Phase == results.PhaseArtifactBytes && r.Tier == "aot" }); n != 4 {
 		t.Errorf("artifact_bytes records for aot cells: %d, want 4", n)
 	}
-	if n := count(recs, func(r results.Record) bool { return r.Phase == runners.PhaseCall && r.Unit == results.UnitNSCall }); n == 0 {
+	if n := count(recs, func(r results.Record) bool { return r.Phase == results.PhaseCall && r.Unit == results.UnitNSCall }); n == 0 {
 		t.Error("no call-cost samples")
 	}
-	if n := count(recs, func(r results.Record) bool { return r.Phase == runners.PhaseExecute && !r.Cold && r.Warmup }); n == 0 {
+	if n := count(recs, func(r results.Record) bool { return r.Phase == results.PhaseExecute && !r.Cold && r.Warmup }); n == 0 {
 		t.Error("warm-up executions were not recorded")
 	}
 	// Prepare runs once per runtime, tier and module, not per cell sample:
@@ -270,13 +270,13 @@ func TestRunFailuresDoNotStopTheRun(t *testing.T) {
 		t.Errorf("trap: failure %+v", f)
 	}
 	for _, r := range res.Records {
-		if r.Kind == results.KindSample && r.Key() == "wazero/jit/fib/c/32/local" && r.Phase == runners.PhaseExecute && r.Verified {
+		if r.Kind == results.KindSample && r.Key() == "wazero/jit/fib/c/32/local" && r.Phase == results.PhaseExecute && r.Verified {
 			t.Error("a sample with the wrong output is marked verified")
 		}
 	}
 	// The other cells still finished with samples.
 	if n := count(res.Records, func(r results.Record) bool {
-		return r.Kind == results.KindSample && r.Key() == "wazero/jit/fib/go/32/local" && r.Phase == runners.PhaseExecute
+		return r.Kind == results.KindSample && r.Key() == "wazero/jit/fib/go/32/local" && r.Phase == results.PhaseExecute
 	}); n == 0 {
 		t.Error("a healthy cell has no samples")
 	}

@@ -119,16 +119,16 @@ func (s *cellState) absorb(rec results.Record) {
 			s.done = true // finished before the interruption
 		}
 	case results.KindSample:
-		if rec.Phase == runners.PhaseExecute && rec.Cold {
+		if rec.Phase == results.PhaseExecute && rec.Cold {
 			s.execNS = rec.Value
 		}
 		if !results.Counts(rec) {
 			return
 		}
 		switch {
-		case rec.Phase == runners.PhaseTotal && rec.Cold:
+		case rec.Phase == results.PhaseTotal && rec.Cold:
 			s.total[rec.Process] = append(s.total[rec.Process], rec.Value)
-		case rec.Phase == runners.PhaseExecute:
+		case rec.Phase == results.PhaseExecute:
 			s.exec[rec.Process] = append(s.exec[rec.Process], rec.Value)
 		}
 	}
@@ -785,9 +785,9 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out target.Out
 		rec := base
 		rec.Phase, rec.Value, rec.Unit, rec.Iteration, rec.Warmup = ev.Phase, ev.NS, results.UnitNS, ev.Iteration, ev.Warmup
 		switch ev.Phase {
-		case runners.PhaseInstantiate, runners.PhaseExecute, runners.PhaseExecuteAll:
+		case results.PhaseInstantiate, results.PhaseExecute, results.PhaseExecuteAll:
 			rec.Verified = verified[ev.Iteration]
-		case runners.PhaseCall:
+		case results.PhaseCall:
 			rec.Unit, rec.Verified = results.UnitNSCall, out.Err == nil
 		default:
 			rec.Verified = allOK
@@ -796,12 +796,12 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out target.Out
 	}
 	if cold && out.Total > 0 {
 		sp, tot := base, base
-		sp.Phase, sp.Value, sp.Unit, sp.Verified = runners.PhaseSpawn, float64(out.Spawn.Nanoseconds()), results.UnitNS, allOK
-		tot.Phase, tot.Value, tot.Unit, tot.Verified = runners.PhaseTotal, float64(out.Total.Nanoseconds()), results.UnitNS, allOK
+		sp.Phase, sp.Value, sp.Unit, sp.Verified = results.PhaseSpawn, float64(out.Spawn.Nanoseconds()), results.UnitNS, allOK
+		tot.Phase, tot.Value, tot.Unit, tot.Verified = results.PhaseTotal, float64(out.Total.Nanoseconds()), results.UnitNS, allOK
 		recs = append(recs, sp, tot)
 		if out.Sandbox > 0 {
 			sb := base
-			sb.Phase, sb.Value, sb.Unit, sb.Verified = runners.PhaseSandbox, float64(out.Sandbox.Nanoseconds()), results.UnitNS, allOK
+			sb.Phase, sb.Value, sb.Unit, sb.Verified = results.PhaseSandbox, float64(out.Sandbox.Nanoseconds()), results.UnitNS, allOK
 			recs = append(recs, sb)
 		}
 	}

@@ -46,15 +46,15 @@ func (c *simCell) task(o Options, kind string) {
 	switch kind {
 	case taskCold:
 		e := base
-		e.Phase, e.Cold, e.Value = runners.PhaseExecute, true, exec()
+		e.Phase, e.Cold, e.Value = results.PhaseExecute, true, exec()
 		tot := e
-		tot.Phase, tot.Value = runners.PhaseTotal, e.Value+1e7
+		tot.Phase, tot.Value = results.PhaseTotal, e.Value+1e7
 		recs = append(recs, e, tot)
 	case taskWarm:
 		n := o.Warmup + s.warmIterations(o)
 		for i := 0; i < n; i++ {
 			e := base
-			e.Phase, e.Value, e.Iteration, e.Warmup = runners.PhaseExecute, exec(), i, i < o.Warmup
+			e.Phase, e.Value, e.Iteration, e.Warmup = results.PhaseExecute, exec(), i, i < o.Warmup
 			recs = append(recs, e)
 		}
 		wall = time.Duration(n)*100*time.Millisecond + 10*time.Millisecond
@@ -357,7 +357,7 @@ func TestCalibrationAtStartAndEndAndOnResume(t *testing.T) {
 		switch {
 		case r.Kind == results.KindSample && r.Workload == CalibrationWorkload:
 			if r.Runtime != "native" || r.Tier != "native" || r.Lang != "c" || r.Target != "local" ||
-				r.Phase != runners.PhaseExecute || !r.Cold || !r.Verified || r.Value <= 0 {
+				r.Phase != results.PhaseExecute || !r.Cold || !r.Verified || r.Value <= 0 {
 				t.Errorf("calibration sample %+v", r)
 			}
 			k := r.Param + "/" + strconv.Itoa(r.Process)

@@ -28,8 +28,8 @@ type Options struct {
 // DefaultPhases are the figures compared unless asked otherwise: warm
 // execution, cold start end to end (and Lambda's init duration), the
 // host-to-guest call cost, sizes and prices.
-var DefaultPhases = []string{"execute", "total", "init_duration", "call",
-	results.PhaseModuleBytes, results.PhaseArtifactBytes, results.PhaseWorkerBytes, results.PhasePackageBytes, "price"}
+var DefaultPhases = []string{results.PhaseExecute, results.PhaseTotal, results.PhaseInitDuration, results.PhaseCall,
+	results.PhaseModuleBytes, results.PhaseArtifactBytes, results.PhaseWorkerBytes, results.PhasePackageBytes, results.PhasePrice}
 
 // Row is one series found in both runs.
 type Row struct {
@@ -104,7 +104,7 @@ func Compare(old, new *report.Data, oldName, newName string, o Options) *Result 
 		}
 		// Cold execute duplicates the cold start; cold total is the cold
 		// start, warm total is not a thing a reader compares.
-		if o.Phases == nil && (s.Phase == "execute" && s.Cold || s.Phase == "total" && !s.Cold) {
+		if o.Phases == nil && (s.Phase == results.PhaseExecute && s.Cold || s.Phase == results.PhaseTotal && !s.Cold) {
 			return false
 		}
 		return true
@@ -252,15 +252,15 @@ func VerdictClass(v stats.Verdict) string {
 // start", ...
 func PhaseLabel(k report.Key) string {
 	switch {
-	case k.Phase == "total" && k.Cold:
+	case k.Phase == results.PhaseTotal && k.Cold:
 		return "cold start"
-	case k.Phase == "execute" && !k.Cold:
+	case k.Phase == results.PhaseExecute && !k.Cold:
 		return "warm execute"
-	case k.Phase == "call":
+	case k.Phase == results.PhaseCall:
 		return "per call"
-	case k.Phase == "price" && k.Cold:
+	case k.Phase == results.PhasePrice && k.Cold:
 		return "price, cold"
-	case k.Phase == "price":
+	case k.Phase == results.PhasePrice:
 		return "price, warm"
 	case results.IsSizePhase(k.Phase):
 		return strings.ReplaceAll(strings.TrimSuffix(k.Phase, "_bytes"), "_", " ") + " size"

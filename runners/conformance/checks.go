@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -15,9 +16,9 @@ import (
 // compilePhase is the phase a tier's compile step reports.
 func compilePhase(tier runners.TierInfo) string {
 	if tier.Prepared {
-		return runners.PhaseLoad
+		return results.PhaseLoad
 	}
-	return runners.PhaseCompile
+	return results.PhaseCompile
 }
 
 // checkCold checks a cold job's phases: init, compile or load,
@@ -25,7 +26,7 @@ func compilePhase(tier runners.TierInfo) string {
 // extra.
 func checkCold(t *testing.T, r result, tier runners.TierInfo, extra ...string) {
 	t.Helper()
-	want := append([]string{runners.PhaseInit, compilePhase(tier), runners.PhaseInstantiate, runners.PhaseExecute}, extra...)
+	want := append([]string{results.PhaseInit, compilePhase(tier), results.PhaseInstantiate, results.PhaseExecute}, extra...)
 	for _, name := range want {
 		ps := r.phases(name)
 		if len(ps) != 1 {
@@ -161,7 +162,7 @@ func (s *suite) testWarm(t *testing.T, tier runners.TierInfo) {
 	if ps := r.phases(compilePhase(tier)); len(ps) != 1 {
 		t.Errorf("%d %s phases in a warm job, want 1 (phases: %s)", len(ps), compilePhase(tier), phaseList(r))
 	}
-	for _, name := range []string{runners.PhaseInstantiate, runners.PhaseExecute} {
+	for _, name := range []string{results.PhaseInstantiate, results.PhaseExecute} {
 		ps := r.phases(name)
 		if len(ps) != 4 {
 			t.Errorf("%d %s phases, want 4 (1 warm-up + 3): %s", len(ps), name, phaseList(r))
@@ -225,7 +226,7 @@ func (s *suite) testCallCost(t *testing.T, tier runners.TierInfo) {
 	job.Export, job.Warmup, job.Iterations, job.CallsPerBatch = "noop", 1, 3, 2000
 	r := s.run(t, job)
 	r.wantOK(t, "callcost")
-	calls := r.phases(runners.PhaseCall)
+	calls := r.phases(results.PhaseCall)
 	if len(calls) != 4 {
 		t.Fatalf("%d call phases, want 4 (1 warm-up + 3 batches): %s", len(calls), phaseList(r))
 	}
@@ -351,9 +352,9 @@ func (s *suite) testBenchMarkers(t *testing.T, tier runners.TierInfo) {
 	}
 	r := s.run(t, s.job(t, tier, runners.OpCold, s.ref(modBenchmark)))
 	r.wantOK(t, "a module calling bench.start and bench.end")
-	checkCold(t, r, tier, runners.PhaseExecuteAll)
+	checkCold(t, r, tier, results.PhaseExecuteAll)
 	checkOutput(t, r, workloads.Exact("ok\n"))
-	ex, all := r.phases(runners.PhaseExecute), r.phases(runners.PhaseExecuteAll)
+	ex, all := r.phases(results.PhaseExecute), r.phases(results.PhaseExecuteAll)
 	if len(ex) == 1 && len(all) == 1 && ex[0].NS > all[0].NS {
 		t.Errorf("execute (bench.start to bench.end) %s is longer than execute_all (the whole _start) %s", ms(ex[0].NS), ms(all[0].NS))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -184,7 +185,7 @@ func (cs *customSuite) test(t *testing.T) {
 		t.Fatalf("%s %s rejects %s, which CustomConfig.Rejects does not list: %s: %s", cs.c.Runtime, cs.tier.Name, cs.mod, r.err.Kind, r.err.Message)
 	}
 	r.wantOK(t, cs.mod)
-	checkCold(t, r, cs.tier, runners.PhaseExecuteAll)
+	checkCold(t, r, cs.tier, results.PhaseExecuteAll)
 	checkNarrowed(t, r, 0)
 	cs.checkOutputs(t, r, 1)
 
@@ -218,9 +219,9 @@ func checkNarrowed(t *testing.T, r result, iter int) {
 			continue
 		}
 		switch ev.Phase {
-		case runners.PhaseExecute:
+		case results.PhaseExecute:
 			ex = append(ex, ev)
-		case runners.PhaseExecuteAll:
+		case results.PhaseExecuteAll:
 			all = append(all, ev)
 		}
 	}

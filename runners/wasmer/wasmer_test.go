@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmerio/wasmer-go/wasmer"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/conformance"
 	"github.com/wasmbench/bench/workloads"
@@ -235,14 +236,14 @@ func TestFibEveryTier(t *testing.T) {
 				if err := want.Check(outs[0]); err != nil {
 					t.Errorf("output: %v (stderr %q)", err, outs[0].Stderr)
 				}
-				compile, load := r.phases(runners.PhaseCompile), r.phases(runners.PhaseLoad)
+				compile, load := r.phases(results.PhaseCompile), r.phases(results.PhaseLoad)
 				if tier == TierAOT && (len(load) != 1 || len(compile) != 0) {
 					t.Errorf("aot: %d load and %d compile phases, want 1 and 0", len(load), len(compile))
 				}
 				if tier != TierAOT && (len(compile) != 1 || len(load) != 0) {
 					t.Errorf("%s: %d compile and %d load phases, want 1 and 0", tier, len(compile), len(load))
 				}
-				for _, ph := range []string{runners.PhaseInit, runners.PhaseInstantiate, runners.PhaseExecute} {
+				for _, ph := range []string{results.PhaseInit, results.PhaseInstantiate, results.PhaseExecute} {
 					if got := r.phases(ph); len(got) != 1 || got[0] <= 0 {
 						t.Errorf("phase %s: %v, want one positive figure", ph, got)
 					}
@@ -471,7 +472,7 @@ func TestBenchRegion(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	region, all := r.phases(runners.PhaseExecute), r.phases(runners.PhaseExecuteAll)
+	region, all := r.phases(results.PhaseExecute), r.phases(results.PhaseExecuteAll)
 	if len(region) != 2 || len(all) != 2 {
 		t.Fatalf("execute %v, execute_all %v: want two of each", region, all)
 	}
@@ -489,7 +490,7 @@ func TestCallCost(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if got := r.phases(runners.PhaseCall); len(got) != 3 || got[2] <= 0 {
+	if got := r.phases(results.PhaseCall); len(got) != 3 || got[2] <= 0 {
 		t.Errorf("call phases %v, want 3 positive", got)
 	}
 	r = runJob(t, runners.Job{ID: "1", Op: runners.OpCallCost, Tier: TierBaseline, Module: mod, Export: "missing", Iterations: 1})

@@ -13,6 +13,7 @@ import (
 
 	wasmtime "github.com/bytecodealliance/wasmtime-go/v25"
 
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -167,7 +168,7 @@ func testHello(t *testing.T, tier string) {
 	if !ok.done || len(ok.outputs) != 1 || string(ok.outputs[0].Stdout) != "hi\n" || ok.outputs[0].ExitCode != 0 {
 		t.Fatalf("ok: %+v err=%v", ok, ok.err)
 	}
-	for _, p := range []string{runners.PhaseInit, runners.PhaseCompile, runners.PhaseInstantiate, runners.PhaseExecute} {
+	for _, p := range []string{results.PhaseInit, results.PhaseCompile, results.PhaseInstantiate, results.PhaseExecute} {
 		if ok.phases[p] != 1 {
 			t.Errorf("phase %s reported %d times, want 1", p, ok.phases[p])
 		}
@@ -177,7 +178,7 @@ func testHello(t *testing.T, tier string) {
 		t.Fatalf("exit2: %+v err=%v", ex, ex.err)
 	}
 	w := collect(evs, "warm")
-	if !w.done || len(w.outputs) != 3 || w.phases[runners.PhaseExecute] != 3 {
+	if !w.done || len(w.outputs) != 3 || w.phases[results.PhaseExecute] != 3 {
 		t.Fatalf("warm: %+v err=%v", w, w.err)
 	}
 }
@@ -283,14 +284,14 @@ func TestBenchRegionAndCallCost(t *testing.T) {
 		runners.Job{ID: "nocall", Op: runners.OpCallCost, Tier: TierJIT, Module: wat(t, dir, "noop2.wasm", watNoop), Export: "nothing", Iterations: 1},
 	)
 	b := collect(evs, "bench")
-	if !b.done || b.phases[runners.PhaseExecute] != 1 || b.phases[runners.PhaseExecuteAll] != 1 {
+	if !b.done || b.phases[results.PhaseExecute] != 1 || b.phases[results.PhaseExecuteAll] != 1 {
 		t.Errorf("bench: %+v err=%v", b, b.err)
 	}
 	c := collect(evs, "call")
-	if !c.done || c.phases[runners.PhaseCall] != 2 {
+	if !c.done || c.phases[results.PhaseCall] != 2 {
 		t.Errorf("call: %+v err=%v", c, c.err)
 	}
-	if cb := collect(evs, "callbench"); !cb.done || cb.phases[runners.PhaseCall] != 1 {
+	if cb := collect(evs, "callbench"); !cb.done || cb.phases[results.PhaseCall] != 1 {
 		t.Errorf("callbench: %+v err=%v", cb, cb.err)
 	}
 	n := collect(evs, "nocall")
@@ -388,7 +389,7 @@ func testAOT(t *testing.T, tier string) {
 		t.Fatalf("artifact %s: %v (size %d, reported %d)", p.art.ArtifactPath, err, st.Size(), p.art.ArtifactBytes)
 	}
 	r := collect(evs, "run")
-	if !r.done || r.phases[runners.PhaseLoad] != 1 || r.phases[runners.PhaseCompile] != 0 || string(r.outputs[0].Stdout) != "hi\n" {
+	if !r.done || r.phases[results.PhaseLoad] != 1 || r.phases[results.PhaseCompile] != 0 || string(r.outputs[0].Stdout) != "hi\n" {
 		t.Fatalf("run: %+v err=%v", r, r.err)
 	}
 	if j := collect(evs, "jitprep"); j.err == nil || j.err.Kind != runners.KindBadJob {

@@ -23,8 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/wasmbench/bench/deploy/aws/report"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
+	"github.com/wasmbench/bench/deploy/lambdareport"
 )
 
 // Lambda is the fake Lambda control plane (REST-JSON). Invoke runs the
@@ -627,18 +627,15 @@ func (l *Lambda) invoke(w http.ResponseWriter, r *http.Request, fn string) {
 
 // logTail is the last 4 KB of the invocation's log with its END and
 // REPORT lines, in the function's log format.
-func logTail(logs string, rep lambdalocal.Report, format string) string {
+func logTail(logs string, rep lambdareport.Report, format string) string {
 	var b strings.Builder
 	b.WriteString(logs)
 	if logs != "" && !strings.HasSuffix(logs, "\n") {
 		b.WriteByte('\n')
 	}
 	if format == "JSON" {
-		r := report.Report{RequestID: rep.RequestID, DurationMS: ms(rep.Duration), BilledDurationMS: float64(rep.BilledDuration.Milliseconds()),
-			MemorySizeMB: float64(rep.MemorySizeMB), MaxMemoryUsedMB: float64((rep.MaxMemoryUsed + 1<<20 - 1) >> 20),
-			InitDurationMS: ms(rep.InitDuration), HasInit: rep.Cold, Status: rep.Status, ErrorType: rep.ErrorType}
 		b.WriteString(`{"time":"` + time.Now().UTC().Format(time.RFC3339Nano) + `","type":"platform.runtimeDone","record":{"requestId":"` + rep.RequestID + `","status":"success"}}` + "\n")
-		b.Write(r.JSON(time.Now().UTC().Format(time.RFC3339Nano)))
+		b.Write(rep.JSON(time.Now().UTC().Format(time.RFC3339Nano)))
 		b.WriteByte('\n')
 	} else {
 		b.WriteString("END RequestId: " + rep.RequestID + "\n" + rep.String() + "\n")
@@ -649,8 +646,6 @@ func logTail(logs string, rep lambdalocal.Report, format string) string {
 	}
 	return s
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func (l *Lambda) sortedNames() []string {
 	var n []string

@@ -227,7 +227,7 @@ func (g *gen) calibration(when string, factor float64) {
 		task := fmt.Sprintf("%s|cold|%d", c.Key(), p)
 		v := 75.3 * ms * factor * math.Exp(0.01*g.rng.NormFloat64())
 		g.recs = append(g.recs,
-			results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions["native"], Phase: "execute", Cold: true,
+			results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions["native"], Phase: results.PhaseExecute, Cold: true,
 				Value: math.Round(v), Unit: results.UnitNS, Verified: true, Process: p, Task: task},
 			results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(v + 2*ms), Process: p})
 	}
@@ -333,15 +333,15 @@ func (g *gen) local(c results.Cell, r rt, w, lang string, n int64, withWorker bo
 			total += v
 			g.recs = append(g.recs, g.sample(c, phase, true, v, results.UnitNS, p, 0, task))
 		}
-		add("spawn", g.noisy(spawnMS[r.runtime]*ms, 0.08))
+		add(results.PhaseSpawn, g.noisy(spawnMS[r.runtime]*ms, 0.08))
 		if !native {
-			add("init", g.noisy(initMS[r.runtime]*ms, 0.06))
+			add(results.PhaseInit, g.noisy(initMS[r.runtime]*ms, 0.06))
 			if lm, ok := loadMB[key]; ok {
-				add("load", g.noisy((0.15+modMB*lm)*ms, 0.06))
+				add(results.PhaseLoad, g.noisy((0.15+modMB*lm)*ms, 0.06))
 			} else {
-				add("compile", g.noisy((0.2+modMB*compileMB[key])*ms, 0.05))
+				add(results.PhaseCompile, g.noisy((0.2+modMB*compileMB[key])*ms, 0.05))
 			}
-			add("instantiate", g.noisy((0.05+modMB*instMB[r.runtime])*ms, 0.08))
+			add(results.PhaseInstantiate, g.noisy((0.05+modMB*instMB[r.runtime])*ms, 0.08))
 		}
 		coldX := 1.08
 		switch {
@@ -351,7 +351,7 @@ func (g *gen) local(c results.Cell, r rt, w, lang string, n int64, withWorker bo
 			coldX = 1.6
 		}
 		exec := g.noisy(execMS*coldX*ms, 0.04)
-		execRec := g.sample(c, "execute", true, exec, results.UnitNS, p, 0, task)
+		execRec := g.sample(c, results.PhaseExecute, true, exec, results.UnitNS, p, 0, task)
 		if c.Runtime == "node" && c.Workload == "fib" && c.Lang == "rust" && c.Param == "35" && p == 2 {
 			// One sample whose output did not verify: recorded, never counted.
 			execRec.Verified = false
@@ -359,7 +359,7 @@ func (g *gen) local(c results.Cell, r rt, w, lang string, n int64, withWorker bo
 		total += exec
 		g.recs = append(g.recs, execRec)
 		g.recs = append(g.recs,
-			g.sample(c, "total", true, total+g.noisy(0.3*ms, 0.1), results.UnitNS, p, 0, task),
+			g.sample(c, results.PhaseTotal, true, total+g.noisy(0.3*ms, 0.1), results.UnitNS, p, 0, task),
 			g.sample(c, results.PhaseMaxRSS, true, g.noisy((rssMB[r.runtime]+3*modMB+map[bool]float64{true: 40}[w == "image"])*1e6, 0.02), results.UnitBytes, p, 0, task),
 			results.Record{Kind: results.KindTask, Cell: c, Task: task, WallNS: int64(total + 2*ms)})
 	}
@@ -374,7 +374,7 @@ func (g *gen) local(c results.Cell, r rt, w, lang string, n int64, withWorker bo
 		shift := math.Exp(between * g.rng.NormFloat64())
 		for i := 0; i < 1+g.o.WarmIterations; i++ {
 			v := g.noisy(execMS*ms*shift, 0.02)
-			rec := g.sample(c, "execute", false, v, results.UnitNS, proc, i, task)
+			rec := g.sample(c, results.PhaseExecute, false, v, results.UnitNS, proc, i, task)
 			if i < 1 {
 				rec.Value = math.Round(v * 1.15)
 				rec.Warmup = true
@@ -400,7 +400,7 @@ func (g *gen) callCost(r rt) {
 	task := c.Key() + "/callcost/0"
 	for i := 0; i < 10; i++ {
 		g.recs = append(g.recs, results.Record{Kind: results.KindSample, Cell: c, RuntimeVersion: versions[r.runtime],
-			Phase: "call", Value: math.Round(g.noisy(callNS[key], 0.03)*10) / 10, Unit: results.UnitNSCall,
+			Phase: results.PhaseCall, Value: math.Round(g.noisy(callNS[key], 0.03)*10) / 10, Unit: results.UnitNSCall,
 			Verified: true, Process: 0, Iteration: i, Task: task})
 	}
 }
@@ -468,7 +468,7 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 	mk := func(phase string, cold bool, v float64, unit string, p, i int, task string) results.Record {
 		rec := g.sample(c, phase, cold, v, unit, p, i, task)
 		rec.WarmMode = "live-instance"
-		if phase != "execute" {
+		if phase != results.PhaseExecute {
 			rec.MemoryMB, rec.Arch, rec.Package = mem, "x86_64", "zip"
 		}
 		if unit == results.UnitUSD {
@@ -483,12 +483,12 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 		exec := g.noisy(execMS*1.05*ms, 0.04)
 		billed := math.Ceil((initD+exec)/ms) * ms
 		g.recs = append(g.recs,
-			mk("init_duration", true, initD, results.UnitNS, p, 0, task),
-			mk("execute", true, exec, results.UnitNS, p, 0, task),
-			mk("total", true, initD+exec+g.noisy(1.2*ms, 0.2), results.UnitNS, p, 0, task),
-			mk("billed_duration", true, billed, results.UnitNS, p, 0, task),
-			mk("max_memory_used", true, g.noisy((rssMB[r.runtime]+3*modMB+8)*1e6, 0.02), results.UnitBytes, p, 0, task),
-			mk("price", true, price(billed/ms), results.UnitUSD, p, 0, task),
+			mk(results.PhaseInitDuration, true, initD, results.UnitNS, p, 0, task),
+			mk(results.PhaseExecute, true, exec, results.UnitNS, p, 0, task),
+			mk(results.PhaseTotal, true, initD+exec+g.noisy(1.2*ms, 0.2), results.UnitNS, p, 0, task),
+			mk(results.PhaseBilledDuration, true, billed, results.UnitNS, p, 0, task),
+			mk(results.PhaseMaxMemoryUsed, true, g.noisy((rssMB[r.runtime]+3*modMB+8)*1e6, 0.02), results.UnitBytes, p, 0, task),
+			mk(results.PhasePrice, true, price(billed/ms), results.UnitUSD, p, 0, task),
 			results.Record{Kind: results.KindTask, Cell: c, Task: task, MemoryMB: mem, WallNS: int64(initD + exec + 5*ms)})
 	}
 	var task string
@@ -500,9 +500,9 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 			exec := g.noisy(execMS*ms*shift, 0.03)
 			billed := math.Ceil(exec/ms) * ms
 			g.recs = append(g.recs,
-				mk("execute", false, exec, results.UnitNS, proc, i, task),
-				mk("billed_duration", false, billed, results.UnitNS, proc, i, task),
-				mk("price", false, price(billed/ms), results.UnitUSD, proc, i, task))
+				mk(results.PhaseExecute, false, exec, results.UnitNS, proc, i, task),
+				mk(results.PhaseBilledDuration, false, billed, results.UnitNS, proc, i, task),
+				mk(results.PhasePrice, false, price(billed/ms), results.UnitUSD, proc, i, task))
 		}
 	}
 	pkg := mk(results.PhasePackageBytes, false, math.Round(workerB[r.runtime]*0.38+moduleBytes(w, lang, native)*0.4), results.UnitBytes, 0, 0, task)

@@ -1,4 +1,4 @@
-package report
+package lambdareport
 
 import (
 	"bufio"
@@ -9,30 +9,89 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// Report is one invocation's REPORT line. Durations are milliseconds and
-// memory is megabytes, as Lambda writes them.
+// Report is what Lambda's REPORT line says about one invocation: built by
+// lambda-local's host from its own measurements, or parsed from a log.
+// Durations and memory are held exactly; the text format prints them as
+// Lambda does (durations to 10 µs, memory in whole MB rounded up), so a
+// parsed line is as precise as its text.
 type Report struct {
-	RequestID        string
-	DurationMS       float64
-	BilledDurationMS float64
-	MemorySizeMB     float64
-	MaxMemoryUsedMB  float64
-	// InitDurationMS is set (HasInit) only when the invocation started a
-	// new execution environment: a cold start.
-	InitDurationMS float64
-	HasInit        bool
-	// Status is "success", "error" or "timeout" when the line says
-	// (newer runtimes and the JSON format); empty otherwise.
+	RequestID string
+	// Duration is from handing the event to the runtime (its /next call
+	// returning) to its response or error, or to the timeout.
+	Duration time.Duration
+	// BilledDuration is Duration, plus InitDuration on a cold invocation
+	// (Lambda has billed the INIT phase since 2025-08-01), rounded up to
+	// the millisecond (see Billed).
+	BilledDuration time.Duration
+	MemorySizeMB   int
+	// MaxMemoryUsed is the environment's peak memory so far, bytes (a
+	// multiple of 1 MiB when parsed).
+	MaxMemoryUsed int64
+	// InitDuration is from launching the environment to the runtime's
+	// first /next call; zero on a warm invocation (Cold false), and after
+	// a suppressed INIT.
+	InitDuration time.Duration
+	// Cold is true when the invocation started a new execution
+	// environment: a parsed line has an Init Duration.
+	Cold bool
+	// SuppressedInit is true when the INIT ran past its limit and was
+	// re-run inside this (cold) invocation: Duration then runs from the
+	// re-run's launch, and the line has no Init Duration, as Lambda's.
+	// (A parser cannot tell such a line from a warm one, nor can a reader
+	// of Lambda's logs but by the INIT_REPORT line before it.)
+	SuppressedInit bool
+	// Status is "" or "success" on success, else "timeout" or "error"
+	// (the platform ended the environment); ErrorType then says why:
+	// Runtime.ExitError, Runtime.OutOfMemory, Runtime.InitError. Parsed
+	// text lines of older runtimes have none; the JSON format says
+	// "success".
 	Status    string
 	ErrorType string
-	// Format is "text" or "json": the log format the line was found in.
+	// Format is "text" or "json": the log format the line was found in;
+	// empty for a report that was not parsed.
 	Format string
 }
 
-// Cold reports whether the invocation started a new environment.
-func (r Report) Cold() bool { return r.HasInit }
+// DurationMS is Duration in Lambda's milliseconds.
+func (r Report) DurationMS() float64 { return ms(r.Duration) }
+
+// BilledDurationMS is BilledDuration in Lambda's milliseconds.
+func (r Report) BilledDurationMS() float64 { return ms(r.BilledDuration) }
+
+// InitDurationMS is InitDuration in Lambda's milliseconds.
+func (r Report) InitDurationMS() float64 { return ms(r.InitDuration) }
+
+// MaxMemoryUsedMB is MaxMemoryUsed in Lambda's megabytes (MiB), rounded
+// up, as the REPORT line says it.
+func (r Report) MaxMemoryUsedMB() int64 { return mb(r.MaxMemoryUsed) }
+
+// Billed rounds a duration up to the millisecond, as Lambda bills.
+func Billed(d time.Duration) time.Duration {
+	n := math.Ceil(float64(d) / float64(time.Millisecond))
+	return time.Duration(n) * time.Millisecond
+}
+
+// MS formats a duration as Lambda prints milliseconds: two decimals.
+func MS(d time.Duration) string {
+	return strconv.FormatFloat(ms(d), 'f', 2, 64)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// mb is bytes in Lambda's megabytes (MiB), rounded up.
+func mb(b int64) int64 { return (b + 1<<20 - 1) >> 20 }
+
+// Limits of what a parser accepts: far beyond any Lambda invocation
+// (15 min) or memory size (10 GB), small enough that a duration in ns
+// and a size in bytes survive a round trip through the JSON format's
+// float milliseconds and megabytes.
+const (
+	maxMS = 1e8     // 27 hours
+	maxMB = 1 << 30 // 1 PiB
+)
 
 // ErrNoReport means the log tail holds no REPORT line (the tail is only
 // the last 4 KB of the log, or the log format is unknown).
@@ -101,8 +160,7 @@ func ParseText(line string) (Report, error) {
 			continue
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		var dst *float64
-		unit := ""
+		unit, set := "", func(float64) error { return nil }
 		switch key {
 		case "RequestId":
 			r.RequestID = strings.ToValidUTF8(val, "\uFFFD")
@@ -114,24 +172,26 @@ func ParseText(line string) (Report, error) {
 			r.ErrorType = strings.ToValidUTF8(val, "\uFFFD")
 			continue
 		case "Duration":
-			dst, unit = &r.DurationMS, "ms"
+			unit, set = "ms", func(v float64) (err error) { r.Duration, err = duration(v); return err }
 		case "Billed Duration":
-			dst, unit = &r.BilledDurationMS, "ms"
-		case "Memory Size":
-			dst, unit = &r.MemorySizeMB, "MB"
-		case "Max Memory Used":
-			dst, unit = &r.MaxMemoryUsedMB, "MB"
+			unit, set = "ms", func(v float64) (err error) { r.BilledDuration, err = duration(v); return err }
 		case "Init Duration":
-			dst, unit = &r.InitDurationMS, "ms"
-			r.HasInit = true
+			unit, set = "ms", func(v float64) (err error) { r.InitDuration, err = duration(v); return err }
+			r.Cold = true
+		case "Memory Size":
+			unit, set = "MB", func(v float64) error { n, err := megabytes(v); r.MemorySizeMB = int(n); return err }
+		case "Max Memory Used":
+			unit, set = "MB", func(v float64) error { n, err := megabytes(v); r.MaxMemoryUsed = n << 20; return err }
 		default:
 			continue
 		}
 		v, err := number(val, unit)
+		if err == nil {
+			err = set(v)
+		}
 		if err != nil {
 			return Report{}, fmt.Errorf("lambda report: %s: %w in %q", key, err, clip(line))
 		}
-		*dst = v
 		seen[key] = true
 	}
 	for _, k := range []string{"Duration", "Billed Duration", "Memory Size", "Max Memory Used"} {
@@ -189,6 +249,22 @@ func number(val, unit string) (float64, error) {
 	return v, nil
 }
 
+// duration is v milliseconds, to the nanosecond.
+func duration(v float64) (time.Duration, error) {
+	if v > maxMS {
+		return 0, fmt.Errorf("duration out of range: %v ms", v)
+	}
+	return time.Duration(math.Round(v * float64(time.Millisecond))), nil
+}
+
+// megabytes is v, a whole number of megabytes, as Lambda prints them.
+func megabytes(v float64) (int64, error) {
+	if v > maxMB || v != math.Trunc(v) {
+		return 0, fmt.Errorf("not a whole number of MB: %v", v)
+	}
+	return int64(v), nil
+}
+
 // jsonReport is the JSON log format's platform.report event.
 type jsonReport struct {
 	Type   string `json:"type"`
@@ -219,45 +295,53 @@ func ParseJSON(line []byte) (Report, error) {
 	}
 	m := j.Record.Metrics
 	r := Report{Format: "json", RequestID: j.Record.RequestID, Status: j.Record.Status, ErrorType: j.Record.ErrorType}
-	for _, f := range []struct {
+	metrics := []struct {
 		name string
-		src  *float64
-		dst  *float64
+		v    *float64
+		set  func(float64) error
 	}{
-		{"durationMs", m.DurationMS, &r.DurationMS},
-		{"billedDurationMs", m.BilledDurationMS, &r.BilledDurationMS},
-		{"memorySizeMB", m.MemorySizeMB, &r.MemorySizeMB},
-		{"maxMemoryUsedMB", m.MaxMemoryUsedMB, &r.MaxMemoryUsedMB},
-	} {
-		if f.src == nil {
-			return Report{}, fmt.Errorf("lambda report: platform.report without metrics.%s", f.name)
-		}
-		if *f.src < 0 {
-			return Report{}, fmt.Errorf("lambda report: metrics.%s is negative (%v)", f.name, *f.src)
-		}
-		*f.dst = *f.src
+		{"durationMs", m.DurationMS, func(v float64) (err error) { r.Duration, err = duration(v); return err }},
+		{"billedDurationMs", m.BilledDurationMS, func(v float64) (err error) { r.BilledDuration, err = duration(v); return err }},
+		{"memorySizeMB", m.MemorySizeMB, func(v float64) error { n, err := megabytes(v); r.MemorySizeMB = int(n); return err }},
+		{"maxMemoryUsedMB", m.MaxMemoryUsedMB, func(v float64) error { n, err := megabytes(v); r.MaxMemoryUsed = n << 20; return err }},
 	}
 	if m.InitDurationMS != nil {
-		if *m.InitDurationMS < 0 {
-			return Report{}, fmt.Errorf("lambda report: metrics.initDurationMs is negative (%v)", *m.InitDurationMS)
+		r.Cold = true
+		metrics = append(metrics, struct {
+			name string
+			v    *float64
+			set  func(float64) error
+		}{"initDurationMs", m.InitDurationMS, func(v float64) (err error) { r.InitDuration, err = duration(v); return err }})
+	}
+	for _, f := range metrics {
+		if f.v == nil {
+			return Report{}, fmt.Errorf("lambda report: platform.report without metrics.%s", f.name)
 		}
-		r.InitDurationMS, r.HasInit = *m.InitDurationMS, true
+		if *f.v < 0 {
+			return Report{}, fmt.Errorf("lambda report: metrics.%s is negative (%v)", f.name, *f.v)
+		}
+		if err := f.set(*f.v); err != nil {
+			return Report{}, fmt.Errorf("lambda report: metrics.%s: %w", f.name, err)
+		}
 	}
 	return r, nil
 }
 
-// Text formats r as Lambda's text REPORT line (tab-separated).
-func (r Report) Text() string {
+// String is the text-format REPORT line exactly as Lambda writes it
+// (fields separated by tabs, a trailing tab):
+//
+//	REPORT RequestId: ...	Duration: 12.34 ms	Billed Duration: 13 ms	Memory Size: 128 MB	Max Memory Used: 20 MB	Init Duration: 3.45 ms
+func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %s ms\tMemory Size: %s MB\tMax Memory Used: %s MB",
-		r.RequestID, r.DurationMS, fmtNum(r.BilledDurationMS), fmtNum(r.MemorySizeMB), fmtNum(r.MaxMemoryUsedMB))
-	if r.HasInit {
-		fmt.Fprintf(&b, "\tInit Duration: %.2f ms", r.InitDurationMS)
+	fmt.Fprintf(&b, "REPORT RequestId: %s\tDuration: %s ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
+		r.RequestID, MS(r.Duration), r.BilledDuration.Milliseconds(), r.MemorySizeMB, mb(r.MaxMemoryUsed))
+	if r.Cold && !r.SuppressedInit {
+		fmt.Fprintf(&b, "Init Duration: %s ms\t", MS(r.InitDuration))
 	}
 	if r.Status != "" && r.Status != "success" {
-		fmt.Fprintf(&b, "\tStatus: %s", r.Status)
+		fmt.Fprintf(&b, "Status: %s\t", r.Status)
 		if r.ErrorType != "" {
-			fmt.Fprintf(&b, "\tError Type: %s", r.ErrorType)
+			fmt.Fprintf(&b, "Error Type: %s\t", r.ErrorType)
 		}
 	}
 	return b.String()
@@ -266,10 +350,10 @@ func (r Report) Text() string {
 // JSON formats r as a JSON log format platform.report event.
 func (r Report) JSON(time string) []byte {
 	j := map[string]any{"time": time, "type": "platform.report"}
-	metrics := map[string]any{"durationMs": r.DurationMS, "billedDurationMs": r.BilledDurationMS,
-		"memorySizeMB": r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB}
-	if r.HasInit {
-		metrics["initDurationMs"] = r.InitDurationMS
+	metrics := map[string]any{"durationMs": r.DurationMS(), "billedDurationMs": r.BilledDurationMS(),
+		"memorySizeMB": r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB()}
+	if r.Cold {
+		metrics["initDurationMs"] = r.InitDurationMS()
 	}
 	status := r.Status
 	if status == "" {
@@ -283,8 +367,6 @@ func (r Report) JSON(time string) []byte {
 	b, _ := json.Marshal(j)
 	return b
 }
-
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func clip(s string) string {
 	if len(s) > 160 {

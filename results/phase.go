@@ -1,0 +1,60 @@
+package results
+
+// Phase names: the Phase of a Sample, in results.jsonl, results.bench and
+// every report. Each is declared here and only here; workers, targets and
+// reports use these constants. The values are on disk in old runs: never
+// change one.
+const (
+	// A worker's phases (the worker protocol's phase events), in ns.
+	PhaseSpawn       = "spawn"       // exec to the worker's main (orchestrator-computed)
+	PhaseSandbox     = "sandbox"     // the part of spawn bubblewrap took: exec to the worker's own process image (orchestrator-computed)
+	PhaseInit        = "init"        // runtime/engine creation
+	PhaseCompile     = "compile"     // wasm bytes to executable module
+	PhaseLoad        = "load"        // ahead-of-time artifact to executable module
+	PhaseInstantiate = "instantiate" // imports, memory, start function
+	PhaseExecute     = "execute"     // the guest's _start (or the bench.start..bench.end region)
+	PhaseExecuteAll  = "execute_all" // the whole _start when bench.start/end narrowed PhaseExecute
+	PhaseTotal       = "total"       // client-side, process start to result (orchestrator); on AWS the Invoke round trip
+	PhaseCall        = "call"        // one host-to-guest call of a no-op export (runners.OpCallCost), ns/call
+
+	// Sizes and process figures, recorded as samples so one file holds
+	// everything a report draws.
+	PhaseModuleBytes   = "module_bytes"   // the .wasm (or native executable)
+	PhaseArtifactBytes = "artifact_bytes" // the AOT artifact on disk
+	PhaseWorkerBytes   = "worker_bytes"   // the worker binary (and its libraries)
+	PhasePackageBytes  = "package_bytes"  // a deployment package (zip, image)
+	PhaseMaxRSS        = "max_rss"        // the worker's peak resident set
+	PhasePrepare       = "prepare"        // time the prepare step took
+
+	// The serverless targets' phases (lambda-local, container-local, aws):
+	// from each invocation's REPORT line in ns and bytes, and from the
+	// launcher.
+	PhaseInitDuration   = "init_duration"   // REPORT Init Duration: launch to the runtime's first /next
+	PhaseDuration       = "duration"        // REPORT Duration: event handed over to response
+	PhaseBilledDuration = "billed_duration" // REPORT Billed Duration (INIT included when cold)
+	PhaseMaxMemoryUsed  = "max_memory_used" // REPORT Max Memory Used, bytes (lambda-local: the measured peak, not rounded)
+	PhasePrice          = "price"           // USD the invocation costs (would cost, off AWS) on Lambda (pricing.Default)
+	// PhaseSuppressedInit is a first INIT cut off at Lambda's INIT limit
+	// (10 s), after which the INIT was re-run inside the invocation
+	// (whose duration holds the re-run).
+	PhaseSuppressedInit  = "suppressed_init"
+	PhaseBurstColdStarts = "burst_cold_starts" // AWS: how many of a burst's invokes were cold starts, count
+
+	// A container cold start (container-local), in ns; with init_duration
+	// (launch to the runtime's first /next) and duration (the first
+	// invocation) they split client total = create + start + init +
+	// invoke + transport.
+	PhaseContainerCreate = "container_create" // docker create / writing the runc bundle
+	PhaseContainerStart  = "container_start"  // starting the container to the bootstrap's main
+	PhaseRuntimeInit     = "runtime_init"     // the bootstrap's main to its first /next
+)
+
+// Units of Sample.Value.
+const (
+	UnitNS      = "ns"
+	UnitBytes   = "bytes"
+	UnitNSCall  = "ns/call"
+	UnitUSD     = "usd"
+	UnitCount   = "count"
+	UnitPercent = "percent"
+)
