@@ -18,6 +18,7 @@ import (
 	"github.com/wasmerio/wasmer-go/wasmer"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/conformance"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func workerCommand() runners.Command { return conformance.SelfCommand() }
+func workerCommand() client.Command { return conformance.SelfCommand() }
 
 // result is what one job produced.
 type result struct {
@@ -72,7 +73,7 @@ func runJobs(t *testing.T, jobs ...runners.Job) []result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, workerCommand())
+	cl, err := client.Start(ctx, workerCommand())
 	if err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -527,7 +528,7 @@ func TestTimeoutEndsWorker(t *testing.T) {
 	mod := watModule(t, "loop.wasm", `(module (func (export "_start") (loop $l (br $l))))`)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, workerCommand())
+	cl, err := client.Start(ctx, workerCommand())
 	if err != nil {
 		t.Fatal(err)
 	}
