@@ -1,9 +1,10 @@
-// Package runners defines how the orchestrator talks to one worker process
-// per wasm runtime: the JSON-lines protocol (protocol.go), the Runner,
-// Engine, Module and Instance interfaces a Go worker implements
-// (runner.go), the worker loop that times every phase around them
-// (serve.go), and the orchestrator's client (client.go). The phases' names
-// are results.Phase*.
+// Package runners is the worker side of the worker protocol: the
+// JSON-lines contract between the orchestrator and one worker process per
+// wasm runtime (protocol.go), the Runner, Engine, Module and Instance
+// interfaces a Go worker implements (runner.go), the worker loop that
+// times every phase around them (serve.go), and its Lambda bootstrap mode
+// (lambda.go). The orchestrator's side, which starts a worker and sends it
+// jobs, is runners/client. The phases' names are results.Phase*.
 //
 // A cold sample is one job in a fresh worker process; a warm sample is one
 // execution in a live worker that has already compiled the module, each on

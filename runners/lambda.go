@@ -291,7 +291,7 @@ func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (Lambda
 	fn.buf.Reset()
 	err := fn.w.execute(ctx, job, fn.mod, fn.scratch, req.Iteration, req.Warmup)
 	sc := bufio.NewScanner(bytes.NewReader(fn.buf.Bytes()))
-	sc.Buffer(make([]byte, 64<<10), maxEventLine)
+	sc.Buffer(make([]byte, 64<<10), MaxEventLine)
 	for sc.Scan() {
 		var ev Event
 		if jerr := json.Unmarshal(sc.Bytes(), &ev); jerr != nil {

@@ -81,6 +81,11 @@ const DefaultMaxOutput = 64 << 20
 // is one line of JSON and stays small.
 const KeepStdoutMax = 1 << 20
 
+// MaxEventLine bounds one event line. Events are small (an inline stdout
+// is at most KeepStdoutMax); a longer line means a broken worker, which
+// the client kills rather than read without end.
+const MaxEventLine = 4 << 20
+
 // HeadMax is the size of Output.StdoutHead, and TailMax that of
 // Output.Stderr.
 const (
@@ -90,7 +95,7 @@ const (
 
 // IOPrefix starts the name of every temporary I/O folder bench and its
 // workers make: IOPrefix + "<pid>-" + random, so that a later run can
-// remove the folders of processes that died (RemoveStaleIODirs).
+// remove the folders of processes that died (client.RemoveStaleIODirs).
 const IOPrefix = "bench-io-"
 
 // ModuleRef names a module on disk.

@@ -108,7 +108,7 @@ type emitter struct {
 }
 
 // maxMessage bounds an error's message and stderr in an event, so that
-// every event line stays far below the client's limit (maxEventLine).
+// every event line stays far below the client's limit (MaxEventLine).
 const maxMessage = 64 << 10
 
 func (e *emitter) emit(ev Event) {
@@ -378,7 +378,7 @@ func fileSafe(id string) string {
 
 // WatchdogGrace is how long past its time limit the worker lets a guest
 // its runtime cannot interrupt run before it reports the timeout and
-// exits; the client waits a little longer than that (see Client.Await).
+// exits; the client waits a little longer than that (see client.Client.Await).
 func WatchdogGrace(limit time.Duration) time.Duration { return limit/10 + 2*time.Second }
 
 func (w *worker) callCost(ctx context.Context, job Job, mod Module, scratch string) error {
@@ -514,13 +514,14 @@ func overOutputLimit(stdoutPath, stderrPath string, limit int64) *Error {
 			continue
 		}
 		return Errorf(KindOutputLimit, "the guest wrote more than %s to %s in one execution: over the output limit "+
-			"(raise it with bench run --max-output; the default is %s)", sizeText(limit), f.name, sizeText(DefaultMaxOutput))
+			"(raise it with bench run --max-output; the default is %s)", SizeText(limit), f.name, SizeText(DefaultMaxOutput))
 	}
 	return nil
 }
 
-// sizeText is "64 MiB", "1.5 KiB" or "100 bytes".
-func sizeText(n int64) string {
+// SizeText is "64 MiB", "1.5 KiB" or "100 bytes": a byte count as the
+// worker and its client write it in messages.
+func SizeText(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
 		return fmt.Sprintf("%d GiB", n>>30)

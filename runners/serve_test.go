@@ -7,168 +7,24 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/internal/fakeworker"
 )
-
-// The fake runner's modules are text: what the module's bytes say is what
-// it does when run.
-//
-//	ok:TEXT      writes TEXT to stdout and returns
-//	exit:N       returns exit code N
-//	trap         fails with a plain error
-//	bench        calls BenchStart and BenchEnd around a short sleep
-//	die          the worker writes to its stderr and exits 7 mid-job
-//	hang         ignores its context forever
-//	waitctx      blocks until its context ends and returns its error
-//	unsupported  (at compile) a KindUnsupported *Error
-//	big:N[:err]  writes N bytes of 'x' to stdout (stderr with ":err") in
-//	             64 KiB writes; exit code 1 when a write fails
-//	flood        fails with a 64 MiB error message
-//	stop         the worker writes half an event line and stops itself
-//	             (SIGSTOP): no watchdog of its own can run
-type fakeRunner struct{}
-
-func (fakeRunner) Name() string    { return "fake" }
-func (fakeRunner) Version() string { return "v0" }
-func (fakeRunner) Tiers() []runners.TierInfo {
-	return []runners.TierInfo{
-		{Name: "t", Description: "the fake tier"},
-		{Name: "gone", Description: "a tier this machine lacks", Unavailable: "no such hardware"},
-	}
-}
-func (fakeRunner) NewEngine(context.Context, runners.EngineConfig) (runners.Engine, error) {
-	return fakeEngine{}, nil
-}
-
-type fakeEngine struct{}
-
-func (fakeEngine) Loads() bool                 { return false }
-func (fakeEngine) Close(context.Context) error { return nil }
-func (fakeEngine) Compile(_ context.Context, src runners.Source) (runners.Module, error) {
-	if string(src.Wasm) == "unsupported" {
-		return nil, runners.Errorf(runners.KindUnsupported, "uses a feature the fake lacks")
-	}
-	return fakeModule(src.Wasm), nil
-}
-
-type fakeModule string
-
-func (fakeModule) Close(context.Context) error { return nil }
-func (m fakeModule) Instantiate(_ context.Context, io runners.IO) (runners.Instance, error) {
-	return &fakeInstance{m: string(m), io: io}, nil
-}
-
-type fakeInstance struct {
-	m  string
-	io runners.IO
-}
-
-func (i *fakeInstance) Close(context.Context) error { return nil }
-func (i *fakeInstance) Func(string) (func(context.Context) error, error) {
-	return func(context.Context) error { return nil }, nil
-}
-func (i *fakeInstance) Run(ctx context.Context) (int, error) {
-	switch {
-	case strings.HasPrefix(i.m, "ok:"):
-		return 0, os.WriteFile(i.io.StdoutPath, []byte(strings.TrimPrefix(i.m, "ok:")), 0o644)
-	case strings.HasPrefix(i.m, "exit:"):
-		return strconv.Atoi(strings.TrimPrefix(i.m, "exit:"))
-	case i.m == "trap":
-		return 0, errors.New("fake trap")
-	case i.m == "bench":
-		time.Sleep(time.Millisecond)
-		i.io.BenchStart()
-		time.Sleep(time.Millisecond)
-		i.io.BenchEnd()
-		return 0, nil
-	case i.m == "die":
-		fmt.Fprintln(os.Stderr, "fake worker dying")
-		os.Exit(7)
-	case strings.HasPrefix(i.m, "big:"):
-		spec := strings.TrimPrefix(i.m, "big:")
-		path := i.io.StdoutPath
-		if n, ok := strings.CutSuffix(spec, ":err"); ok {
-			spec, path = n, i.io.StderrPath
-		}
-		n, err := strconv.Atoi(spec)
-		if err != nil {
-			return 0, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-		if err != nil {
-			return 0, err
-		}
-		defer f.Close()
-		chunk := bytes.Repeat([]byte("x"), 64<<10)
-		for n > 0 {
-			k := min(n, len(chunk))
-			if _, err := f.Write(chunk[:k]); err != nil {
-				return 1, nil
-			}
-			n -= k
-		}
-		return 0, nil
-	case i.m == "flood":
-		return 0, errors.New(strings.Repeat("x", 64<<20))
-	case i.m == "stop":
-		os.Stdout.WriteString(`{"type":"pha`)
-		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-		select {}
-	case i.m == "hang":
-		select {}
-	case i.m == "waitctx":
-		<-ctx.Done()
-		return 0, ctx.Err()
-	}
-	return 0, fmt.Errorf("fake module %q: unknown behaviour", i.m)
-}
-
-const workerEnv = "BENCH_RUNNERS_FAKE_WORKER"
-
-// TestFakeWorker is not a test: fakeCommand runs the test binary with only
-// this test selected and workerEnv set, and it then serves the protocol.
-// (The package's TestMain, in lambda_test.go, is the internal tests'.)
-func TestFakeWorker(t *testing.T) {
-	if os.Getenv(workerEnv) != "1" {
-		t.Skip("the fake worker, started by the client tests")
-	}
-	os.Args = os.Args[:1] // runners.Main reads its own arguments
-	os.Exit(runners.Main(fakeRunner{}))
-}
-
-func fakeCommand() runners.Command {
-	return runners.Command{Path: os.Args[0], Args: []string{"-test.run=^TestFakeWorker$"}, Env: []string{workerEnv + "=1"}}
-}
-
-// module writes a fake module and returns its reference.
-func module(t *testing.T, behaviour string) runners.ModuleRef {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "m.wasm")
-	if err := os.WriteFile(p, []byte(behaviour), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return runners.ModuleRef{Name: "m.wasm", Path: p}
-}
 
 // serve runs Serve in-process on the given input lines and returns the
 // events it wrote.
 func serve(t *testing.T, lines ...string) []runners.Event {
 	t.Helper()
 	var out, errw bytes.Buffer
-	code := runners.Serve(context.Background(), fakeRunner{}, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errw)
+	code := runners.Serve(context.Background(), fakeworker.Runner{}, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errw)
 	if code != 0 {
 		t.Fatalf("Serve returned %d; stderr: %s", code, errw.String())
 	}
@@ -201,7 +57,7 @@ func jobLine(t *testing.T, job runners.Job) string {
 }
 
 func TestServeBadJobLineThenGoodJob(t *testing.T) {
-	good := runners.Job{ID: "j1", Op: runners.OpCold, Tier: "t", Module: module(t, "ok:hi\n")}
+	good := runners.Job{ID: "j1", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "ok:hi\n")}
 	evs := serve(t, "{not json", jobLine(t, good))
 	if len(evs) == 0 || evs[0].Type != runners.EventError || evs[0].Error.Kind != runners.KindBadJob {
 		t.Fatalf("after a bad line: %+v; want a bad_job error", evs)
@@ -221,7 +77,7 @@ func TestServeTiers(t *testing.T) {
 		{"nope", runners.KindBadJob, "tiers: [t gone]"},
 		{"gone", runners.KindUnsupported, "no such hardware"},
 	} {
-		evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: tc.tier, Module: module(t, "ok:")}))
+		evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: tc.tier, Module: fakeworker.Module(t, "ok:")}))
 		if len(evs) != 1 || evs[0].Type != runners.EventError || evs[0].Error.Kind != tc.kind || !strings.Contains(evs[0].Error.Message, tc.says) {
 			t.Errorf("tier %q: %+v; want one %s error saying %q", tc.tier, evs, tc.kind, tc.says)
 		}
@@ -229,7 +85,7 @@ func TestServeTiers(t *testing.T) {
 }
 
 func TestServeColdPhasesAndOutput(t *testing.T) {
-	evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "ok:hello\n")}))
+	evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "ok:hello\n")}))
 	var phases []string
 	var out *runners.Output
 	for _, ev := range evs {
@@ -253,8 +109,8 @@ func TestServeColdPhasesAndOutput(t *testing.T) {
 
 func TestServeExitCodeAndBenchMarkers(t *testing.T) {
 	evs := serve(t,
-		jobLine(t, runners.Job{ID: "exit", Op: runners.OpCold, Tier: "t", Module: module(t, "exit:3")}),
-		jobLine(t, runners.Job{ID: "bench", Op: runners.OpCold, Tier: "t", Module: module(t, "bench")}))
+		jobLine(t, runners.Job{ID: "exit", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "exit:3")}),
+		jobLine(t, runners.Job{ID: "bench", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "bench")}))
 	var exitErr *runners.Error
 	var exitOut *runners.Output
 	ex, all := 0.0, 0.0
@@ -282,8 +138,8 @@ func TestServeExitCodeAndBenchMarkers(t *testing.T) {
 // kind and gains what the worker was doing.
 func TestServeKeepsContextOfClassifiedErrors(t *testing.T) {
 	evs := serve(t,
-		jobLine(t, runners.Job{ID: "u", Op: runners.OpCold, Tier: "t", Module: module(t, "unsupported")}),
-		jobLine(t, runners.Job{ID: "trap", Op: runners.OpCold, Tier: "t", Module: module(t, "trap")}))
+		jobLine(t, runners.Job{ID: "u", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "unsupported")}),
+		jobLine(t, runners.Job{ID: "trap", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, "trap")}))
 	want := map[string]struct {
 		kind   runners.ErrorKind
 		prefix string
@@ -303,99 +159,6 @@ func TestServeKeepsContextOfClassifiedErrors(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("no error for jobs %v", want)
-	}
-}
-
-func start(t *testing.T) *runners.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cl, err := runners.Start(ctx, fakeCommand())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Kill)
-	return cl
-}
-
-func TestClientWorkerDiesMidJob(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "die")}, func(runners.Event) {})
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindCrash {
-		t.Fatalf("Do = %v; want a KindCrash *Error", err)
-	}
-	if !strings.Contains(e.Stderr, "fake worker dying") || !strings.Contains(e.Message, "exit status 7") {
-		t.Errorf("crash: message %q, stderr %q; want the exit status and the worker's stderr", e.Message, e.Stderr)
-	}
-	// The worker is gone: the next job is a crash too, not a hang.
-	err = cl.Do(ctx, runners.Job{ID: "k", Op: runners.OpCold, Tier: "t", Module: module(t, "ok:")}, func(runners.Event) {})
-	if !errors.As(err, &e) || e.Kind != runners.KindCrash {
-		t.Errorf("Do after the crash = %v; want KindCrash", err)
-	}
-	if _, err := cl.Close(); err == nil {
-		t.Error("Close of a crashed worker returned no error")
-	}
-}
-
-// TestClientTimeoutThenNextJob: a runner that honours its context reports
-// KindTimeout, and the same worker serves the next job (Do once waited for
-// the worker to exit here, and hung).
-func TestClientTimeoutThenNextJob(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "waitctx"),
-		TimeoutNS: int64(50 * time.Millisecond)}, func(runners.Event) {})
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindTimeout {
-		t.Fatalf("Do = %v; want KindTimeout", err)
-	}
-	var out *runners.Output
-	err = cl.Do(ctx, runners.Job{ID: "k", Op: runners.OpCold, Tier: "t", Module: module(t, "ok:again")}, func(ev runners.Event) {
-		if ev.Type == runners.EventOutput {
-			out = ev.Output
-		}
-	})
-	if err != nil || out == nil || out.StdoutHead != "again" {
-		t.Errorf("the job after a timeout: %v, output %+v", err, out)
-	}
-	if _, err := cl.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-}
-
-// TestClientWatchdog: a guest the runner cannot interrupt is reported as
-// KindTimeout by the worker's watchdog, which then exits.
-func TestClientWatchdog(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "hang"),
-		TimeoutNS: int64(50 * time.Millisecond)}, func(runners.Event) {})
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindTimeout || !strings.Contains(e.Message, "cannot interrupt") {
-		t.Fatalf("Do = %v; want the watchdog's KindTimeout", err)
-	}
-	if _, err := cl.Close(); err == nil || !strings.Contains(err.Error(), "exit status 3") {
-		t.Errorf("Close = %v; want the watchdog's exit status 3", err)
-	}
-}
-
-// TestClientContextKillsWorker: when the orchestrator's context ends, Do
-// kills the worker and returns the context's error.
-func TestClientContextKillsWorker(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "hang")}, func(runners.Event) {})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Do = %v; want context.DeadlineExceeded", err)
-	}
-	if _, err := cl.Close(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Errorf("Close = %v; want the worker killed", err)
 	}
 }
 
@@ -423,8 +186,8 @@ func TestServeOutputInIODir(t *testing.T) {
 	io := t.TempDir()
 	const n = 3 << 20 // larger than KeepStdoutMax: it used to travel base64 in the event
 	evs := serve(t,
-		jobLine(t, runners.Job{ID: "keep", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", n)), IODir: io, KeepStdout: true}),
-		jobLine(t, runners.Job{ID: "drop", Op: runners.OpWarm, Tier: "t", Module: module(t, "ok:hello\n"), IODir: io, Iterations: 2}))
+		jobLine(t, runners.Job{ID: "keep", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, fmt.Sprintf("big:%d", n)), IODir: io, KeepStdout: true}),
+		jobLine(t, runners.Job{ID: "drop", Op: runners.OpWarm, Tier: "t", Module: fakeworker.Module(t, "ok:hello\n"), IODir: io, Iterations: 2}))
 	out, jobErr := outputOf(evs, "keep")
 	if jobErr != nil || out == nil {
 		t.Fatalf("keep: error %v, output %+v", jobErr, out)
@@ -462,8 +225,8 @@ func TestServeInlineStdoutIsBounded(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	small, big := runners.KeepStdoutMax, runners.KeepStdoutMax+1
 	evs := serve(t,
-		jobLine(t, runners.Job{ID: "small", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", small)), KeepStdout: true}),
-		jobLine(t, runners.Job{ID: "big", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", big)), KeepStdout: true}))
+		jobLine(t, runners.Job{ID: "small", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, fmt.Sprintf("big:%d", small)), KeepStdout: true}),
+		jobLine(t, runners.Job{ID: "big", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, fmt.Sprintf("big:%d", big)), KeepStdout: true}))
 	if out, e := outputOf(evs, "small"); out == nil || len(out.Stdout) != small {
 		t.Errorf("small: output %+v, error %v; want the %d bytes inline", out, e, small)
 	}
@@ -482,7 +245,7 @@ func TestServeOutputLimit(t *testing.T) {
 	io := t.TempDir()
 	const limit = 100 << 10
 	job := func(id, m string) string {
-		return jobLine(t, runners.Job{ID: id, Op: runners.OpCold, Tier: "t", Module: module(t, m), IODir: io,
+		return jobLine(t, runners.Job{ID: id, Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, m), IODir: io,
 			MaxOutputBytes: limit, KeepStdout: true})
 	}
 	evs := serve(t, job("at", fmt.Sprintf("big:%d", limit)), job("over", fmt.Sprintf("big:%d", 10*limit)),
@@ -520,7 +283,7 @@ func TestServeHashesWithoutReadingWhole(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, fmt.Sprintf("big:%d", n)),
+	evs := serve(t, jobLine(t, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: fakeworker.Module(t, fmt.Sprintf("big:%d", n)),
 		IODir: t.TempDir(), MaxOutputBytes: 2 * n}))
 	runtime.ReadMemStats(&after)
 	out, e := outputOf(evs, "j")
@@ -529,93 +292,5 @@ func TestServeHashesWithoutReadingWhole(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > n/8 {
 		t.Errorf("the worker allocated %d MiB for a %d MiB output; want it streamed", alloc>>20, n>>20)
-	}
-}
-
-// TestRemoveStaleIODirs: only the I/O folders of processes that are gone
-// are removed.
-func TestRemoveStaleIODirs(t *testing.T) {
-	dir := t.TempDir()
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Skip("no true command:", err)
-	}
-	mine, err := runners.NewIODir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stale := filepath.Join(dir, fmt.Sprintf("%s%d-123", runners.IOPrefix, dead.Process.Pid))
-	other := filepath.Join(dir, runners.IOPrefix+"nopid")
-	for _, d := range []string{stale, other} {
-		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	removed, err := runners.RemoveStaleIODirs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(removed) != 1 || removed[0] != stale {
-		t.Errorf("removed %v; want only %s", removed, stale)
-	}
-	for _, d := range []string{mine, other} {
-		if _, err := os.Stat(d); err != nil {
-			t.Errorf("%s: %v; it should be left alone", d, err)
-		}
-	}
-}
-
-// TestClientKillsFloodingWorker: a "worker" writing a line without end
-// is killed, and Start fails at once; the client once buffered 256 MiB of
-// it, failed, then waited for the process, which was blocked writing.
-func TestClientKillsFloodingWorker(t *testing.T) {
-	cat, err := exec.LookPath("cat")
-	if err != nil {
-		t.Skip("no cat:", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cl, err := runners.Start(ctx, runners.Command{Path: cat, Args: []string{"/dev/zero"}})
-	if err == nil {
-		cl.Kill()
-		t.Fatal("Start of cat /dev/zero succeeded")
-	}
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindCrash || !strings.Contains(e.Message, "longer than") || !strings.Contains(e.Message, "killed") {
-		t.Fatalf("Start = %v; want a KindCrash naming the line limit, the process killed", err)
-	}
-	if ctx.Err() != nil {
-		t.Fatal("Start returned only at the test's deadline")
-	}
-}
-
-// TestWorkerBoundsErrorMessages: an error of any size travels as a
-// bounded event line, and the job fails as such.
-func TestWorkerBoundsErrorMessages(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "flood")}, func(runners.Event) {})
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindTrap || len(e.Message) > 1<<20 || !strings.Contains(e.Message, "truncated") {
-		t.Fatalf("Do = %.200v; want the trap, its message truncated", err)
-	}
-}
-
-// TestClientKillsSilentWorker: a worker that stops answering in the middle
-// of an execution with a time limit (here: stopped, so that its own
-// watchdog cannot run) is killed by the client, and the job is a timeout.
-func TestClientKillsSilentWorker(t *testing.T) {
-	cl := start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := cl.Do(ctx, runners.Job{ID: "j", Op: runners.OpCold, Tier: "t", Module: module(t, "stop"),
-		TimeoutNS: int64(50 * time.Millisecond)}, func(runners.Event) {})
-	var e *runners.Error
-	if !errors.As(err, &e) || e.Kind != runners.KindTimeout || !strings.Contains(e.Message, "killed") {
-		t.Fatalf("Do = %v; want the client's KindTimeout", err)
-	}
-	if ctx.Err() != nil {
-		t.Fatal("Do returned only at the test's deadline")
 	}
 }

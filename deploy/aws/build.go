@@ -18,6 +18,7 @@ import (
 	"github.com/wasmbench/bench/deploy/pkg"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Lambda runtimes and handlers bench deploys with.
@@ -97,7 +98,7 @@ type builder struct {
 }
 
 type workerResult struct {
-	cmd         runners.Command
+	cmd         client.Command
 	unavailable string
 }
 
@@ -276,7 +277,7 @@ func fileSize(f pkg.File) int64 {
 
 // nodeFlags are the V8 flags of a node worker command (its arguments
 // before the script).
-func nodeFlags(c runners.Command) []string {
+func nodeFlags(c client.Command) []string {
 	var out []string
 	for _, a := range c.Args {
 		if strings.HasSuffix(a, ".mjs") || strings.HasSuffix(a, ".js") {
@@ -333,7 +334,7 @@ func (b *builder) module(c *run.Cell) (string, error) {
 
 // prepare runs the worker's prepare step for an AOT tier, once per
 // runtime, tier and module.
-func (b *builder) prepare(ctx context.Context, c *run.Cell, worker runners.Command, module string) prepResult {
+func (b *builder) prepare(ctx context.Context, c *run.Cell, worker client.Command, module string) prepResult {
 	key := c.Runtime.Name + "-" + c.Tier + "-" + filepath.Base(module)
 	if p, ok := b.prepared[key]; ok {
 		return p
@@ -344,7 +345,7 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, worker runners.Comma
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
-		cl, err := runners.Start(ctx, worker)
+		cl, err := client.Start(ctx, worker)
 		if err != nil {
 			return fmt.Errorf("%s: prepare %s: %w", c.Runtime.Name, filepath.Base(module), err)
 		}
@@ -367,11 +368,11 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, worker runners.Comma
 
 // worker finds (this machine's architecture) or cross-compiles (the
 // other) a runtime's worker.
-func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string) (runners.Command, error) {
+func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string) (client.Command, error) {
 	if arch == HostArch || rt.Name == "node" {
 		cmd, err := rt.Command(tier)
 		if err != nil {
-			return runners.Command{}, err
+			return client.Command{}, err
 		}
 		return cmd, nil
 	}
@@ -382,7 +383,7 @@ func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string
 		b.workers[key] = r
 	}
 	if r.unavailable != "" {
-		return runners.Command{}, fmt.Errorf("%s", r.unavailable)
+		return client.Command{}, fmt.Errorf("%s", r.unavailable)
 	}
 	return r.cmd, nil
 }
@@ -476,7 +477,7 @@ func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string
 	if err := cmd.Run(); err != nil {
 		return workerResult{unavailable: fmt.Sprintf("building the %s worker for %s failed: %v: %s", rt.Name, arch, err, lastLines(stderr.String(), 3))}
 	}
-	return workerResult{cmd: runners.Command{Path: out}}
+	return workerResult{cmd: client.Command{Path: out}}
 }
 
 // wasmerCross points cgo at wasmer-go's packaged library for the

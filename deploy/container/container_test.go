@@ -20,6 +20,7 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -92,7 +93,7 @@ func engine(t *testing.T, name string) *Target {
 	return tg
 }
 
-func fibTask(t *testing.T, op runners.Op, worker runners.Command, tier string, n int64) target.Task {
+func fibTask(t *testing.T, op runners.Op, worker client.Command, tier string, n int64) target.Task {
 	t.Helper()
 	w, _ := workloads.Get("fib")
 	wasm, err := w.Wasm("c")
@@ -144,7 +145,7 @@ func testEngine(t *testing.T, name string) {
 	tg := engine(t, name)
 	t.Logf("%s memory: %s", name, tg.MemoryEnforcement())
 	ctx := context.Background()
-	worker := runners.Command{Path: wazeroWorker(t)}
+	worker := client.Command{Path: wazeroWorker(t)}
 
 	out, err := tg.Run(ctx, fibTask(t, runners.OpCold, worker, "jit", 20))
 	if err != nil {
@@ -320,7 +321,7 @@ func TestNodeFunctionImage(t *testing.T) {
 	tg := engine(t, Runc)
 	_, file, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(file), "..", "..", "runners", "node", "worker.mjs")
-	worker := runners.Command{Path: node, Args: []string{"--no-warnings", "--liftoff-only", script}}
+	worker := client.Command{Path: node, Args: []string{"--no-warnings", "--liftoff-only", script}}
 	task := fibTask(t, runners.OpCold, worker, "baseline", 20)
 	out, err := tg.Run(context.Background(), task)
 	if err != nil {
@@ -366,7 +367,7 @@ func TestDockerOwnMemoryLimit(t *testing.T) {
 	d.mu.Lock()
 	d.cgroupfs = false // engine() has asked the daemon already
 	d.mu.Unlock()
-	worker := runners.Command{Path: wazeroWorker(t)}
+	worker := client.Command{Path: wazeroWorker(t)}
 	out, err := tg.Run(context.Background(), fibTask(t, runners.OpCold, worker, "jit", 20))
 	if err != nil || out.Err != nil {
 		t.Fatalf("cold: %v %+v", err, out.Err)

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -35,7 +36,7 @@ func fibTask(t testing.TB, op runners.Op, tier string, n int64) target.Task {
 	}
 	return target.Task{
 		Cell:   results.Cell{Runtime: "wazero", Tier: tier, Workload: "fib", Lang: "c", Param: "20", Target: "lambda-local"},
-		Worker: runners.Command{Path: build(t, "github.com/wasmbench/bench/cmd/bench-wazero", "bench-wazero")},
+		Worker: client.Command{Path: build(t, "github.com/wasmbench/bench/cmd/bench-wazero", "bench-wazero")},
 		Job: runners.Job{ID: "j", Op: op, Tier: tier, Module: runners.ModuleRef{Name: "fib.c.wasm", Path: mod},
 			Args: w.Args(n)},
 		MemoryMB: 512,
@@ -272,7 +273,7 @@ func TestTargetFunctionTimeout(t *testing.T) {
 func fakeTask(t *testing.T, settings string) target.Task {
 	t.Helper()
 	task := fibTask(t, runners.OpCold, "jit", 20)
-	task.Worker = runners.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
+	task.Worker = client.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
 	if err := os.WriteFile(task.Job.Module.Path, []byte(settings), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +391,7 @@ func TestTargetMemoryExceeded(t *testing.T) {
 	// the request's env). A real runtime squeezed into a few MB can make
 	// the kernel thrash on its executable's pages for long before it kills.
 	task := fibTask(t, runners.OpCold, "jit", 20)
-	task.Worker = runners.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
+	task.Worker = client.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}
 	task.Job.Env = map[string]string{"FAKEFN_ALLOC_MB": "256"}
 	task.MemoryMB = 64
 	out, err := tg.Run(context.Background(), task)
@@ -404,7 +405,7 @@ func TestTargetMemoryExceeded(t *testing.T) {
 }
 
 // nodeWorker is the Node.js worker command from the source tree.
-func nodeWorker(t *testing.T, tier string) runners.Command {
+func nodeWorker(t *testing.T, tier string) client.Command {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -416,7 +417,7 @@ func nodeWorker(t *testing.T, tier string) runners.Command {
 	_, file, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(file), "..", "..", "runners", "node", "worker.mjs")
 	flags := map[string][]string{"baseline": {"--liftoff-only"}, "jit": {"--no-liftoff"}, "tiered": nil}[tier]
-	return runners.Command{Path: node, Args: append(append([]string{"--no-warnings"}, flags...), script)}
+	return client.Command{Path: node, Args: append(append([]string{"--no-warnings"}, flags...), script)}
 }
 
 func TestTargetNodeHostedFunction(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Names inside a function package that the bootstraps rely on.
@@ -51,11 +51,11 @@ var nodeHandlerNames = []string{NodeHandler, "bench-node-lambda.mjs"}
 const NodeWorker = "worker.mjs"
 
 // IsNode reports whether the worker command runs the Node.js worker script.
-func IsNode(worker runners.Command) bool {
+func IsNode(worker client.Command) bool {
 	return nodeScript(worker) != ""
 }
 
-func nodeScript(worker runners.Command) string {
+func nodeScript(worker client.Command) string {
 	for _, a := range worker.Args {
 		if strings.HasSuffix(a, ".mjs") || strings.HasSuffix(a, ".js") {
 			return a
@@ -72,7 +72,7 @@ func nodeScript(worker runners.Command) string {
 // as worker.mjs (the managed Node.js runtime provides node; an image needs
 // NodeFiles); then the module as task/<its base name>, then extra (an
 // artifact directory from Dir, say).
-func Files(worker runners.Command, module string, extra ...File) ([]File, error) {
+func Files(worker client.Command, module string, extra ...File) ([]File, error) {
 	var files []File
 	if script := nodeScript(worker); script != "" {
 		handler := ""

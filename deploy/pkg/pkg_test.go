@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 func testFiles(t *testing.T) []File {
@@ -226,7 +226,7 @@ func TestFilesGoWorker(t *testing.T) {
 	}
 	mod := filepath.Join(t.TempDir(), "fib.c.wasm")
 	os.WriteFile(mod, []byte("\x00asm"), 0o644)
-	files, err := Files(runners.Command{Path: exe}, mod, File{Name: "task/artifact/x", Data: []byte("x")})
+	files, err := Files(client.Command{Path: exe}, mod, File{Name: "task/artifact/x", Data: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestFilesNode(t *testing.T) {
 	for _, n := range []string{"worker.mjs", "lambda.mjs"} {
 		os.WriteFile(filepath.Join(dir, n), []byte("//"), 0o644)
 	}
-	w := runners.Command{Path: "node", Args: []string{"--no-warnings", "--liftoff-only", filepath.Join(dir, "worker.mjs")}}
+	w := client.Command{Path: "node", Args: []string{"--no-warnings", "--liftoff-only", filepath.Join(dir, "worker.mjs")}}
 	if !IsNode(w) {
 		t.Fatal("IsNode false for a node command")
 	}
@@ -294,7 +294,7 @@ func TestFilesNodeFromBin(t *testing.T) {
 	// make build puts the worker and the handler in bin/ under these names.
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "bench-node.mjs"), []byte("// worker"), 0o644)
-	w := runners.Command{Path: "/usr/bin/node", Args: []string{"--no-warnings", filepath.Join(dir, "bench-node.mjs")}}
+	w := client.Command{Path: "/usr/bin/node", Args: []string{"--no-warnings", filepath.Join(dir, "bench-node.mjs")}}
 	if _, err := Files(w, ""); err == nil || !strings.Contains(err.Error(), "bench-node-lambda.mjs") {
 		t.Fatalf("no handler beside the worker: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -425,7 +426,7 @@ func (r *runner) attachIO(job *runners.Job) (release func(), err error) {
 // removeStaleIO removes the temporary I/O folders of bench processes and
 // workers that no longer run, and says so.
 func removeStaleIO(progress io.Writer) {
-	removed, err := runners.RemoveStaleIODirs("")
+	removed, err := client.RemoveStaleIODirs("")
 	if progress == nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/node"
 )
 
@@ -62,12 +63,12 @@ type Runtime struct {
 }
 
 // Command is the worker command for a tier.
-func (r *Runtime) Command(tier string) (runners.Command, error) {
+func (r *Runtime) Command(tier string) (client.Command, error) {
 	path := filepath.Join(r.BinDir, r.Binary)
 	if r.Name == "node" {
 		return nodeCommand(path, tier)
 	}
-	return runners.Command{Path: path}, nil
+	return client.Command{Path: path}, nil
 }
 
 // Tier finds a tier by name.
@@ -130,7 +131,7 @@ func discover(ctx context.Context, binDir string, s RuntimeSpec) *Runtime {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	hello, err := runners.Info(ctx, cmd)
+	hello, err := client.Info(ctx, cmd)
 	if err != nil {
 		r.Unavailable = fmt.Sprintf("worker %s does not start: %v", s.Binary, err)
 		if re, ok := err.(*runners.Error); ok && re.Stderr != "" {
@@ -146,10 +147,10 @@ func discover(ctx context.Context, binDir string, s RuntimeSpec) *Runtime {
 // nodeCommand starts node with the worker script and the V8 flags of a
 // tier (V8 flags are per process); the script checks that its flags match
 // each job's tier.
-func nodeCommand(script, tier string) (runners.Command, error) {
+func nodeCommand(script, tier string) (client.Command, error) {
 	path, err := node.Find()
 	if err != nil {
-		return runners.Command{}, err
+		return client.Command{}, err
 	}
 	return node.Command(path, script, tier)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/confine"
 )
 
@@ -15,7 +16,7 @@ import (
 // their own walls: the function's package holds no links (it copies
 // regular files only), and there the guards inside the runtimes refuse a
 // guest's own links (the wasmer runner's path guard, lambda.mjs).
-func (r *runner) workerFor(c *Cell, tg target.Target, job runners.Job) (runners.Command, error) {
+func (r *runner) workerFor(c *Cell, tg target.Target, job runners.Job) (client.Command, error) {
 	cmd, err := c.Runtime.Command(c.Tier)
 	if err != nil {
 		return cmd, err

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/confine"
 	"github.com/wasmbench/bench/runners/conformance"
 )
@@ -48,7 +49,7 @@ func TestSandboxEveryRunner(t *testing.T) {
 				c := &Cell{Runtime: rt, Cell: results.Cell{Runtime: rt.Name, Tier: tier.Name}}
 				r := &runner{}
 				conformance.RunSandbox(t, conformance.SandboxConfig{Command: cmd, Runtime: rt.Name, Tiers: []string{tier.Name},
-					Confine: func(_ runners.Command, job runners.Job) (runners.Command, error) {
+					Confine: func(_ client.Command, job runners.Job) (client.Command, error) {
 						return r.workerFor(c, target.Local{}, job)
 					}})
 			}

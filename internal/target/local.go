@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Local runs each task in a worker process on this machine: a fresh
@@ -23,7 +24,7 @@ func (Local) Available(context.Context) error { return nil }
 // Run implements Target.
 func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
 	var out Outcome
-	cl, err := runners.Start(ctx, t.Worker, t.Job)
+	cl, err := client.Start(ctx, t.Worker, t.Job)
 	if err != nil {
 		if ctx.Err() != nil {
 			return out, ctx.Err()

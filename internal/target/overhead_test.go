@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // BenchmarkHarnessOverhead checks the orchestrator's own clock: the client
@@ -40,7 +41,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 	const runs = 40
 	var totals []float64
 	for i := 0; i < runs; i++ {
-		out, err := Local{}.Run(context.Background(), Task{Worker: runners.Command{Path: worker}, Job: job})
+		out, err := Local{}.Run(context.Background(), Task{Worker: client.Command{Path: worker}, Job: job})
 		if err != nil || out.Err != nil {
 			b.Fatalf("local run: %v %v", err, out.Err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Target runs tasks somewhere. Implementations: Local (this package),
@@ -31,7 +32,7 @@ type Task struct {
 	// Worker starts the runtime's worker binary (or, for Node.js, node
 	// with the worker script). Serverless targets package it as the
 	// bootstrap.
-	Worker runners.Command
+	Worker client.Command
 	// Job is what the worker is asked to do (Op cold, warm, prepare or
 	// callcost); its paths are on this machine.
 	Job runners.Job

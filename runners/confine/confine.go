@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Package is the Debian package that provides bwrap.
@@ -72,19 +73,19 @@ func baseArgs() []string {
 // module, stdin and artifact folder read-only, its preopened folders
 // read-write. A job that does not need it (see Needed) gets cmd as it
 // is.
-func Command(cmd runners.Command, job runners.Job) (runners.Command, error) {
+func Command(cmd client.Command, job runners.Job) (client.Command, error) {
 	if !Needed(job) {
 		return cmd, nil
 	}
 	if err := Available(); err != nil {
-		return runners.Command{}, err
+		return client.Command{}, err
 	}
 	exe, err := exec.LookPath(cmd.Path)
 	if err != nil {
-		return runners.Command{}, fmt.Errorf("confine: worker %s: %w", cmd.Path, err)
+		return client.Command{}, fmt.Errorf("confine: worker %s: %w", cmd.Path, err)
 	}
 	if exe, err = filepath.Abs(exe); err != nil {
-		return runners.Command{}, fmt.Errorf("confine: worker %s: %w", cmd.Path, err)
+		return client.Command{}, fmt.Errorf("confine: worker %s: %w", cmd.Path, err)
 	}
 	var ro, rw []string
 	ro = append(ro, exe)
@@ -103,7 +104,7 @@ func Command(cmd runners.Command, job runners.Job) (runners.Command, error) {
 	}
 	files, dirs, err := jobPaths(job)
 	if err != nil {
-		return runners.Command{}, err
+		return client.Command{}, err
 	}
 	ro = append(ro, files...)
 	rw = append(rw, dirs...)
@@ -121,7 +122,7 @@ func Command(cmd runners.Command, job runners.Job) (runners.Command, error) {
 	}
 	args = append(args, "--", exe)
 	args = append(args, cmd.Args...)
-	return runners.Command{Path: bwrapPath, Args: args, Env: cmd.Env, Dir: cmd.Dir}, nil
+	return client.Command{Path: bwrapPath, Args: args, Env: cmd.Env, Dir: cmd.Dir}, nil
 }
 
 // jobPaths lists what a job names on disk: files and folders to bind

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // TestJobPathsCoverJob fails when runners.Job gains a field that names a
@@ -65,7 +66,7 @@ func TestNeeded(t *testing.T) {
 			t.Errorf("Needed(%s with %d dirs) = %v", tc.job.Op, len(tc.job.Dirs), got)
 		}
 	}
-	cmd := runners.Command{Path: "/usr/bin/true"}
+	cmd := client.Command{Path: "/usr/bin/true"}
 	if got, err := Command(cmd, runners.Job{Op: runners.OpCold}); err != nil || !reflect.DeepEqual(got, cmd) {
 		t.Errorf("a job without a preopen: %+v, %v; want the command as it is", got, err)
 	}
@@ -107,7 +108,7 @@ func TestSandboxHolds(t *testing.T) {
 		"test -e $HOME/.ssh || echo no-home",
 		"echo $" + runners.EnvSandbox,
 	}, "; ")
-	cmd, err := Command(runners.Command{Path: sh, Args: []string{"-c", script}}, job)
+	cmd, err := Command(client.Command{Path: sh, Args: []string{"-c", script}}, job)
 	if err != nil {
 		t.Fatal(err)
 	}

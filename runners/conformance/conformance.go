@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
 // Config says which worker to test and what its runtime can do.
 type Config struct {
 	// Command starts the worker process.
-	Command runners.Command
+	Command client.Command
 	// Runtime is the name the worker's hello must carry ("wazero").
 	Runtime string
 	// Tiers to test; nil means every tier the hello marks available. A
@@ -58,7 +59,7 @@ func Run(t *testing.T, c Config) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	s.hello, err = runners.Info(ctx, c.Command)
+	s.hello, err = client.Info(ctx, c.Command)
 	cancel()
 	if err != nil {
 		t.Fatalf("start worker %s: %v", c.Command.Path, err)

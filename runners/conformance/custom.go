@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -25,7 +26,7 @@ var customFS embed.FS
 
 // CustomConfig says which worker RunCustom tests.
 type CustomConfig struct {
-	Command runners.Command
+	Command client.Command
 	// Runtime is the name the worker's hello must carry.
 	Runtime string
 	// Tiers to test; nil means every tier the hello marks available.
@@ -71,7 +72,7 @@ func RunCustom(t *testing.T, c CustomConfig) {
 		t.Fatal(err)
 	}
 	s := &suite{c: Config{Command: c.Command, Runtime: c.Runtime, Tiers: c.Tiers, JobTimeout: c.JobTimeout}, dir: dir}
-	h, err := runners.Info(t.Context(), c.Command)
+	h, err := client.Info(t.Context(), c.Command)
 	if err != nil {
 		t.Fatalf("start worker %s: %v", c.Command.Path, err)
 	}

@@ -56,7 +56,7 @@
 // # Using it for another worker
 //
 // Point Config.Command at the process, e.g. for Node.js
-// runners.Command{Path: "node", Args: []string{"--no-warnings", "worker.mjs"}}.
+// client.Command{Path: "node", Args: []string{"--no-warnings", "worker.mjs"}}.
 //
 // Run only part of the suite with go test -run, e.g.
 // -run 'TestConformance/jit/workloads/fib' or -run 'TestConformance/interp/(trap|timeout)'.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // The sandbox suite: a guest (testdata/sandbox/sandbox.c) tries every way
@@ -42,11 +43,11 @@ var BrokenControls = map[string]map[string]string{
 
 // SandboxConfig says which worker RunSandbox tests.
 type SandboxConfig struct {
-	Command runners.Command
+	Command client.Command
 	// Confine, when set, is how the orchestrator turns Command into the
 	// command that runs one job: an OS-level confinement built from the
 	// job's files (the node runner's). nil runs every job under Command.
-	Confine func(runners.Command, runners.Job) (runners.Command, error)
+	Confine func(client.Command, runners.Job) (client.Command, error)
 	// Runtime is the name the worker's hello must carry.
 	Runtime string
 	// Tiers to test; nil means every tier the hello marks available.
@@ -80,7 +81,7 @@ func RunSandbox(t *testing.T, c SandboxConfig) {
 		t.Fatal(err)
 	}
 	s := &suite{c: Config{Command: c.Command, Runtime: c.Runtime, Tiers: c.Tiers, JobTimeout: c.JobTimeout}}
-	h, err := runners.Info(t.Context(), c.Command)
+	h, err := client.Info(t.Context(), c.Command)
 	if err != nil {
 		t.Fatalf("start worker %s: %v", c.Command.Path, err)
 	}
@@ -229,7 +230,7 @@ func (l sandboxLayout) snapshot(t *testing.T) map[string]string {
 }
 
 // command is the worker command for one job.
-func (sb *sandboxRun) command(t *testing.T, job runners.Job) runners.Command {
+func (sb *sandboxRun) command(t *testing.T, job runners.Job) client.Command {
 	t.Helper()
 	if sb.cfg.Confine == nil {
 		return sb.cfg.Command
@@ -246,7 +247,7 @@ func (sb *sandboxRun) runJob(t *testing.T, job runners.Job) result {
 	t.Helper()
 	cmd := sb.command(t, job)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	cl, err := runners.Start(ctx, cmd)
+	cl, err := client.Start(ctx, cmd)
 	cancel()
 	if err != nil {
 		t.Fatalf("start worker %s %v: %v", cmd.Path, cmd.Args, err)

@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // WorkerEnv, set to "1", turns a runner's test binary into its worker.
@@ -21,6 +22,6 @@ func ServeIfWorker(r runners.Runner) {
 
 // SelfCommand starts the running test binary as a worker (see
 // ServeIfWorker).
-func SelfCommand() runners.Command {
-	return runners.Command{Path: os.Args[0], Env: []string{WorkerEnv + "=1"}}
+func SelfCommand() client.Command {
+	return client.Command{Path: os.Args[0], Env: []string{WorkerEnv + "=1"}}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // result is what one job produced.
@@ -99,11 +100,11 @@ func (s *suite) run(t *testing.T, job runners.Job) result {
 	return r
 }
 
-func (s *suite) start(t *testing.T) *runners.Client {
+func (s *suite) start(t *testing.T) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, s.c.Command)
+	cl, err := client.Start(ctx, s.c.Command)
 	if err != nil {
 		t.Fatalf("start worker %s: %v", s.c.Command.Path, err)
 	}
@@ -112,13 +113,13 @@ func (s *suite) start(t *testing.T) *runners.Client {
 }
 
 // do sends one job to a live worker and collects its events.
-func (s *suite) do(t *testing.T, cl *runners.Client, job runners.Job) result {
+func (s *suite) do(t *testing.T, cl *client.Client, job runners.Job) result {
 	t.Helper()
 	return s.doWithin(t, cl, job, s.c.JobTimeout)
 }
 
 // doWithin is do with its own bound on the job's duration.
-func (s *suite) doWithin(t *testing.T, cl *runners.Client, job runners.Job, limit time.Duration) result {
+func (s *suite) doWithin(t *testing.T, cl *client.Client, job runners.Job, limit time.Duration) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
@@ -153,7 +154,7 @@ type rawWorker struct {
 	ctx    context.Context
 }
 
-func startRaw(ctx context.Context, c runners.Command) (*rawWorker, error) {
+func startRaw(ctx context.Context, c client.Command) (*rawWorker, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Dir = c.Dir
 	if len(c.Env) > 0 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 )
 
 // Script is worker.mjs, the worker that `make build` copies to
@@ -51,13 +52,13 @@ func Tiers() []string { return []string{TierBaseline, TierJIT, TierTiered} }
 // the hello. For aot, which Node.js cannot offer, it is the default
 // command too, so that the worker itself answers the job with
 // KindUnsupported and the reason.
-func Command(nodePath, script, tier string) (runners.Command, error) {
+func Command(nodePath, script, tier string) (client.Command, error) {
 	if tier == "" || tier == TierAOT {
 		tier = TierTiered
 	}
 	flags, ok := tierFlags[tier]
 	if !ok {
-		return runners.Command{}, runners.Errorf(runners.KindBadJob, "node has no tier %q (tiers: %s, %s)",
+		return client.Command{}, runners.Errorf(runners.KindBadJob, "node has no tier %q (tiers: %s, %s)",
 			tier, strings.Join(Tiers(), ", "), TierAOT)
 	}
 	args := append([]string{"--no-warnings"}, flags...)
@@ -65,7 +66,7 @@ func Command(nodePath, script, tier string) (runners.Command, error) {
 	// makes every node start parse a certificate bundle: about 0.25 s of
 	// a cold start here that no Lambda function pays. The worker makes
 	// no TLS connection, so it starts without it (empty means unset).
-	return runners.Command{Path: nodePath, Args: append(args, script), Env: []string{"NODE_EXTRA_CA_CERTS="}}, nil
+	return client.Command{Path: nodePath, Args: append(args, script), Env: []string{"NODE_EXTRA_CA_CERTS="}}, nil
 }
 
 // WriteScript writes the embedded worker script into dir as ScriptName

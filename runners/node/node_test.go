@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -141,13 +142,13 @@ func fibJob(t *testing.T, dir, tier string) (runners.Job, workloads.Expectation)
 		Module: runners.ModuleRef{Name: w.ModuleName(workloads.LangC), Path: p}, Args: w.Args(n)}, want
 }
 
-func start(t *testing.T, ctx context.Context, nodePath, tier string) *runners.Client {
+func start(t *testing.T, ctx context.Context, nodePath, tier string) *client.Client {
 	t.Helper()
 	cmd, err := Command(nodePath, script(t), tier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := runners.Start(ctx, cmd)
+	cl, err := client.Start(ctx, cmd)
 	if err != nil {
 		t.Fatalf("start the %s worker: %v", tier, err)
 	}
@@ -238,7 +239,7 @@ func TestTierFlags(t *testing.T) {
 	nodePath := needNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, runners.Command{Path: nodePath,
+	cl, err := client.Start(ctx, client.Command{Path: nodePath,
 		Args: []string{"--no-warnings", "--liftoff", "--no-wasm-tier-up", script(t)}})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/conformance"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func workerCommand() runners.Command { return conformance.SelfCommand() }
+func workerCommand() client.Command { return conformance.SelfCommand() }
 
 // result is what one job produced.
 type result struct {
@@ -73,7 +74,7 @@ func runJobs(t *testing.T, jobs ...runners.Job) []result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, workerCommand())
+	cl, err := client.Start(ctx, workerCommand())
 	if err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -528,7 +529,7 @@ func TestTimeoutEndsWorker(t *testing.T) {
 	mod := watModule(t, "loop.wasm", `(module (func (export "_start") (loop $l (br $l))))`)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cl, err := runners.Start(ctx, workerCommand())
+	cl, err := client.Start(ctx, workerCommand())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package runners
+package client
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wasmbench/bench/runners"
 )
 
 // Command says how to start a worker process.
@@ -23,13 +25,8 @@ type Command struct {
 	Dir  string
 }
 
-// maxEventLine bounds one event line. Events are small (an inline stdout
-// is at most KeepStdoutMax); a longer line means a broken worker, which is
-// killed rather than read without end.
-const maxEventLine = 4 << 20
-
 // clientMargin is how much longer than the worker's own watchdog
-// (WatchdogGrace) the client waits, during an execution limited by
+// (runners.WatchdogGrace) the client waits, during an execution limited by
 // Job.TimeoutNS, for the worker's next event before it kills the worker.
 const clientMargin = 5 * time.Second
 
@@ -43,7 +40,7 @@ type Client struct {
 	quit   chan struct{}
 	stderr *tailBuffer
 	// Hello is the worker's first event.
-	Hello Event
+	Hello runners.Event
 	// Started is the orchestrator's wall clock just before exec.
 	Started time.Time
 	// HelloAt is when the hello line was read.
@@ -62,7 +59,7 @@ type Client struct {
 // Start execs a worker, writes the jobs in first to its stdin at once (so
 // a cold sample does not wait a pipe round trip for the hello), and reads
 // its hello. Collect the events of a job sent this way with Await.
-func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
+func Start(ctx context.Context, c Command, first ...runners.Job) (*Client, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Dir = c.Dir
 	if len(c.Env) > 0 {
@@ -108,7 +105,7 @@ func Start(ctx context.Context, c Command, first ...Job) (*Client, error) {
 		cl.Kill()
 		return nil, err
 	}
-	if ev.Type != EventHello {
+	if ev.Type != runners.EventHello {
 		cl.Kill()
 		return nil, fmt.Errorf("worker %s: first line is %q, not hello", c.Path, ev.Type)
 	}
@@ -126,7 +123,7 @@ func (c *Client) Spawn() time.Duration {
 }
 
 type lineResult struct {
-	ev  Event
+	ev  runners.Event
 	err error
 }
 
@@ -143,7 +140,7 @@ func (c *Client) read(r io.Reader) {
 		}
 	}
 	for {
-		line, err := readLine(br, maxEventLine)
+		line, err := readLine(br, runners.MaxEventLine)
 		if err != nil {
 			send(lineResult{err: err})
 			return
@@ -164,7 +161,7 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	for {
 		part, err := br.ReadSlice('\n')
 		if len(line)+len(part) > max+1 {
-			return nil, fmt.Errorf("worker wrote an event line longer than %s: not a bench worker, or a broken one", sizeText(int64(max)))
+			return nil, fmt.Errorf("worker wrote an event line longer than %s: not a bench worker, or a broken one", runners.SizeText(int64(max)))
 		}
 		line = append(line, part...)
 		switch {
@@ -183,9 +180,9 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 // next reads one event. It kills the worker when ctx ends, and when
 // silence is positive and no event came within it (exec is then the
 // execution's time limit, for the message).
-func (c *Client) next(ctx context.Context, silence, exec time.Duration) (Event, error) {
+func (c *Client) next(ctx context.Context, silence, exec time.Duration) (runners.Event, error) {
 	if c.broken != nil {
-		return Event{}, c.broken
+		return runners.Event{}, c.broken
 	}
 	var expire <-chan time.Time
 	if silence > 0 {
@@ -197,22 +194,22 @@ func (c *Client) next(ctx context.Context, silence, exec time.Duration) (Event, 
 	case r := <-c.lines:
 		if r.err != nil {
 			c.broken = c.crashed(r.err)
-			return Event{}, c.broken
+			return runners.Event{}, c.broken
 		}
 		return r.ev, nil
 	case <-c.quit:
 		c.broken = c.crashed(errors.New("the worker was killed"))
-		return Event{}, c.broken
+		return runners.Event{}, c.broken
 	case <-ctx.Done():
 		c.Kill()
 		c.broken = ctx.Err()
-		return Event{}, ctx.Err()
+		return runners.Event{}, ctx.Err()
 	case <-expire:
 		c.Kill()
-		c.broken = &Error{Kind: KindTimeout, Message: fmt.Sprintf("execution exceeded %v and the worker sent nothing for %v "+
+		c.broken = &runners.Error{Kind: runners.KindTimeout, Message: fmt.Sprintf("execution exceeded %v and the worker sent nothing for %v "+
 			"(its own watchdog reports a timeout after %v): killed it", exec, silence.Round(time.Millisecond),
-			(exec + WatchdogGrace(exec)).Round(time.Millisecond)), Stderr: c.stderr.String()}
-		return Event{}, c.broken
+			(exec + runners.WatchdogGrace(exec)).Round(time.Millisecond)), Stderr: c.stderr.String()}
+		return runners.Event{}, c.broken
 	}
 }
 
@@ -230,7 +227,7 @@ func (c *Client) crashed(cause error) error {
 	if state != "" {
 		msg += " (" + state + ")"
 	}
-	return &Error{Kind: KindCrash, Message: msg, Stderr: c.stderr.String()}
+	return &runners.Error{Kind: runners.KindCrash, Message: msg, Stderr: c.stderr.String()}
 }
 
 func (c *Client) wait() string {
@@ -262,14 +259,14 @@ func (c *Client) waitOrKill(d time.Duration) string {
 // the final done or error. It returns the job's *Error, a KindCrash *Error
 // when the worker died, a KindTimeout *Error when it went silent past the
 // job's time limit (after killing it), or ctx's error (after killing it).
-func (c *Client) Do(ctx context.Context, job Job, on func(Event)) error {
+func (c *Client) Do(ctx context.Context, job runners.Job, on func(runners.Event)) error {
 	if err := c.send(job); err != nil {
 		return err
 	}
 	return c.Await(ctx, job.ID, on)
 }
 
-func (c *Client) send(job Job) error {
+func (c *Client) send(job runners.Job) error {
 	if c.broken != nil {
 		return c.broken
 	}
@@ -293,7 +290,7 @@ func (c *Client) send(job Job) error {
 // per execution: when the job has a time limit and nothing comes within
 // the limit, plus the worker's watchdog grace, plus a margin, the worker
 // is killed and the job is a KindTimeout failure.
-func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
+func (c *Client) Await(ctx context.Context, id string, on func(runners.Event)) error {
 	limit := c.limits[id]
 	defer delete(c.limits, id)
 	var silence time.Duration // 0 until the job reaches its executions
@@ -308,17 +305,17 @@ func (c *Client) Await(ctx context.Context, id string, on func(Event)) error {
 		if ev.MaxRSS > c.maxRSS {
 			c.maxRSS = ev.MaxRSS
 		}
-		if limit > 0 && (ev.Type == EventOutput || ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
-			silence = limit + WatchdogGrace(limit) + clientMargin
+		if limit > 0 && (ev.Type == runners.EventOutput || ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
+			silence = limit + runners.WatchdogGrace(limit) + clientMargin
 		}
 		switch ev.Type {
-		case EventDone:
+		case runners.EventDone:
 			return nil
-		case EventError:
+		case runners.EventError:
 			if ev.Error == nil {
-				ev.Error = Errorf(KindInternal, "worker reported an error without detail")
+				ev.Error = runners.Errorf(runners.KindInternal, "worker reported an error without detail")
 			}
-			if (ev.Error.Kind == KindTimeout || ev.Error.Kind == KindCrash) && ev.Error.Stderr == "" {
+			if (ev.Error.Kind == runners.KindTimeout || ev.Error.Kind == runners.KindCrash) && ev.Error.Stderr == "" {
 				// Do not wait for the worker here: one whose runtime
 				// cannot interrupt its guest exits after reporting the
 				// timeout, but one that can lives on and serves the next
@@ -369,10 +366,10 @@ func (c *Client) Pid() int {
 func (c *Client) Stderr() string { return c.stderr.String() }
 
 // Info starts a worker only to read its hello.
-func Info(ctx context.Context, c Command) (Event, error) {
+func Info(ctx context.Context, c Command) (runners.Event, error) {
 	cl, err := Start(ctx, c)
 	if err != nil {
-		return Event{}, err
+		return runners.Event{}, err
 	}
 	_, _ = cl.Close()
 	return cl.Hello, nil
