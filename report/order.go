@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // Orders in which known names are shown; unknown names follow, sorted.
@@ -12,8 +13,8 @@ var (
 	targetOrder   = []string{"local", "lambda-local", "container-local", "aws-lambda"}
 	workloadOrder = []string{"fib", "primes", "image"}
 	langOrder     = []string{"c", "go", "rust"}
-	runtimeOrder  = []string{"native", "wazero", "wasmtime", "wasmer", "node"}
-	tierOrder     = []string{"native", "interp", "baseline", "jit", "tiered", "aot"}
+	runtimeOrder  = registry.DisplayOrder()
+	tierOrder     = registry.TierOrder()
 	phaseOrder    = []string{"spawn", "sandbox", "init", "compile", "load", "instantiate", "execute", "execute_all", "total", "call",
 		"init_duration", "duration", "billed_duration", "price", "max_memory_used", "max_rss",
 		"module_bytes", "artifact_bytes", "worker_bytes", "package_bytes", "prepare"}
