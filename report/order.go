@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // Orders in which known names are shown; unknown names follow, sorted.
@@ -12,8 +13,8 @@ var (
 	targetOrder   = []string{"local", "lambda-local", "container-local", "aws-lambda"}
 	workloadOrder = []string{"fib", "primes", "image"}
 	langOrder     = []string{"c", "go", "rust"}
-	runtimeOrder  = []string{"native", "wazero", "wasmtime", "wasmer", "node"}
-	tierOrder     = []string{"native", "interp", "baseline", "jit", "tiered", "aot"}
+	runtimeOrder  = registry.DisplayOrder()
+	tierOrder     = registry.TierOrder()
 	phaseOrder    = []string{
 		results.PhaseSpawn, results.PhaseSandbox, results.PhaseInit, results.PhaseCompile, results.PhaseLoad,
 		results.PhaseInstantiate, results.PhaseExecute, results.PhaseExecuteAll, results.PhaseTotal, results.PhaseCall,

@@ -19,6 +19,7 @@ import (
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // Lambda runtimes and handlers bench deploys with.
@@ -124,7 +125,7 @@ func (b *builder) artifact(ctx context.Context, c *run.Cell, arch, kind string) 
 }
 
 func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
-	node := c.Runtime.Name == "node"
+	node := c.Runtime.Host == registry.HostNode
 	if node && a.Package == PackageZip && a.Tier != nodeDefaultTier {
 		return fmt.Errorf("node tier %s needs V8 flags the managed Node.js runtime cannot take (NODE_OPTIONS refuses them); use --package image or tier %s", a.Tier, nodeDefaultTier)
 	}
@@ -369,7 +370,7 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, worker client.Comman
 // worker finds (this machine's architecture) or cross-compiles (the
 // other) a runtime's worker.
 func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string) (client.Command, error) {
-	if arch == HostArch || rt.Name == "node" {
+	if arch == HostArch || rt.Host != "" { // a script runs on either
 		cmd, err := rt.Command(tier)
 		if err != nil {
 			return client.Command{}, err
@@ -388,25 +389,11 @@ func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string
 	return r.cmd, nil
 }
 
-// crossRecipe is how one runtime's worker is built for another
-// architecture: the package to build, the folder (Go module) to build it
-// in, and the environment and flags. The recipes mirror mk/*.mk.
-type crossRecipe struct {
-	module string // folder under SrcDir holding the go.mod
-	pkg    string
-	cgo    bool
-	tags   string
-	ldflag string
-	// setup adds environment (CGO flags) and files beside the binary.
-	setup func(ctx context.Context, moduleDir, outDir, arch string) ([]string, error)
-}
-
-var crossRecipes = map[string]crossRecipe{
-	"wazero": {module: ".", pkg: "./cmd/bench-wazero"},
-	"wasmtime": {module: "runners/wasmtime", pkg: "./cmd/bench-wasmtime", cgo: true, tags: "netgo,osusergo",
-		ldflag: `-s -w -linkmode external -extldflags "-static"`},
-	"wasmer": {module: "runners/wasmer", pkg: "./cmd/bench-wasmer", cgo: true, tags: "custom_wasmer_runtime",
-		ldflag: "-s -w", setup: wasmerCross},
+// crossSetups are the cross recipes' setup steps, by the name the
+// registry's Cross.Setup gives: each adds environment (CGO flags) and
+// files beside the binary.
+var crossSetups = map[string]func(ctx context.Context, moduleDir, outDir, arch string) ([]string, error){
+	"wasmer": wasmerCross,
 }
 
 // crossCC is the Debian cross compiler for an architecture.
@@ -425,8 +412,8 @@ func crossPackage(arch string) string {
 }
 
 func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string) workerResult {
-	rec, ok := crossRecipes[rt.Name]
-	if !ok {
+	rec := rt.Cross // the registry's recipe, which mirrors mk/*.mk
+	if rec == nil {
 		return workerResult{unavailable: fmt.Sprintf("no way to build the %s worker for %s here", rt.Name, arch)}
 	}
 	if b.o.SrcDir == "" {
@@ -437,7 +424,7 @@ func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string
 		return workerResult{unavailable: fmt.Sprintf("building the %s worker for %s needs the go command", rt.Name, arch)}
 	}
 	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goArch(arch), "GOFLAGS=-mod=mod")
-	if rec.cgo {
+	if rec.CGO {
 		cc := crossCC(arch)
 		if _, err := exec.LookPath(cc); err != nil {
 			return workerResult{unavailable: fmt.Sprintf("the %s worker is cgo: building it for %s needs the C cross compiler %s (Debian: apt-get install %s)",
@@ -451,9 +438,13 @@ func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return workerResult{unavailable: err.Error()}
 	}
-	moduleDir := filepath.Join(b.o.SrcDir, rec.module)
-	if rec.setup != nil {
-		more, err := rec.setup(ctx, moduleDir, outDir, arch)
+	moduleDir := filepath.Join(b.o.SrcDir, rec.Module)
+	if rec.Setup != "" {
+		setup, ok := crossSetups[rec.Setup]
+		if !ok {
+			return workerResult{unavailable: fmt.Sprintf("%s worker for %s: no setup step %q", rt.Name, arch, rec.Setup)}
+		}
+		more, err := setup(ctx, moduleDir, outDir, arch)
 		if err != nil {
 			return workerResult{unavailable: fmt.Sprintf("%s worker for %s: %v", rt.Name, arch, err)}
 		}
@@ -461,13 +452,13 @@ func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string
 	}
 	out := filepath.Join(outDir, rt.Binary)
 	args := []string{"build", "-trimpath", "-o", out}
-	if rec.tags != "" {
-		args = append(args, "-tags", rec.tags)
+	if rec.Tags != "" {
+		args = append(args, "-tags", rec.Tags)
 	}
-	if rec.ldflag != "" {
-		args = append(args, "-ldflags", rec.ldflag)
+	if rec.LDFlags != "" {
+		args = append(args, "-ldflags", rec.LDFlags)
 	}
-	args = append(args, rec.pkg)
+	args = append(args, rec.Package)
 	fmt.Fprintf(b.o.Log, "building the %s worker for %s (GOARCH=%s)...\n", rt.Name, arch, goArch(arch))
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = moduleDir

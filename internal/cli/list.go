@@ -33,7 +33,7 @@ func runList(s *State, args []string) error {
 			if len(t.Limits) > 0 {
 				what += " [limits: " + strings.Join(t.Limits, "; ") + "]"
 			}
-			if run.IsInterpreter(t.Name) && t.Unavailable == "" {
+			if run.IsInterpreter(r.Name, t.Name) && t.Unavailable == "" {
 				what += " [" + run.OutOfDefault + "]"
 			}
 			if t.Prepared {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners/registry"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -73,10 +74,12 @@ type Options struct {
 // (wazero's interpreter: about 76 s for fib(42) in C, 5 min in Go), so the
 // default matrix leaves them out; --quick (small parameters) and a --tier
 // that names them bring them in.
-var interpreterTiers = []string{"interp", "interpreter", "interpreter-aot"}
-
-// IsInterpreter reports whether a tier is an interpreter.
-func IsInterpreter(tier string) bool { return contains(interpreterTiers, tier) }
+//
+// IsInterpreter reports whether a runtime's tier is of the registry's
+// kind Interpreter.
+func IsInterpreter(runtime, tier string) bool {
+	return registry.Kind(runtime, tier) == registry.Interpreter
+}
 
 // OutOfDefault is the note on interpreter tiers a default run leaves out.
 const OutOfDefault = "not in the default matrix: an interpreter takes minutes per sample at the default parameters; run with --quick, or name it with --tier"
@@ -220,7 +223,7 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, "tier unavailable: "+t.Unavailable))
 				continue
 			}
-			if len(o.Tiers) == 0 && !o.Quick && IsInterpreter(t.Name) {
+			if len(o.Tiers) == 0 && !o.Quick && IsInterpreter(r.Name, t.Name) {
 				notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name}, OutOfDefault))
 				continue
 			}
@@ -228,7 +231,7 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 				if r.Native && x.c != nil {
 					continue // a custom wasm module has no native build
 				}
-				if len(o.Tiers) == 0 && o.Quick && IsInterpreter(t.Name) && x.w != nil && x.w.Param.Fixed {
+				if len(o.Tiers) == 0 && o.Quick && IsInterpreter(r.Name, t.Name) && x.w != nil && x.w.Param.Fixed {
 					notes = append(notes, note(results.Cell{Runtime: r.Name, Tier: t.Name, Workload: x.w.Name, Lang: x.lang}, OutOfQuick))
 					continue
 				}

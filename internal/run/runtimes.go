@@ -12,45 +12,19 @@ import (
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/node"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
-// RuntimeSpec says how the orchestrator starts one runtime's worker.
-type RuntimeSpec struct {
-	Name string
-	// Binary is the worker's file name in the bin folder ("" for node).
-	Binary string
-	// Native runtimes run native executables, not wasm.
-	Native bool
-	// Files are what the runtime's worker needs beside its binary
-	// (relative to the bin folder), counted in its size.
-	Files []string
-	// Hint says how to make the runtime available.
-	Hint string
-	// Confine is set for a runtime whose WASI cannot keep a guest inside
-	// its preopened folders by itself (Node.js's node:wasi, Wasmer 2.0's;
-	// the sandbox suite shows how they fail): on the local target a job
-	// with a preopened folder runs inside bubblewrap (runners/confine).
-	Confine bool
-}
+// RuntimeSpec says how the orchestrator starts one runtime's worker: its
+// entry in the runtime registry.
+type RuntimeSpec = registry.Runtime
 
-// Specs is the one list of runtimes bench knows, in display order.
-var Specs = []RuntimeSpec{
-	{Name: "native", Binary: "bench-native", Native: true, Hint: "make build (needs clang, go and /usr/bin/rustc for the native builds)"},
-	{Name: "wazero", Binary: "bench-wazero", Hint: "make build"},
-	{Name: "wasmtime", Binary: "bench-wasmtime", Hint: "make build (cgo: needs gcc)"},
-	{Name: "wasmtime39", Binary: "bench-wasmtime39", Hint: "make build (cgo: needs gcc)"},
-	{Name: "wasmer", Binary: "bench-wasmer", Files: []string{"lib/libwasmer.so"}, Hint: "make build (cgo: needs gcc)", Confine: true},
-	{Name: "node", Binary: "bench-node.mjs", Hint: "install Node.js >= 18 (Debian: apt-get install nodejs) and make build", Confine: true},
-}
+// Specs is the one list of runtimes bench knows, in display order: the
+// registry's table.
+var Specs = registry.Runtimes
 
 // SpecNames lists the runtimes' names.
-func SpecNames() []string {
-	var n []string
-	for _, s := range Specs {
-		n = append(n, s.Name)
-	}
-	return n
-}
+func SpecNames() []string { return registry.Names() }
 
 // Runtime is a runtime as found on this machine.
 type Runtime struct {
@@ -65,10 +39,19 @@ type Runtime struct {
 // Command is the worker command for a tier.
 func (r *Runtime) Command(tier string) (client.Command, error) {
 	path := filepath.Join(r.BinDir, r.Binary)
-	if r.Name == "node" {
-		return nodeCommand(path, tier)
+	if r.Host == "" {
+		return client.Command{Path: path}, nil
 	}
-	return client.Command{Path: path}, nil
+	host, ok := hosts[r.Host]
+	if !ok {
+		return client.Command{}, fmt.Errorf("%s: no way to start a worker hosted by %q", r.Name, r.Host)
+	}
+	return host(path, tier)
+}
+
+// hosts start a worker script for a tier, by the registry's Host names.
+var hosts = map[string]func(script, tier string) (client.Command, error){
+	registry.HostNode: nodeCommand,
 }
 
 // Tier finds a tier by name.
@@ -81,7 +64,7 @@ func (r *Runtime) Tier(name string) (runners.TierInfo, bool) {
 	return runners.TierInfo{}, false
 }
 
-// TierNames lists the runtime's tiers.
+// TierNames lists the runtime's tiers, as its worker's hello gave them.
 func (r *Runtime) TierNames() []string {
 	var n []string
 	for _, t := range r.Tiers {

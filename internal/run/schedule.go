@@ -14,6 +14,7 @@ import (
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // Task kinds, the middle part of a task ID.
@@ -598,7 +599,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	case taskCallCost:
 		job = r.job(s.Cell, runners.OpCallCost)
 		job.Warmup, job.Iterations, job.CallsPerBatch, job.Export = 2, 10, 10000, "noop"
-		if IsInterpreter(s.Tier) || s.Tier == "baseline" {
+		if k := registry.Kind(s.Runtime.Name, s.Tier); k == registry.Interpreter || k == registry.Baseline {
 			job.CallsPerBatch = 2000
 		}
 	}

@@ -9,19 +9,16 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // Runtime colours: the Okabe-Ito palette, which colour-blind readers can
-// tell apart, one fixed colour per known runtime so a runtime looks the
-// same in every chart of every report.
+// tell apart, one fixed colour per known runtime (the registry's) so a
+// runtime looks the same in every chart of every report; the rest of the
+// palette for runtimes the registry gives no colour.
 var (
-	known = map[string]color.RGBA{
-		"native":   {0x4d, 0x4d, 0x4d, 0xff},
-		"wazero":   {0x00, 0x72, 0xb2, 0xff},
-		"wasmtime": {0xd5, 0x5e, 0x00, 0xff},
-		"wasmer":   {0x00, 0x9e, 0x73, 0xff},
-		"node":     {0xe6, 0x9f, 0x00, 0xff},
-	}
+	known = registry.Colours()
 	extra = []color.RGBA{
 		{0xcc, 0x79, 0xa7, 0xff}, {0x56, 0xb4, 0xe9, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
 		{0x94, 0x67, 0xbd, 0xff}, {0xbc, 0xbd, 0x22, 0xff}, {0x17, 0xbe, 0xcf, 0xff},
@@ -126,25 +123,34 @@ func Darken(c color.RGBA, f float64) color.RGBA {
 	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 0xff}
 }
 
-// Line styles per tier: dashes and glyphs tell tiers apart where colour
-// already tells runtimes apart.
+// Line styles per tier, from the registry's TierStyles: dashes and glyphs
+// tell tiers apart where colour already tells runtimes apart.
 var (
-	tierDashes = map[string][]vg.Length{
-		"interp":   {vg.Points(1.5), vg.Points(2.5)},
-		"baseline": {vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)},
-		"tiered":   {vg.Points(5), vg.Points(3)},
-		"aot":      {vg.Points(9), vg.Points(3)},
-	}
-	tierGlyph = map[string]draw.GlyphDrawer{
-		"native":   draw.CrossGlyph{},
-		"interp":   draw.CircleGlyph{},
-		"baseline": draw.TriangleGlyph{},
-		"jit":      draw.SquareGlyph{},
-		"tiered":   draw.RingGlyph{},
-		"aot":      draw.PyramidGlyph{},
-	}
+	tierDashes  = map[string][]vg.Length{}
+	tierGlyph   = map[string]draw.GlyphDrawer{}
 	otherGlyphs = []draw.GlyphDrawer{draw.BoxGlyph{}, draw.PlusGlyph{}, draw.CircleGlyph{}}
+	glyphs      = map[registry.Glyph]draw.GlyphDrawer{
+		registry.GlyphCross:    draw.CrossGlyph{},
+		registry.GlyphCircle:   draw.CircleGlyph{},
+		registry.GlyphTriangle: draw.TriangleGlyph{},
+		registry.GlyphSquare:   draw.SquareGlyph{},
+		registry.GlyphRing:     draw.RingGlyph{},
+		registry.GlyphPyramid:  draw.PyramidGlyph{},
+	}
 )
+
+func init() {
+	for _, s := range registry.TierStyles {
+		g, ok := glyphs[s.Glyph]
+		if !ok {
+			panic("chart: the registry's tier " + s.Name + " has glyph " + string(s.Glyph) + ", which chart cannot draw")
+		}
+		tierGlyph[s.Name] = g
+		for _, d := range s.Dash {
+			tierDashes[s.Name] = append(tierDashes[s.Name], vg.Points(d))
+		}
+	}
+}
 
 // Dashes is a tier's line dash pattern (nil: solid).
 func Dashes(tier string) []vg.Length { return tierDashes[tier] }

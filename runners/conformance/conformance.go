@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
+	"github.com/wasmbench/bench/runners/registry"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -149,7 +150,28 @@ func (s *suite) testHello(t *testing.T) {
 		}
 		seen[ti.Name] = true
 	}
+	checkRegistryTiers(t, s.c.Runtime, h.Tiers)
 	t.Logf("%s %s, tiers %v", h.Runtime, h.Version, h.Tiers)
+}
+
+// checkRegistryTiers checks that a worker's hello lists the tiers the
+// runtime registry lists for it, in the same order: the orchestrator plans
+// from the hello, and the scheduler, report and deploy builder read the
+// registry, so the two must not drift.
+func checkRegistryTiers(t *testing.T, runtime string, tiers []runners.TierInfo) {
+	t.Helper()
+	rt, ok := registry.Lookup(runtime)
+	if !ok {
+		t.Errorf("runtime %q has no entry in runners/registry: a runtime is its registry entry plus its runner folder", runtime)
+		return
+	}
+	var got []string
+	for _, ti := range tiers {
+		got = append(got, ti.Name)
+	}
+	if want := rt.TierNames(); !slices.Equal(got, want) {
+		t.Errorf("hello tiers %v, the registry's tiers for %s %v: update one to match the other", got, runtime, want)
+	}
 }
 
 // testProtocol feeds the worker what the client never sends: a line that
