@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/wasmbench/bench/deploy/targets"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 )
@@ -150,7 +151,7 @@ func runRun(s *State, args []string) error {
 	}
 
 	o.MemoryMB = *memoryMB
-	tg, closeTargets, err := targets(s, targetOptions{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
+	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/container"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/conformance"
@@ -113,7 +114,7 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 	o.Budget = 10 * time.Minute // the counts above, not the clock, bound each cell
 	o.Runtimes = []string{"wazero", "wasmtime", "wasmtime39", "wasmer", "node"}
 	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir,
-		Targets: map[string]target.Target{"local": target.Local{}}})
+		Targets: map[string]deploy.Target{"local": local.Local{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestCustomModulesOnServerlessTargets(t *testing.T) {
 	fromStdin[0].Name = "checksum-stdin"
 	lambda := lambdalocal.New(lambdalocal.Options{})
 	defer lambda.Close()
-	targets := map[string]target.Target{"lambda-local": lambda}
+	targets := map[string]deploy.Target{"lambda-local": lambda}
 	tnames := []string{"lambda-local"}
 	ctr, err := container.New(container.Options{Engine: container.Docker})
 	if err == nil && ctr.Available(context.Background()) == nil {

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -151,17 +151,17 @@ func TestExplainFailure(t *testing.T) {
 type customFake struct {
 	mu    sync.Mutex
 	print func(c results.Cell) (stdout, stderr string, err *runners.Error)
-	tasks []target.Task
+	tasks []deploy.Task
 }
 
 func (f *customFake) Name() string                    { return "local" }
 func (f *customFake) Available(context.Context) error { return nil }
 
-func (f *customFake) Run(_ context.Context, t target.Task) (target.Outcome, error) {
+func (f *customFake) Run(_ context.Context, t deploy.Task) (deploy.Outcome, error) {
 	f.mu.Lock()
 	f.tasks = append(f.tasks, t)
 	f.mu.Unlock()
-	out := target.Outcome{RuntimeVersion: "v0"}
+	out := deploy.Outcome{RuntimeVersion: "v0"}
 	if t.Job.Op == runners.OpPrepare {
 		out.Events = append(out.Events, runners.Event{Type: runners.EventArtifact, ArtifactBytes: 10})
 		return out, nil
@@ -210,7 +210,7 @@ func customRun(t *testing.T, f *customFake, out string, mods ...CustomModule) []
 	o := Defaults(true)
 	o.Custom, o.Seed, o.MinWarm, o.MaxWarm = mods, 1, 1, 1
 	res, err := Run(context.Background(), Config{Options: o, Out: out, BinDir: t.TempDir(),
-		Targets: map[string]target.Target{"local": f}, Runtimes: fakeRuntimes(), Preparer: f})
+		Targets: map[string]deploy.Target{"local": f}, Runtimes: fakeRuntimes(), Preparer: f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestCustomRuntimesMustAgree(t *testing.T) {
 		o := Defaults(true)
 		o.Custom, o.Seed = []CustomModule{mod}, seed
 		res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(dir, "disagree", strconv.FormatInt(seed, 10)),
-			BinDir: dir, Targets: map[string]target.Target{"local": &customFake{print: disagree}}, Runtimes: fakeRuntimes()})
+			BinDir: dir, Targets: map[string]deploy.Target{"local": &customFake{print: disagree}}, Runtimes: fakeRuntimes()})
 		if err != nil {
 			t.Fatal(err)
 		}

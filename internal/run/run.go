@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
@@ -27,7 +27,7 @@ type Config struct {
 	Resume bool
 	BinDir string
 	// Targets by name; Options.Targets picks among them.
-	Targets map[string]target.Target
+	Targets map[string]deploy.Target
 	// Progress receives progress lines; Terminal redraws one line.
 	Progress io.Writer
 	Terminal bool
@@ -36,7 +36,7 @@ type Config struct {
 	Runtimes []*Runtime
 	// Preparer runs prepare steps (default: a local process; artifacts
 	// are made on this machine whatever the target).
-	Preparer target.Target
+	Preparer deploy.Target
 }
 
 // Result is what a finished (or interrupted) run leaves.

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/confine"
@@ -58,13 +59,13 @@ func TestWorkerForConfines(t *testing.T) {
 	for _, tc := range []struct {
 		rt   *Runtime
 		job  runners.Job
-		tg   target.Target
+		tg   deploy.Target
 		want bool
 	}{
-		{node, job, target.Local{}, true},
-		{plain, job, target.Local{}, false},
-		{node, runners.Job{Op: runners.OpCold}, target.Local{}, false},
-		{node, runners.Job{Op: runners.OpPrepare, Dirs: job.Dirs}, target.Local{}, false},
+		{node, job, local.Local{}, true},
+		{plain, job, local.Local{}, false},
+		{node, runners.Job{Op: runners.OpCold}, local.Local{}, false},
+		{node, runners.Job{Op: runners.OpPrepare, Dirs: job.Dirs}, local.Local{}, false},
 		{node, job, remoteTarget{}, false},
 	} {
 		c := &Cell{Runtime: tc.rt, Cell: results.Cell{Tier: "jit"}}
@@ -79,6 +80,6 @@ func TestWorkerForConfines(t *testing.T) {
 }
 
 // remoteTarget stands for a target that packages the worker itself.
-type remoteTarget struct{ target.Local }
+type remoteTarget struct{ local.Local }
 
 func (remoteTarget) Name() string { return "lambda-local" }
