@@ -18,6 +18,7 @@ import (
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/conformance"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // knownRejects are the test modules each runtime here refuses, by tier:
@@ -104,7 +105,7 @@ func rejectsOf(runtime, tier string) []string {
 // others verified.
 func TestSightglassFolderRealWorkers(t *testing.T) {
 	dir := binDir(t)
-	mods, err := CustomModules([]string{sightglassDir}, nil, "", nil, "")
+	mods, err := custom.Load([]string{sightglassDir}, nil, "", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,12 +237,12 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 // container-local.
 func TestCustomModulesOnServerlessTargets(t *testing.T) {
 	dir := binDir(t)
-	fromDir, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, nil, "",
+	fromDir, err := custom.Load([]string{filepath.Join(sightglassDir, "checksum.wasm")}, nil, "",
 		[]string{sightglassDir + ":."}, filepath.Join(sightglassDir, "checksum.stdout.expected"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromStdin, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, []string{"-"},
+	fromStdin, err := custom.Load([]string{filepath.Join(sightglassDir, "checksum.wasm")}, []string{"-"},
 		filepath.Join(sightglassDir, "input.txt"), nil, filepath.Join(sightglassDir, "checksum.stdout.expected"))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Config is everything a run needs beyond its Options.
@@ -315,7 +316,9 @@ type runner struct {
 	modules string // folder holding the run's modules and inputs
 	// prepared maps an artifact folder to its prepare outcome.
 	prepared map[string]*prepResult
-	tasks    int
+	// custom holds what the run learns about each custom module.
+	custom map[*custom.Module]*customState
+	tasks  int
 }
 
 type prepResult struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/confine"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // workerFor is the command that runs a job of a cell: the runtime's
@@ -33,7 +34,7 @@ var sandboxAvailable = confine.Available
 // sandboxNote says why a cell cannot run, when its runtime needs
 // bubblewrap for the module's preopened folders on this machine and
 // bwrap cannot start here; "" when it can run.
-func sandboxNote(r *Runtime, m *CustomModule, tg string) string {
+func sandboxNote(r *Runtime, m *custom.Module, tg string) string {
 	if !r.Confine || m == nil || len(m.Dirs) == 0 || tg != (local.Local{}).Name() {
 		return ""
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/confine"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // TestSandboxNote: without bubblewrap, a node or wasmer cell with --dir on
@@ -21,8 +22,8 @@ func TestSandboxNote(t *testing.T) {
 	sandboxAvailable = func() error { return errors.New("bwrap is not installed") }
 	node := &Runtime{RuntimeSpec: RuntimeSpec{Name: "node", Confine: true}}
 	wazero := &Runtime{RuntimeSpec: RuntimeSpec{Name: "wazero"}}
-	withDir := &CustomModule{Name: "m", Dirs: []runners.Preopen{{Host: "/data", Guest: "."}}}
-	noDir := &CustomModule{Name: "m"}
+	withDir := &custom.Module{Name: "m", Dirs: []runners.Preopen{{Host: "/data", Guest: "."}}}
+	noDir := &custom.Module{Name: "m"}
 	msg := sandboxNote(node, withDir, "local")
 	for _, want := range []string{"bubblewrap", "apt-get install bubblewrap", "without --dir", "bwrap is not installed"} {
 		if !strings.Contains(msg, want) {
@@ -31,7 +32,7 @@ func TestSandboxNote(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		r  *Runtime
-		m  *CustomModule
+		m  *custom.Module
 		tg string
 	}{{wazero, withDir, "local"}, {node, noDir, "local"}, {node, nil, "local"}, {node, withDir, "lambda-local"}} {
 		if got := sandboxNote(tc.r, tc.m, tc.tg); got != "" {
