@@ -8,7 +8,7 @@
 #
 # Needs Debian clang lld wasi-libc libclang-rt-dev-wasm32, binaryen (clang
 # runs its wasm-opt after linking) and wabt (wasm-strip). Each rule is the command in its source's header comment;
-# internal/run's TestSightglassModulesMatchSources checks they agree,
+# workloads/custom's TestSightglassModulesMatchSources checks they agree,
 # and TestConformanceCopyOfSightglass that the copy is current.
 
 CUSTOM_DIR  := testdata/sightglass

@@ -52,7 +52,7 @@ since() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); 
 #   curl
 #       a lambda-local test plays the Runtime API client with it
 #   hyperfine
-#       the harness-overhead benchmark's outside timer (internal/target)
+#       the harness-overhead benchmark's outside timer (deploy/local)
 #   nodejs (when no node >= 18 is on PATH)
 #       the Node.js worker and the Node.js-hosted Lambda function
 #   docker.io (when no docker is on PATH)

@@ -16,17 +16,18 @@ import (
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // sightglassModules reads testdata/sightglass as bench deploy aws --wasm
 // does and keeps the named modules.
-func sightglassModules(t *testing.T, names ...string) []run.CustomModule {
+func sightglassModules(t *testing.T, names ...string) []custom.Module {
 	t.Helper()
-	all, err := run.CustomModules([]string{filepath.Join(srcDir, "testdata", "sightglass")}, nil, "", nil, "")
+	all, err := custom.Load([]string{filepath.Join(srcDir, "testdata", "sightglass")}, nil, "", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []run.CustomModule
+	var out []custom.Module
 	for _, m := range all {
 		if slices.Contains(names, m.Name) {
 			out = append(out, m)
@@ -39,7 +40,7 @@ func sightglassModules(t *testing.T, names ...string) []run.CustomModule {
 }
 
 // customCells plans wazero jit cells of custom modules for aws-lambda.
-func customCells(t *testing.T, mods []run.CustomModule) ([]*run.Cell, []results.Record) {
+func customCells(t *testing.T, mods []custom.Module) ([]*run.Cell, []results.Record) {
 	t.Helper()
 	o := run.Options{Runtimes: []string{"wazero"}, Tiers: []string{"jit"}, Custom: mods}
 	c, n, err := run.Plan(o, run.Discover(context.Background(), binDir), []string{Target}, binDir)
@@ -158,7 +159,7 @@ func TestDeployCustomModules(t *testing.T) {
 // another configuration printing the same is verified, one printing
 // something else fails with a diff naming the reference.
 func TestCustomAgreementAcrossConfigurations(t *testing.T) {
-	mods, err := run.CustomModules([]string{filepath.Join(srcDir, "testdata", "sightglass", "logs.wasm")}, nil, "", nil, "")
+	mods, err := custom.Load([]string{filepath.Join(srcDir, "testdata", "sightglass", "logs.wasm")}, nil, "", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestCustomExpectedFileMissing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mods, err := run.CustomModules([]string{mod}, nil, "", nil, exp)
+	mods, err := custom.Load([]string{mod}, nil, "", nil, exp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@
 //     function-updated waiter, Invoke with LogType Tail), invoke warm,
 //     fire bursts (an invoke throttled and retried is marked), write the
 //     records (each output checked by the workload's oracle, or by the
-//     --wasm module's run.Verifier: a wrong output is a failure with a
+//     --wasm module's custom.Verifier: a wrong output is a failure with a
 //     diff), delete the function and its log group;
 //  6. tear down on success, error and Ctrl-C (unless Keep), and say what
 //     could not be deleted.

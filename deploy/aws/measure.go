@@ -16,10 +16,10 @@ import (
 
 	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // envColdKey is the environment variable changed to force a cold start.
@@ -52,7 +52,7 @@ type invocation struct {
 }
 
 // checker verifies one output of a function: a built-in workload's
-// oracle, or a --wasm module's run.Verifier. note, when not "", is for the
+// oracle, or a --wasm module's custom.Verifier. note, when not "", is for the
 // results (a custom module's output became the reference).
 type checker interface {
 	check(cell results.Cell, out *runners.Output) (note string, err error)
@@ -72,10 +72,10 @@ func (o oracle) check(_ results.Cell, out *runners.Output) (string, error) {
 func (oracle) keepStdout() bool                        { return false }
 func (oracle) explain(e *runners.Error) *runners.Error { return e }
 
-// verifier checks a --wasm module's output: one run.Verifier per module
+// verifier checks a --wasm module's output: one custom.Verifier per module
 // for the whole deployment, so that without an expected stdout every
 // configuration must agree with the first output.
-type verifier struct{ v *run.Verifier }
+type verifier struct{ v *custom.Verifier }
 
 func (v verifier) check(c results.Cell, out *runners.Output) (string, error) {
 	return v.v.Check(c, out)

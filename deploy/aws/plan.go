@@ -12,6 +12,7 @@ import (
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/workloads"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Lambda's limits that bench checks before deploying.
@@ -195,7 +196,7 @@ type Function struct {
 	// or Custom, a user's own module (bench deploy aws --wasm).
 	Workload *workloads.Workload
 	N        int64
-	Custom   *run.CustomModule
+	Custom   *custom.Module
 	Artifact *Artifact
 	cell     *run.Cell
 	chk      checker

@@ -15,9 +15,9 @@ import (
 
 	"github.com/wasmbench/bench/deploy/pkg"
 	"github.com/wasmbench/bench/deploy/pricing"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Result is what a run did.
@@ -285,7 +285,7 @@ func deployOne(ctx context.Context, o *Options, d *deployer, f *Function, out fu
 // the whole run (without an expected stdout, every configuration must
 // print what the first one did).
 func setCheckers(fns []*Function) error {
-	verifiers := map[*run.CustomModule]checker{}
+	verifiers := map[*custom.Module]checker{}
 	for _, f := range fns {
 		if f.Custom == nil {
 			exp, err := f.Workload.Expect(f.Cell.Lang, f.N)
@@ -465,8 +465,8 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 // theirs ships besides the worker, how it is checked, and the packages'
 // sizes.
 func printCustom(w io.Writer, fns []*Function) {
-	var mods []*run.CustomModule
-	pkgs := map[*run.CustomModule][]*Artifact{}
+	var mods []*custom.Module
+	pkgs := map[*custom.Module][]*Artifact{}
 	for _, f := range fns {
 		if f.Custom == nil {
 			continue

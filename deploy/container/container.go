@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
-	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 )
 
@@ -60,7 +60,10 @@ type Target struct {
 	l     launcher
 }
 
-var _ target.Target = (*Target)(nil)
+var (
+	_ deploy.Target = (*Target)(nil)
+	_ deploy.Closer = (*Target)(nil)
+)
 
 // launcher is an engine's lambdalocal.Launcher plus its image handling.
 type launcher interface {
@@ -102,13 +105,13 @@ func New(opts Options) (*Target, error) {
 	return t, nil
 }
 
-// Name implements target.Target.
+// Name implements deploy.Target.
 func (t *Target) Name() string { return "container-local" }
 
 // Engine is the container engine the target runs.
 func (t *Target) Engine() string { return t.opts.Engine }
 
-// Available implements target.Target: it says what is missing — the
+// Available implements deploy.Target: it says what is missing — the
 // engine's executable, a reachable Docker daemon, root for runc — or
 // what is wrong with the options.
 func (t *Target) Available(ctx context.Context) error {
@@ -136,10 +139,10 @@ func (t *Target) Close() error {
 	return t.inner.Close()
 }
 
-// Run implements target.Target.
-func (t *Target) Run(ctx context.Context, task target.Task) (target.Outcome, error) {
+// Run implements deploy.Target.
+func (t *Target) Run(ctx context.Context, task deploy.Task) (deploy.Outcome, error) {
 	if err := t.Available(ctx); err != nil {
-		return target.Outcome{}, err
+		return deploy.Outcome{}, err
 	}
 	out, err := t.inner.Run(ctx, task)
 	if err != nil {

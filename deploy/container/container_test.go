@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
-	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
@@ -93,7 +93,7 @@ func engine(t *testing.T, name string) *Target {
 	return tg
 }
 
-func fibTask(t *testing.T, op runners.Op, worker client.Command, tier string, n int64) target.Task {
+func fibTask(t *testing.T, op runners.Op, worker client.Command, tier string, n int64) deploy.Task {
 	t.Helper()
 	w, _ := workloads.Get("fib")
 	wasm, err := w.Wasm("c")
@@ -104,7 +104,7 @@ func fibTask(t *testing.T, op runners.Op, worker client.Command, tier string, n 
 	if err := os.WriteFile(mod, wasm, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return target.Task{
+	return deploy.Task{
 		Cell:   results.Cell{Runtime: "wazero", Tier: tier, Workload: "fib", Lang: "c", Target: "container-local"},
 		Worker: worker,
 		Job: runners.Job{ID: "j", Op: op, Tier: tier, Module: runners.ModuleRef{Name: "fib.c.wasm", Path: mod},
@@ -113,7 +113,7 @@ func fibTask(t *testing.T, op runners.Op, worker client.Command, tier string, n 
 	}
 }
 
-func verify(t *testing.T, out target.Outcome, n int64, want int) {
+func verify(t *testing.T, out deploy.Outcome, n int64, want int) {
 	t.Helper()
 	w, _ := workloads.Get("fib")
 	exp, _ := w.Expect("c", n)
@@ -131,7 +131,7 @@ func verify(t *testing.T, out target.Outcome, n int64, want int) {
 	}
 }
 
-func extra(out target.Outcome, phase string) []results.Record {
+func extra(out deploy.Outcome, phase string) []results.Record {
 	var r []results.Record
 	for _, e := range out.Extra {
 		if e.Phase == phase {
@@ -349,7 +349,7 @@ func TestUnavailableSaysWhy(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.opts.Engine, err, c.want)
 		}
-		if _, err := tg.Run(context.Background(), target.Task{}); err == nil {
+		if _, err := tg.Run(context.Background(), deploy.Task{}); err == nil {
 			t.Errorf("%s: Run on an unavailable engine succeeded", c.opts.Engine)
 		}
 	}

@@ -18,8 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/deploy/pkg"
-	"github.com/wasmbench/bench/internal/target"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -76,7 +77,10 @@ type Target struct {
 	pkgs    map[string]*function
 }
 
-var _ target.Target = (*Target)(nil)
+var (
+	_ deploy.Target = (*Target)(nil)
+	_ deploy.Closer = (*Target)(nil)
+)
 
 // New returns the lambda-local target.
 func New(opts Options) *Target {
@@ -95,10 +99,10 @@ func New(opts Options) *Target {
 	return &Target{opts: opts, pkgs: map[string]*function{}}
 }
 
-// Name implements target.Target.
+// Name implements deploy.Target.
 func (t *Target) Name() string { return t.opts.Name }
 
-// Available implements target.Target: local processes can always run
+// Available implements deploy.Target: local processes can always run
 // (their memory size and CPU share are enforced by a cgroup when this
 // machine allows one: MemoryEnforcement and CPUScaling say how), unless
 // the function timeout is beyond Lambda's.
@@ -155,34 +159,34 @@ type function struct {
 	prepErr error
 }
 
-// Run implements target.Target.
-func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome, err error) {
+// Run implements deploy.Target.
+func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome, err error) {
 	switch task.Job.Op {
 	case runners.OpPrepare:
 		// The artifact is built on this machine and shipped in the package.
-		return target.Local{}.Run(ctx, task)
+		return local.Local{}.Run(ctx, task)
 	case runners.OpCold, runners.OpWarm:
 	default:
-		return target.Outcome{Err: runners.Errorf(runners.KindUnsupported,
+		return deploy.Outcome{Err: runners.Errorf(runners.KindUnsupported,
 			"%s runs cold and warm jobs only, not %q", t.opts.Name, task.Job.Op)}, nil
 	}
 	fn, err := t.function(ctx, task)
 	if err != nil {
 		if ctx.Err() != nil {
-			return target.Outcome{}, ctx.Err()
+			return deploy.Outcome{}, ctx.Err()
 		}
 		var re *runners.Error
 		if errors.As(err, &re) {
-			return target.Outcome{Err: re}, nil
+			return deploy.Outcome{Err: re}, nil
 		}
-		return target.Outcome{}, err
+		return deploy.Outcome{}, err
 	}
 	mem := task.MemoryMB
 	if mem == 0 {
 		mem = t.opts.MemoryMB
 	}
 	if err := t.Available(ctx); err != nil {
-		return target.Outcome{}, err
+		return deploy.Outcome{}, err
 	}
 	env := map[string]string{}
 	for k, v := range fn.env {
@@ -195,7 +199,7 @@ func (t *Target) Run(ctx context.Context, task target.Task) (out target.Outcome,
 	h, err := NewHost(Config{TaskRoot: fn.dir, MemoryMB: mem, ScaleCPU: !t.opts.NoCPUScaling, Timeout: t.opts.FunctionTimeout,
 		InitTimeout: t.opts.InitTimeout, Env: env, Launcher: t.opts.Launcher, Log: t.opts.Log, FunctionName: functionName(task)})
 	if err != nil {
-		return target.Outcome{}, err
+		return deploy.Outcome{}, err
 	}
 	defer h.Close()
 
@@ -395,7 +399,7 @@ func invokeError(resp Response, rep lambdareport.Report, cfg Config, guestLimit 
 	return &runners.Error{Kind: kind, Message: fmt.Sprintf("%s: %s: %s", where, resp.ErrorType, msg), Stderr: resp.Logs}
 }
 
-func functionName(task target.Task) string {
+func functionName(task deploy.Task) string {
 	c := task.Cell
 	parts := []string{"bench"}
 	for _, p := range []string{c.Runtime, c.Tier, c.Workload, c.Lang} {
@@ -412,7 +416,7 @@ func functionName(task target.Task) string {
 
 // function builds (once per worker, module, artifact and input) the
 // task's function package and unpacks it.
-func (t *Target) function(ctx context.Context, task target.Task) (*function, error) {
+func (t *Target) function(ctx context.Context, task deploy.Task) (*function, error) {
 	job := task.Job
 	h := sha256.New()
 	parts := append([]string{task.Worker.Path, job.Module.Path, job.Module.Name, job.ArtifactDir,

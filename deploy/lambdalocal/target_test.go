@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
@@ -20,7 +20,7 @@ import (
 )
 
 // fibTask is a task running the C fib workload on bench-wazero.
-func fibTask(t testing.TB, op runners.Op, tier string, n int64) target.Task {
+func fibTask(t testing.TB, op runners.Op, tier string, n int64) deploy.Task {
 	t.Helper()
 	w, err := workloads.Get("fib")
 	if err != nil {
@@ -34,7 +34,7 @@ func fibTask(t testing.TB, op runners.Op, tier string, n int64) target.Task {
 	if err := os.WriteFile(mod, wasm, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return target.Task{
+	return deploy.Task{
 		Cell:   results.Cell{Runtime: "wazero", Tier: tier, Workload: "fib", Lang: "c", Param: "20", Target: "lambda-local"},
 		Worker: client.Command{Path: build(t, "github.com/wasmbench/bench/cmd/bench-wazero", "bench-wazero")},
 		Job: runners.Job{ID: "j", Op: op, Tier: tier, Module: runners.ModuleRef{Name: "fib.c.wasm", Path: mod},
@@ -53,7 +53,7 @@ func testTarget(opts Options) *Target {
 	return New(opts)
 }
 
-func checkFib(t *testing.T, out target.Outcome, n int64, outputs int) {
+func checkFib(t *testing.T, out deploy.Outcome, n int64, outputs int) {
 	t.Helper()
 	w, _ := workloads.Get("fib")
 	exp, err := w.Expect("c", n)
@@ -74,7 +74,7 @@ func checkFib(t *testing.T, out target.Outcome, n int64, outputs int) {
 	}
 }
 
-func extras(out target.Outcome) map[string][]results.Record {
+func extras(out deploy.Outcome) map[string][]results.Record {
 	m := map[string][]results.Record{}
 	for _, r := range out.Extra {
 		m[r.Phase] = append(m[r.Phase], r)
@@ -270,7 +270,7 @@ func TestTargetFunctionTimeout(t *testing.T) {
 
 // fakeTask is a task whose function is fakefn, set up by the FAKEFN_*
 // settings in its module file.
-func fakeTask(t *testing.T, settings string) target.Task {
+func fakeTask(t *testing.T, settings string) deploy.Task {
 	t.Helper()
 	task := fibTask(t, runners.OpCold, "jit", 20)
 	task.Worker = client.Command{Path: build(t, "github.com/wasmbench/bench/deploy/lambdalocal/testdata/fakefn", "fakefn")}

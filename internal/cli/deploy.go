@@ -18,6 +18,7 @@ import (
 	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // stdinIsTerminal says whether a --cleanup may ask its question on stdin
@@ -174,14 +175,14 @@ func runDeployAWS(s *State, args []string) error {
 		return usageError("--run-id goes with --cleanup")
 	}
 
-	var custom []run.CustomModule
+	var mods []custom.Module
 	switch {
 	case len(wasm) > 0:
 		if len(wls) > 0 || len(langs) > 0 || len(params) > 0 {
 			return usageError("--wasm replaces the built-in workloads: drop --workload, --lang and --param")
 		}
 		var err error
-		if custom, err = run.CustomModules(wasm, wasmArgs, *stdin, dirs, *expect); err != nil {
+		if mods, err = custom.Load(wasm, wasmArgs, *stdin, dirs, *expect); err != nil {
 			return usageError("%v", err)
 		}
 	case len(wasmArgs) > 0 || *stdin != "" || len(dirs) > 0 || *expect != "":
@@ -195,7 +196,7 @@ func runDeployAWS(s *State, args []string) error {
 	if len(rts) == 0 {
 		rts = listFlag{"wazero"}
 	}
-	if len(wls) == 0 && len(custom) == 0 {
+	if len(wls) == 0 && len(mods) == 0 {
 		wls = listFlag{"fib"}
 	}
 	if len(arches) == 0 {
@@ -247,7 +248,7 @@ func runDeployAWS(s *State, args []string) error {
 	// The credentials are checked inside Run before anything is built; the
 	// planning below only reads this machine's workers.
 	rtsFound := run.Discover(s.Ctx, s.BinDir)
-	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0, Custom: custom}
+	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0, Custom: mods}
 	cells, notes, err := run.Plan(ro, rtsFound, []string{awsdeploy.Target}, s.BinDir)
 	if err != nil {
 		return err

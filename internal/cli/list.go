@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/wasmbench/bench/deploy/targets"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/workloads"
 )
@@ -52,7 +53,7 @@ func runList(s *State, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Name, strings.Join(w.Langs, ","), param, w.Description)
 	}
 	fmt.Fprintf(tw, "\nTARGET\tSTATUS\t\t\n")
-	tg, closeTargets, err := targets(s, targetOptions{})
+	tg, closeTargets, err := openTargets(s, targets.Options{})
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,10 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/wasmbench/bench/deploy/targets"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 func runRun(s *State, args []string) error {
@@ -139,18 +141,18 @@ func runRun(s *State, args []string) error {
 	o.Seed = *seed
 	o.CallCost = !*noCall
 	if len(wasm) > 0 {
-		custom, err := run.CustomModules(wasm, wasmArgs, *stdin, dirs, *expect)
+		mods, err := custom.Load(wasm, wasmArgs, *stdin, dirs, *expect)
 		if err != nil {
 			return usageError("%v", err)
 		}
-		o.Custom = custom
+		o.Custom = mods
 		if len(wls) > 0 || len(langs) > 0 || len(params) > 0 {
 			return usageError("--wasm replaces the built-in workloads: drop --workload, --lang and --param")
 		}
 	}
 
 	o.MemoryMB = *memoryMB
-	tg, closeTargets, err := targets(s, targetOptions{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
+	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
@@ -72,7 +73,7 @@ func (r *runner) calibrate(ctx context.Context, when string, rts []*Runtime, pri
 	}
 	tg := r.cfg.Targets["local"]
 	if tg == nil {
-		tg = target.Local{}
+		tg = local.Local{}
 	}
 	// Process indices continue after those of earlier (resumed) runs.
 	proc := 0
@@ -94,7 +95,7 @@ func (r *runner) calibrate(ctx context.Context, when string, rts []*Runtime, pri
 			return skip(err.Error())
 		}
 		t0 := time.Now()
-		out, err := tg.Run(ctx, target.Task{Cell: cell, Worker: worker, Job: job, Process: proc})
+		out, err := tg.Run(ctx, deploy.Task{Cell: cell, Worker: worker, Job: job, Process: proc})
 		wall := time.Since(t0)
 		release()
 		if err != nil {

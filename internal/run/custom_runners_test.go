@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/container"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/conformance"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // knownRejects are the test modules each runtime here refuses, by tier:
@@ -103,7 +105,7 @@ func rejectsOf(runtime, tier string) []string {
 // others verified.
 func TestSightglassFolderRealWorkers(t *testing.T) {
 	dir := binDir(t)
-	mods, err := CustomModules([]string{sightglassDir}, nil, "", nil, "")
+	mods, err := custom.Load([]string{sightglassDir}, nil, "", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 	o.Budget = 10 * time.Minute // the counts above, not the clock, bound each cell
 	o.Runtimes = []string{"wazero", "wasmtime", "wasmtime39", "wasmer", "node"}
 	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir,
-		Targets: map[string]target.Target{"local": target.Local{}}})
+		Targets: map[string]deploy.Target{"local": local.Local{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,12 +237,12 @@ func TestSightglassFolderRealWorkers(t *testing.T) {
 // container-local.
 func TestCustomModulesOnServerlessTargets(t *testing.T) {
 	dir := binDir(t)
-	fromDir, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, nil, "",
+	fromDir, err := custom.Load([]string{filepath.Join(sightglassDir, "checksum.wasm")}, nil, "",
 		[]string{sightglassDir + ":."}, filepath.Join(sightglassDir, "checksum.stdout.expected"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromStdin, err := CustomModules([]string{filepath.Join(sightglassDir, "checksum.wasm")}, []string{"-"},
+	fromStdin, err := custom.Load([]string{filepath.Join(sightglassDir, "checksum.wasm")}, []string{"-"},
 		filepath.Join(sightglassDir, "input.txt"), nil, filepath.Join(sightglassDir, "checksum.stdout.expected"))
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +250,7 @@ func TestCustomModulesOnServerlessTargets(t *testing.T) {
 	fromStdin[0].Name = "checksum-stdin"
 	lambda := lambdalocal.New(lambdalocal.Options{})
 	defer lambda.Close()
-	targets := map[string]target.Target{"lambda-local": lambda}
+	targets := map[string]deploy.Target{"lambda-local": lambda}
 	tnames := []string{"lambda-local"}
 	ctr, err := container.New(container.Options{Engine: container.Docker})
 	if err == nil && ctr.Available(context.Background()) == nil {

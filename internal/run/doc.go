@@ -1,6 +1,7 @@
 // Package run is the orchestrator: it discovers the runtimes' workers,
 // expands the options into a matrix of cells, prepares AOT artifacts,
-// schedules cold samples and warm processes in interleaved rounds within a
-// per-cell time budget, verifies every output, and appends each record to
+// schedules cold samples and warm processes on the targets (deploy) in
+// interleaved rounds within a per-cell time budget, verifies every output
+// (a --wasm module's by workloads/custom), and appends each record to
 // results.jsonl as it is measured, so an interrupted run can be resumed.
 package run

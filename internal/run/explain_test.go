@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // TestNothingToRunSaysWhy: when the filters select no cell, the error
@@ -24,7 +25,7 @@ func TestNothingToRunSaysWhy(t *testing.T) {
 	}{
 		{Options{Tiers: []string{"interp"}, Runtimes: []string{"wasmtime"}},
 			"nothing to run: wasmtime has no tier interp; its tiers: jit, aot, baseline (unavailable here)"},
-		{Options{Runtimes: []string{"native"}, Custom: []CustomModule{{Name: "m", Path: "m.wasm"}}},
+		{Options{Runtimes: []string{"native"}, Custom: []custom.Module{{Name: "m", Path: "m.wasm"}}},
 			"nothing to run: native runs no --wasm module"},
 	} {
 		_, _, err := Plan(tc.o, rts, []string{"local"}, t.TempDir())

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 )
@@ -22,7 +22,7 @@ import (
 // resumeConfig is cfg continued by a fresh fake target.
 func resumeConfig(cfg Config) (Config, *fakeTarget) {
 	ft := &fakeTarget{execNS: 1e6}
-	cfg.Targets = map[string]target.Target{"local": ft}
+	cfg.Targets = map[string]deploy.Target{"local": ft}
 	cfg.Preparer = ft
 	cfg.Resume = true
 	return cfg, ft

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners/registry"
 	"github.com/wasmbench/bench/workloads"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Options is a run's configuration. It is saved as run.json in the output
@@ -67,7 +68,7 @@ type Options struct {
 	// start and end of the run.
 	NoCalibrate bool `json:"no_calibrate,omitempty"`
 	// Custom modules (--wasm) replace the built-in workloads when set.
-	Custom []CustomModule `json:"custom,omitempty"`
+	Custom []custom.Module `json:"custom,omitempty"`
 }
 
 // Interpreter tiers take minutes per sample at the default parameters
@@ -120,7 +121,7 @@ type Cell struct {
 	Runtime *Runtime
 	// Workload is nil for a custom module.
 	Workload *workloads.Workload
-	Custom   *CustomModule
+	Custom   *custom.Module
 	N        int64
 	// Prepared is true when the tier needs a prepare step.
 	Prepared bool
@@ -176,7 +177,7 @@ func Plan(o Options, rts []*Runtime, targets []string, binDir string) (cells []*
 
 	type wl struct {
 		w      *workloads.Workload
-		c      *CustomModule
+		c      *custom.Module
 		lang   string
 		params []int64
 	}

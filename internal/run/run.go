@@ -13,11 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/workloads"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Config is everything a run needs beyond its Options.
@@ -28,7 +29,7 @@ type Config struct {
 	Resume bool
 	BinDir string
 	// Targets by name; Options.Targets picks among them.
-	Targets map[string]target.Target
+	Targets map[string]deploy.Target
 	// Progress receives progress lines; Terminal redraws one line.
 	Progress io.Writer
 	Terminal bool
@@ -37,7 +38,7 @@ type Config struct {
 	Runtimes []*Runtime
 	// Preparer runs prepare steps (default: a local process; artifacts
 	// are made on this machine whatever the target).
-	Preparer target.Target
+	Preparer deploy.Target
 }
 
 // Result is what a finished (or interrupted) run leaves.
@@ -319,7 +320,9 @@ type runner struct {
 	modules string // folder holding the run's modules and inputs
 	// prepared maps an artifact folder to its prepare outcome.
 	prepared map[string]*prepResult
-	tasks    int
+	// custom holds what the run learns about each custom module.
+	custom map[*custom.Module]*customState
+	tasks  int
 }
 
 type prepResult struct {

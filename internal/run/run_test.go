@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
@@ -30,7 +30,7 @@ type fakeTarget struct {
 	execNS float64
 	// behave decides, per cell key, what goes wrong: "", "wrong", "trap", "crash".
 	behave   map[string]string
-	tasks    []target.Task // every task but prepare steps
+	tasks    []deploy.Task // every task but prepare steps
 	prepares int
 	// cancelAfter cancels the run after this many tasks (0: never).
 	cancelAfter int
@@ -43,7 +43,7 @@ type fakeTarget struct {
 }
 
 // shift is a process's time factor.
-func (f *fakeTarget) shift(t target.Task) float64 {
+func (f *fakeTarget) shift(t deploy.Task) float64 {
 	sd := f.spread[t.Cell.Key()]
 	if sd == 0 {
 		return 1
@@ -56,7 +56,7 @@ func (f *fakeTarget) shift(t target.Task) float64 {
 func (f *fakeTarget) Name() string                    { return "local" }
 func (f *fakeTarget) Available(context.Context) error { return nil }
 
-func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, error) {
+func (f *fakeTarget) Run(ctx context.Context, t deploy.Task) (deploy.Outcome, error) {
 	f.mu.Lock()
 	if t.Job.Op == runners.OpPrepare {
 		f.prepares++
@@ -67,9 +67,9 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 	f.mu.Unlock()
 	if f.cancelAfter > 0 && n > f.cancelAfter {
 		f.cancel()
-		return target.Outcome{}, ctx.Err()
+		return deploy.Outcome{}, ctx.Err()
 	}
-	out := target.Outcome{RuntimeVersion: "v0-test"}
+	out := deploy.Outcome{RuntimeVersion: "v0-test"}
 	ev := func(phase string, iter int, warm bool, ns float64) {
 		out.Events = append(out.Events, runners.Event{Type: runners.EventPhase, Phase: phase, Iteration: iter, Warmup: warm, NS: ns})
 	}
@@ -119,7 +119,7 @@ func (f *fakeTarget) Run(ctx context.Context, t target.Task) (target.Outcome, er
 	return out, nil
 }
 
-func expected(t target.Task) string {
+func expected(t deploy.Task) string {
 	name, param := t.Cell.Workload, t.Cell.Param
 	if name == CalibrationWorkload {
 		name, param = "fib", t.Job.Args[0]
@@ -152,7 +152,7 @@ func testConfig(t *testing.T, ft *fakeTarget) Config {
 	o.Langs = []string{"c", "go"}
 	o.Seed = 1
 	return Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: t.TempDir(),
-		Targets: map[string]target.Target{"local": ft}, Runtimes: testRuntimes(), Preparer: ft, Argv: []string{"bench", "run", "--quick"}}
+		Targets: map[string]deploy.Target{"local": ft}, Runtimes: testRuntimes(), Preparer: ft, Argv: []string{"bench", "run", "--quick"}}
 }
 
 func count(recs []results.Record, pred func(results.Record) bool) int {
@@ -332,7 +332,7 @@ func TestInterruptKeepsSamplesAndResumes(t *testing.T) {
 	// Resume: finishes the rest, and never repeats a finished task.
 	ft2 := &fakeTarget{execNS: 1e6}
 	cfg2 := cfg
-	cfg2.Targets = map[string]target.Target{"local": ft2}
+	cfg2.Targets = map[string]deploy.Target{"local": ft2}
 	cfg2.Preparer = ft2
 	cfg2.Resume = true
 	res2, err := Run(context.Background(), cfg2)

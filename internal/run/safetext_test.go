@@ -74,14 +74,3 @@ func TestFailureRecordIsSafe(t *testing.T) {
 		}
 	}
 }
-
-// TestQuoteLine: a diff shows at most 80 bytes of a line, escaped.
-func TestQuoteLine(t *testing.T) {
-	got := quoteLine(strings.Repeat("é", 100) + "\x1b[2J\n")
-	if got != `"`+strings.Repeat("é", 40)+`"...` {
-		t.Errorf("quoteLine of a long line: %q", got)
-	}
-	if got := quoteLine("a\x1b[2Jb\x00\n"); got != `"a\x1b[2Jb\x00"` {
-		t.Errorf("quoteLine of control bytes: %s", got)
-	}
-}

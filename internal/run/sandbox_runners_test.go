@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
@@ -50,7 +50,7 @@ func TestSandboxEveryRunner(t *testing.T) {
 				r := &runner{}
 				conformance.RunSandbox(t, conformance.SandboxConfig{Command: cmd, Runtime: rt.Name, Tiers: []string{tier.Name},
 					Confine: func(_ client.Command, job runners.Job) (client.Command, error) {
-						return r.workerFor(c, target.Local{}, job)
+						return r.workerFor(c, local.Local{}, job)
 					}})
 			}
 		})

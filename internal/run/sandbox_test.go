@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/confine"
+	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // TestSandboxNote: without bubblewrap, a node or wasmer cell with --dir on
@@ -20,8 +22,8 @@ func TestSandboxNote(t *testing.T) {
 	sandboxAvailable = func() error { return errors.New("bwrap is not installed") }
 	node := &Runtime{RuntimeSpec: RuntimeSpec{Name: "node", Confine: true}}
 	wazero := &Runtime{RuntimeSpec: RuntimeSpec{Name: "wazero"}}
-	withDir := &CustomModule{Name: "m", Dirs: []runners.Preopen{{Host: "/data", Guest: "."}}}
-	noDir := &CustomModule{Name: "m"}
+	withDir := &custom.Module{Name: "m", Dirs: []runners.Preopen{{Host: "/data", Guest: "."}}}
+	noDir := &custom.Module{Name: "m"}
 	msg := sandboxNote(node, withDir, "local")
 	for _, want := range []string{"bubblewrap", "apt-get install bubblewrap", "without --dir", "bwrap is not installed"} {
 		if !strings.Contains(msg, want) {
@@ -30,7 +32,7 @@ func TestSandboxNote(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		r  *Runtime
-		m  *CustomModule
+		m  *custom.Module
 		tg string
 	}{{wazero, withDir, "local"}, {node, noDir, "local"}, {node, nil, "local"}, {node, withDir, "lambda-local"}} {
 		if got := sandboxNote(tc.r, tc.m, tc.tg); got != "" {
@@ -58,13 +60,13 @@ func TestWorkerForConfines(t *testing.T) {
 	for _, tc := range []struct {
 		rt   *Runtime
 		job  runners.Job
-		tg   target.Target
+		tg   deploy.Target
 		want bool
 	}{
-		{node, job, target.Local{}, true},
-		{plain, job, target.Local{}, false},
-		{node, runners.Job{Op: runners.OpCold}, target.Local{}, false},
-		{node, runners.Job{Op: runners.OpPrepare, Dirs: job.Dirs}, target.Local{}, false},
+		{node, job, local.Local{}, true},
+		{plain, job, local.Local{}, false},
+		{node, runners.Job{Op: runners.OpCold}, local.Local{}, false},
+		{node, runners.Job{Op: runners.OpPrepare, Dirs: job.Dirs}, local.Local{}, false},
 		{node, job, remoteTarget{}, false},
 	} {
 		c := &Cell{Runtime: tc.rt, Cell: results.Cell{Tier: "jit"}}
@@ -79,6 +81,6 @@ func TestWorkerForConfines(t *testing.T) {
 }
 
 // remoteTarget stands for a target that packages the worker itself.
-type remoteTarget struct{ target.Local }
+type remoteTarget struct{ local.Local }
 
 func (remoteTarget) Name() string { return "lambda-local" }

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
+	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -616,7 +617,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	t0 := time.Now()
-	out, err := tg.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
+	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
 	wall := time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -665,9 +666,9 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 		t0 := time.Now()
 		prep := r.cfg.Preparer
 		if prep == nil {
-			prep = target.Local{}
+			prep = local.Local{}
 		}
-		out, err := prep.Run(ctx, target.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare)})
+		out, err := prep.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare)})
 		if err != nil {
 			return false, err
 		}
@@ -739,7 +740,7 @@ func (r *runner) checker(s *cellState) (func(*runners.Output) error, error) {
 }
 
 // records turns a task's outcome into samples, verifying each output.
-func (r *runner) records(s *cellState, kind, id string, proc int, out target.Outcome) ([]results.Record, error) {
+func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Outcome) ([]results.Record, error) {
 	check, err := r.checker(s)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbench/bench/internal/target"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -231,7 +231,7 @@ func TestResumeRestoresGroupsExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ft2 := &fakeTarget{execNS: 1e6, spread: spread}
-	cfg.Targets, cfg.Preparer, cfg.Resume = map[string]target.Target{"local": ft2}, ft2, true
+	cfg.Targets, cfg.Preparer, cfg.Resume = map[string]deploy.Target{"local": ft2}, ft2, true
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +326,7 @@ func TestCalibrationAtStartAndEndAndOnResume(t *testing.T) {
 		t.Errorf("env record has no 1/5/15-minute load average: %+v", env)
 	}
 	ft2 := &fakeTarget{execNS: 1e6}
-	cfg.Targets, cfg.Preparer, cfg.Resume = map[string]target.Target{"local": ft2}, ft2, true
+	cfg.Targets, cfg.Preparer, cfg.Resume = map[string]deploy.Target{"local": ft2}, ft2, true
 	res, err = Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,11 @@
-package target
+package local
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
 )
@@ -13,17 +14,17 @@ import (
 // process for every cold sample and for every warm process.
 type Local struct{}
 
-var _ Target = Local{}
+var _ deploy.Target = Local{}
 
-// Name implements Target.
+// Name implements deploy.Target.
 func (Local) Name() string { return "local" }
 
-// Available implements Target: a local process can always run.
+// Available implements deploy.Target: a local process can always run.
 func (Local) Available(context.Context) error { return nil }
 
-// Run implements Target.
-func (Local) Run(ctx context.Context, t Task) (Outcome, error) {
-	var out Outcome
+// Run implements deploy.Target.
+func (Local) Run(ctx context.Context, t deploy.Task) (deploy.Outcome, error) {
+	var out deploy.Outcome
 	cl, err := client.Start(ctx, t.Worker, t.Job)
 	if err != nil {
 		if ctx.Err() != nil {

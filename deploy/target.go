@@ -1,7 +1,4 @@
-// Package target defines where a task runs — a local worker process, a
-// local Lambda Runtime API host, a container, AWS Lambda — behind one small
-// interface the orchestrator consumes, and implements the local one.
-package target
+package deploy
 
 import (
 	"context"
@@ -12,7 +9,7 @@ import (
 	"github.com/wasmbench/bench/runners/client"
 )
 
-// Target runs tasks somewhere. Implementations: Local (this package),
+// Target runs tasks somewhere. Implementations: deploy/local,
 // deploy/lambdalocal, deploy/container.
 type Target interface {
 	// Name is the target's name in results: "local", "lambda-local", ...
@@ -64,4 +61,12 @@ type Outcome struct {
 	Extra []results.Record
 	// Err is the task's failure, if any; events before it still count.
 	Err *runners.Error
+}
+
+// Closer is implemented by targets that make things while they run
+// (unpacked function packages, loaded images, runc bundles): Close
+// removes them. The orchestrator's caller closes every target it made
+// (deploy/targets).
+type Closer interface {
+	Close() error
 }

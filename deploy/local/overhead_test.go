@@ -1,4 +1,4 @@
-package target
+package local
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
 )
@@ -21,7 +22,7 @@ import (
 // medians should agree within 10%; the ratio is reported, not asserted,
 // because the machines are shared and noisy.
 //
-//	BENCH_BIN_DIR=$PWD/bin go test -run '^$' -bench HarnessOverhead ./internal/target
+//	BENCH_BIN_DIR=$PWD/bin go test -run '^$' -bench HarnessOverhead ./deploy/local
 func BenchmarkHarnessOverhead(b *testing.B) {
 	bin := os.Getenv("BENCH_BIN_DIR")
 	worker := filepath.Join(bin, "bench-native")
@@ -41,7 +42,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 	const runs = 40
 	var totals []float64
 	for i := 0; i < runs; i++ {
-		out, err := Local{}.Run(context.Background(), Task{Worker: client.Command{Path: worker}, Job: job})
+		out, err := Local{}.Run(context.Background(), deploy.Task{Worker: client.Command{Path: worker}, Job: job})
 		if err != nil || out.Err != nil {
 			b.Fatalf("local run: %v %v", err, out.Err)
 		}
