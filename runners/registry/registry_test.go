@@ -143,3 +143,26 @@ func TestMakeBuildsEveryWorker(t *testing.T) {
 		}
 	}
 }
+
+// Every runtime can be deployed on both architectures: a compiled worker
+// has a cross-build recipe that mirrors its make rule (the module and the
+// package of its main exist); native workers build their workloads with
+// the cross compilers instead, and a script worker runs on either.
+func TestEveryWorkerCrossBuilds(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for _, r := range Runtimes {
+		if r.Native || r.Host != "" {
+			continue
+		}
+		if r.Cross == nil {
+			t.Errorf("%s: no cross-build recipe: bench deploy aws cannot build its worker for the other architecture", r.Name)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, r.Cross.Module, "go.mod")); err != nil {
+			t.Errorf("%s: cross recipe's module %s has no go.mod", r.Name, r.Cross.Module)
+		}
+		if _, err := os.Stat(filepath.Join(root, r.Cross.Module, r.Cross.Package)); err != nil {
+			t.Errorf("%s: cross recipe's package %s not found in %s", r.Name, r.Cross.Package, r.Cross.Module)
+		}
+	}
+}
