@@ -37,6 +37,12 @@ type Task struct {
 	Process int
 	// MemoryMB is the configured memory of a serverless environment.
 	MemoryMB int
+	// FunctionTimeout is a serverless environment's function timeout
+	// (0: the target's own, Lambda's 3 s by default).
+	FunctionTimeout time.Duration
+	// NoCPUScaling gives a serverless environment the whole machine's
+	// CPU instead of the share Lambda gives its memory size.
+	NoCPUScaling bool
 }
 
 // Outcome is what a task measured.

@@ -188,6 +188,15 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	if err := t.Available(ctx); err != nil {
 		return deploy.Outcome{}, err
 	}
+	timeout := t.opts.FunctionTimeout
+	if task.FunctionTimeout != 0 {
+		if task.FunctionTimeout < 0 || task.FunctionTimeout > MaxTimeout {
+			return deploy.Outcome{}, fmt.Errorf("%s: function timeout %v: it must be positive and at most Lambda's maximum, %v",
+				t.opts.Name, task.FunctionTimeout, MaxTimeout)
+		}
+		timeout = task.FunctionTimeout
+	}
+	scaleCPU := !t.opts.NoCPUScaling && !task.NoCPUScaling
 	env := map[string]string{}
 	for k, v := range fn.env {
 		env[k] = v
@@ -196,7 +205,7 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 		// Lambda provides node; here it is the worker command's.
 		env["PATH"] = filepath.Dir(task.Worker.Path) + ":/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 	}
-	h, err := NewHost(Config{TaskRoot: fn.dir, MemoryMB: mem, ScaleCPU: !t.opts.NoCPUScaling, Timeout: t.opts.FunctionTimeout,
+	h, err := NewHost(Config{TaskRoot: fn.dir, MemoryMB: mem, ScaleCPU: scaleCPU, Timeout: timeout,
 		InitTimeout: t.opts.InitTimeout, Env: env, Launcher: t.opts.Launcher, Log: t.opts.Log, FunctionName: functionName(task)})
 	if err != nil {
 		return deploy.Outcome{}, err

@@ -268,6 +268,27 @@ func TestTargetFunctionTimeout(t *testing.T) {
 	}
 }
 
+// A task's own function timeout (bench run --function-timeout) is the
+// one its environment gets, over the target's.
+func TestTargetTaskFunctionTimeout(t *testing.T) {
+	tg := New(Options{FunctionTimeout: time.Minute})
+	defer tg.Close()
+	task := fibTask(t, runners.OpCold, "interp", 45)
+	task.FunctionTimeout = 500 * time.Millisecond
+	out, err := tg.Run(context.Background(), task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Err == nil || out.Err.Kind != runners.KindTimeout ||
+		!strings.Contains(out.Err.Message, "the handler ran past the function timeout (0.5 s)") {
+		t.Fatalf("fib(45) with a task's 0.5 s function timeout: %+v", out.Err)
+	}
+	task.FunctionTimeout = MaxTimeout + time.Second
+	if _, err := tg.Run(context.Background(), task); err == nil || !strings.Contains(err.Error(), "function timeout 15m1s") {
+		t.Errorf("a task's function timeout past Lambda's maximum: %v", err)
+	}
+}
+
 // fakeTask is a task whose function is fakefn, set up by the FAKEFN_*
 // settings in its module file.
 func fakeTask(t *testing.T, settings string) deploy.Task {

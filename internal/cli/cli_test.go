@@ -44,6 +44,7 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"run", "--warmup", "-1", "--out", out}, 2, "--warmup -1: out of range: warm-up executions per warm process, from 0 to 1000"},
 		{[]string{"run", "--budget", "0s", "--out", out}, 2, "--budget 0s: out of range: time per cell, from 1ms to 24h0m0s"},
 		{[]string{"run", "--timeout", "-1s", "--out", out}, 2, "--timeout -1s: out of range"},
+		{[]string{"run", "--function-timeout", "16m", "--out", out}, 2, "--function-timeout 16m0s: out of range: Lambda's function timeout, from 1ms to 15m0s"},
 		{[]string{"run", "--max-memory", "8GiB", "--out", out}, 2, "--max-memory 8GiB: out of range: a wasm32 linear memory's sizes, from 64 KiB to 4 GiB"},
 		{[]string{"run", "--max-output", "0", "--out", out}, 2, `--max-output: "0" is not a size`},
 		{[]string{"run", "--max-output", "100", "--out", out}, 2, "--max-output 100: out of range: bytes per stream and execution, from 1 KiB to 1 TiB"},

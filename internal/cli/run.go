@@ -46,6 +46,8 @@ func runRun(s *State, args []string) error {
 	noReport := fs.Bool("no-report", false, "do not write report.html/report.md at the end")
 	noCall := fs.Bool("no-callcost", false, "skip the host-to-guest call-cost rows")
 	ctrRuntime := fs.String("container-runtime", "docker", "engine of the container-local target: docker or runc")
+	functionTimeout := fs.Duration("function-timeout", 0, "function timeout of lambda-local and container-local environments, as Lambda applies it: an invocation (and an INIT re-run inside it) that runs longer fails as a timeout (default 3s, Lambda's; at most 15m)")
+	noCPUScaling := fs.Bool("no-cpu-scaling", false, "give lambda-local and container-local environments the whole machine's CPU instead of the share Lambda gives their --memory")
 	memoryMB := fs.Int("memory", 0, "memory size in MB of lambda-local and container-local environments (default 1024)")
 	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder (repeatable)")
 	fs.Var(&wasmArgs, "arg", "argument passed to every --wasm module (repeatable)")
@@ -78,6 +80,11 @@ func runRun(s *State, args []string) error {
 	}
 	if set["budget"] {
 		if err := durationIn("budget", *budget, time.Millisecond, 24*time.Hour, "time per cell"); err != nil {
+			return err
+		}
+	}
+	if set["function-timeout"] {
+		if err := durationIn("function-timeout", *functionTimeout, time.Millisecond, 15*time.Minute, "Lambda's function timeout"); err != nil {
 			return err
 		}
 	}
@@ -152,6 +159,7 @@ func runRun(s *State, args []string) error {
 	}
 
 	o.MemoryMB = *memoryMB
+	o.FunctionTimeout, o.NoCPUScaling = *functionTimeout, *noCPUScaling
 	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
 	if err != nil {
 		return err

@@ -61,9 +61,15 @@ type Options struct {
 	MaxOutput int64 `json:"max_output,omitempty"`
 	// MemoryMB is the memory size of serverless environments (0: the
 	// target's default).
-	MemoryMB int   `json:"memory_mb,omitempty"`
-	CallCost bool  `json:"call_cost"`
-	Seed     int64 `json:"seed"`
+	MemoryMB int `json:"memory_mb,omitempty"`
+	// FunctionTimeout is the function timeout of serverless environments
+	// (0: Lambda's 3 s); NoCPUScaling gives them the whole machine's CPU
+	// instead of the share Lambda gives their memory size. Both are kept
+	// in run.json, so --resume goes on with the same environments.
+	FunctionTimeout time.Duration `json:"function_timeout,omitempty"`
+	NoCPUScaling    bool          `json:"no_cpu_scaling,omitempty"`
+	CallCost        bool          `json:"call_cost"`
+	Seed            int64         `json:"seed"`
 	// NoCalibrate skips the short native calibration processes at the
 	// start and end of the run.
 	NoCalibrate bool `json:"no_calibrate,omitempty"`

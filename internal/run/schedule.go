@@ -617,7 +617,8 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	t0 := time.Now()
-	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB})
+	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB,
+		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {
