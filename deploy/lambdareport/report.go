@@ -160,7 +160,8 @@ func ParseText(line string) (Report, error) {
 			continue
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		unit, set := "", func(float64) error { return nil }
+		var unit string
+		var set func(float64) error
 		switch key {
 		case "RequestId":
 			r.RequestID = strings.ToValidUTF8(val, "\uFFFD")
