@@ -25,6 +25,12 @@ const (
 	// MaxImageBytes is the largest container image Lambda runs
 	// (uncompressed; the compressed size is checked, a lower bound).
 	MaxImageBytes = 10 << 30
+	// EdgeViewerZipBytes and EdgeOriginZipBytes are Lambda@Edge's limits
+	// on a zipped package: 1 MB for viewer triggers, 50 MB for origin
+	// triggers. bench does not deploy to Lambda@Edge; the dry run says
+	// which packages would fit.
+	EdgeViewerZipBytes = 1 << 20
+	EdgeOriginZipBytes = 50 << 20
 	// MinMemoryMB and MaxMemoryMB bound a function's memory.
 	MinMemoryMB = 128
 	MaxMemoryMB = 10240

@@ -301,3 +301,29 @@ func TestRelativeOut(t *testing.T) {
 		t.Errorf("the package has no bootstrap from an absolute path: %+v", res.Functions[0].Artifact.Files)
 	}
 }
+
+// The dry run sets packages against Lambda's limits and Lambda@Edge's.
+func TestPackageLimits(t *testing.T) {
+	shared := &Artifact{Bytes: 900 << 10, UnzippedBytes: 2 << 20}
+	fns := []*Function{
+		{Name: "small", Package: PackageZip, Artifact: shared},
+		{Name: "same-package", Package: PackageZip, Artifact: shared},
+		{Name: "wasm", Package: PackageZip, Artifact: &Artifact{Bytes: 9 << 20, UnzippedBytes: 24 << 20}},
+		{Name: "big", Package: PackageZip, Artifact: &Artifact{Bytes: 60 << 20, UnzippedBytes: 300 << 20}},
+		{Name: "huge-image", Package: PackageImage, Artifact: &Artifact{Bytes: 11 << 30}},
+		{Name: "gone", Package: PackageZip, Artifact: &Artifact{Bytes: 500 << 20, Unavailable: "no worker"}},
+	}
+	got := strings.Join(packageLimits(fns), "\n")
+	for _, want := range []string{
+		"warning: big: 300 MB unzipped, over Lambda's 250 MB",
+		"warning: huge-image: image of 11264 MB, over Lambda's 10240 MB for a container image",
+		"Lambda@Edge (zipped package limits): 2 of 3 zips over the 1.0 MB of a viewer trigger, 1 over the 50 MB of an origin trigger; the smallest is 900 KB",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("limits:\n%s\nwant %q", got, want)
+		}
+	}
+	if strings.Contains(got, "gone") || strings.Contains(got, "small:") {
+		t.Errorf("limits name a package that is unavailable or within every limit:\n%s", got)
+	}
+}

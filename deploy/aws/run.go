@@ -455,10 +455,57 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 	if o.RoleARN == "" {
 		fmt.Fprintln(w, "an execution role would be created (it may only write the run's log groups) and deleted at the end")
 	}
+	for _, l := range packageLimits(fns) {
+		fmt.Fprintln(w, l)
+	}
 	printCustom(w, fns)
 	if len(unavailable) > 0 {
 		fmt.Fprintf(w, "\nunavailable (%d):\n  %s\n", len(unavailable), strings.Join(unavailable, "\n  "))
 	}
+}
+
+// packageLimits sets a plan's packages against Lambda's limits: the
+// unzipped size of a zip (250 MB), an image's size (10 GB), and
+// Lambda@Edge's zipped 1 MB (viewer triggers) and 50 MB (origin
+// triggers). A package over a limit of Lambda's own is named; the
+// Lambda@Edge lines count the zips that would not fit there.
+func packageLimits(fns []*Function) []string {
+	var out []string
+	seen := map[*Artifact]bool{}
+	var zips, overViewer, overOrigin int
+	var smallest int64 = -1
+	for _, f := range fns {
+		a := f.Artifact
+		if a == nil || a.Unavailable != "" || seen[a] {
+			continue
+		}
+		seen[a] = true
+		switch f.Package {
+		case PackageImage:
+			if a.Bytes > MaxImageBytes {
+				out = append(out, fmt.Sprintf("warning: %s: image of %s, over Lambda's %s for a container image", f.Name, fmtBytes(a.Bytes), fmtBytes(MaxImageBytes)))
+			}
+		default:
+			zips++
+			if a.UnzippedBytes > MaxUnzippedBytes {
+				out = append(out, fmt.Sprintf("warning: %s: %s unzipped, over Lambda's %s", f.Name, fmtBytes(a.UnzippedBytes), fmtBytes(MaxUnzippedBytes)))
+			}
+			if a.Bytes > EdgeViewerZipBytes {
+				overViewer++
+			}
+			if a.Bytes > EdgeOriginZipBytes {
+				overOrigin++
+			}
+			if smallest < 0 || a.Bytes < smallest {
+				smallest = a.Bytes
+			}
+		}
+	}
+	if zips > 0 {
+		out = append(out, fmt.Sprintf("Lambda@Edge (zipped package limits): %d of %d zips over the %s of a viewer trigger, %d over the %s of an origin trigger; the smallest is %s",
+			overViewer, zips, fmtBytes(EdgeViewerZipBytes), overOrigin, fmtBytes(EdgeOriginZipBytes), fmtBytes(smallest)))
+	}
+	return out
 }
 
 // printCustom lists the --wasm modules of a plan: what each package of

@@ -172,7 +172,7 @@ func deployAgainstFakes(t *testing.T, bin string) {
 		t.Fatalf("dry run: exit %d, stderr %s", code, errb)
 	}
 	for _, want := range []string{"nothing was sent to AWS", "1 functions, 3 invocations", "us-east-1 prices: USD 0.0000166667/GB-s x86_64",
-		"build folder: " + filepath.Join(dryOut, "build")} {
+		"build folder: " + filepath.Join(dryOut, "build"), "Lambda@Edge (zipped package limits): 1 of 1 zips over the 1.0 MB of a viewer trigger, 0 over the 50 MB of an origin trigger"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("dry run does not say %q:\n%s", want, stdout)
 		}
