@@ -100,10 +100,10 @@ const OutOfQuick = "not in the quick matrix: an interpreter takes a minute or mo
 // precision target, stop there.
 const HardCapFactor = 6
 
-// RunShare is the least time a default run spends on sampling, split
-// across its cells when that gives each more than Budget (see
-// Options.AutoBudget): 12 cells get 20 s each, the default matrix's 117
-// keep 4 s.
+// RunShare is the budget a default run shares among its cells when that
+// gives each more than Budget (see Options.AutoBudget): 12 cells get 20 s
+// each (a cell that reaches the precision target stops sooner), the
+// default matrix's 117 keep 4 s.
 const RunShare = 4 * time.Minute
 
 // DefaultPrecision is the default target half-width of every cell's 95%
