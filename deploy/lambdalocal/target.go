@@ -106,10 +106,12 @@ func (t *Target) Name() string { return t.opts.Name }
 // (their memory size and CPU share are enforced by a cgroup when this
 // machine allows one: MemoryEnforcement and CPUScaling say how), unless
 // the function timeout is beyond Lambda's.
-func (t *Target) Available(context.Context) error {
-	if t.opts.FunctionTimeout < 0 || t.opts.FunctionTimeout > MaxTimeout {
-		return fmt.Errorf("%s: function timeout %v: it must be positive and at most Lambda's maximum, %v",
-			t.opts.Name, t.opts.FunctionTimeout, MaxTimeout)
+func (t *Target) Available(context.Context) error { return t.checkTimeout(t.opts.FunctionTimeout) }
+
+// checkTimeout refuses a function timeout Lambda would not take.
+func (t *Target) checkTimeout(d time.Duration) error {
+	if d < 0 || d > MaxTimeout {
+		return fmt.Errorf("%s: function timeout %v: it must be positive and at most Lambda's maximum, %v", t.opts.Name, d, MaxTimeout)
 	}
 	return nil
 }
@@ -190,9 +192,8 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	}
 	timeout := t.opts.FunctionTimeout
 	if task.FunctionTimeout != 0 {
-		if task.FunctionTimeout < 0 || task.FunctionTimeout > MaxTimeout {
-			return deploy.Outcome{}, fmt.Errorf("%s: function timeout %v: it must be positive and at most Lambda's maximum, %v",
-				t.opts.Name, task.FunctionTimeout, MaxTimeout)
+		if err := t.checkTimeout(task.FunctionTimeout); err != nil {
+			return deploy.Outcome{}, err
 		}
 		timeout = task.FunctionTimeout
 	}

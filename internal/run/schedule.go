@@ -263,11 +263,7 @@ func (s *cellState) noWarmReason(o Options) string {
 	}
 	// The cheapest warm process: start, warm-up and the measured
 	// executions the first warm processes take (warmIterations).
-	k := 1
-	if s.firstExecNS*8 <= float64(o.Budget) {
-		k = 2
-	}
-	k = min(k, max(o.Iterations, 1))
+	k := min(firstWarmIterations(s.firstExecNS, o), max(o.Iterations, 1))
 	warm := s.firstColdWall + time.Duration(o.Warmup+k-1)*exec
 	need := time.Duration(o.MinCold)*s.firstColdWall + time.Duration(o.MinWarm)*warm
 	if hard := o.Budget * HardCapFactor; need > hard {
@@ -362,8 +358,8 @@ func (s *cellState) cost(kind string, o Options) time.Duration {
 // processes leave of HardCapFactor budgets; after, what is left of them.
 func (s *cellState) warmIterations(o Options) int {
 	k := s.optimalIterations(o)
-	if s.warm < 2 && s.execNS*8 <= float64(o.Budget) {
-		k = max(k, 2)
+	if s.warm < 2 {
+		k = max(k, firstWarmIterations(s.execNS, o))
 	}
 	k = min(k, o.Iterations)
 	if s.execNS > 0 {
@@ -377,6 +373,17 @@ func (s *cellState) warmIterations(o Options) int {
 		}
 	}
 	return max(k, 1)
+}
+
+// firstWarmIterations is the fewest measured executions each of a
+// cell's first two warm processes takes: two, so the spread within a
+// process is measured, unless one execution (execNS) costs more than an
+// eighth of the budget.
+func firstWarmIterations(execNS float64, o Options) int {
+	if execNS*8 <= float64(o.Budget) {
+		return 2
+	}
+	return 1
 }
 
 // fixedNS is a warm process's cost besides its measured executions: the
