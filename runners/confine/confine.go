@@ -89,7 +89,18 @@ func Command(cmd client.Command, job runners.Job) (client.Command, error) {
 	}
 	var ro, rw []string
 	ro = append(ro, exe)
-	ro = append(ro, libraries(exe)...)
+	libs := libraries(exe)
+	ro = append(ro, libs...)
+	// Debian's libnode loads Node.js's own JavaScript dependencies
+	// (cjs-module-lexer, acorn, undici) from /usr/share/nodejs at start-up
+	// (deploy/pkg ships them in the Node.js function's image for the same
+	// reason): without them node aborts inside the sandbox.
+	for _, l := range libs {
+		if strings.HasPrefix(filepath.Base(l), "libnode.so") && isDir(nodeShare) {
+			ro = append(ro, nodeShare)
+			break
+		}
+	}
 	for _, a := range cmd.Args {
 		if filepath.IsAbs(a) && isFile(a) {
 			ro = append(ro, a)
@@ -123,6 +134,14 @@ func Command(cmd client.Command, job runners.Job) (client.Command, error) {
 	args = append(args, "--", exe)
 	args = append(args, cmd.Args...)
 	return client.Command{Path: bwrapPath, Args: args, Env: cmd.Env, Dir: cmd.Dir}, nil
+}
+
+// nodeShare is where Debian's libnode finds its bundled JavaScript.
+const nodeShare = "/usr/share/nodejs"
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // jobPaths lists what a job names on disk: files and folders to bind

@@ -409,12 +409,11 @@ const WASI_ENOTSUP = 58;
 function newWASI(job, io) {
   const wasi = makeWASI(job, io);
   if (job.refuse_symlinks) {
-    const imports = wasi.getImportObject.bind(wasi);
-    wasi.getImportObject = () => {
-      const o = imports();
-      o.wasi_snapshot_preview1 = { ...o.wasi_snapshot_preview1, path_symlink: () => WASI_ENOTSUP };
-      return o;
-    };
+    // Node.js 18 has no getImportObject (wasiImportObject falls back to
+    // wasiImport); the override works for both.
+    const base = wasiImportObject(wasi);
+    const o = { ...base, wasi_snapshot_preview1: { ...base.wasi_snapshot_preview1, path_symlink: () => WASI_ENOTSUP } };
+    wasi.getImportObject = () => o;
   }
   return wasi;
 }
