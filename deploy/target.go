@@ -69,6 +69,14 @@ type Outcome struct {
 	Err *runners.Error
 }
 
+// Sized is implemented by targets whose environments have a memory size
+// (the serverless ones): the orchestrator makes one cell per size of a
+// run's memory sweep, and gives each task its cell's size; a run that
+// names none uses DefaultMemoryMB.
+type Sized interface {
+	DefaultMemoryMB() int
+}
+
 // Closer is implemented by targets that make things while they run
 // (unpacked function packages, loaded images, runc bundles): Close
 // removes them. The orchestrator's caller closes every target it made

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wasmbench/bench/report/stats"
@@ -192,7 +193,7 @@ func FromRecords(recs []results.Record) *Data {
 				}
 			}
 			if isSamplingNote(r.Note) && r.Workload != "" {
-				d.Sampling[r.Cell.Key()] = r.Note
+				d.Sampling[samplingKey(r.Cell, r.MemoryMB)] = r.Note
 				continue
 			}
 			d.Notes = append(d.Notes, r)
@@ -270,6 +271,27 @@ func FromRecords(recs []results.Record) *Data {
 func (s *Series) summarize() {
 	s.Summary = stats.Summarize(s.Values)
 	s.Proc = stats.SummarizeProcesses(s.Groups)
+}
+
+// samplingKey names a cell's sampling note: its key and, for a cell of a
+// memory sweep, its memory size.
+func samplingKey(c results.Cell, memoryMB int) string {
+	if memoryMB == 0 {
+		return c.Key()
+	}
+	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
+}
+
+// variantMemory is the memory size a row's variant names (mem=128MB), 0
+// when it names none.
+func variantMemory(variant string) int {
+	for _, kv := range strings.Fields(variant) {
+		if v, ok := strings.CutPrefix(kv, "mem="); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(v, "MB"))
+			return n
+		}
+	}
+	return 0
 }
 
 // Sampling notes, as internal/run writes them: why a cell stopped

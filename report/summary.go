@@ -186,12 +186,15 @@ func (d *Data) samplingLines() []string {
 	var short []string
 	for _, sec := range d.Sections() {
 		for _, r := range sec.Rows {
-			n, ok := d.Sampling[r.Cell.Key()]
+			n, ok := d.Sampling[samplingKey(r.Cell, variantMemory(r.Variant))]
+			if !ok { // a run from before memory sweeps: one note per cell
+				n, ok = d.Sampling[r.Cell.Key()]
+			}
 			if !ok {
 				continue
 			}
 			if StoppedOnBudget(n) {
-				short = append(short, FailureCell(results.Record{Cell: r.Cell})+": "+oneLine(n))
+				short = append(short, FailureCell(results.Record{Cell: r.Cell, MemoryMB: variantMemory(r.Variant)})+": "+oneLine(n))
 			} else {
 				reached++
 			}
@@ -265,7 +268,11 @@ func (d *Data) countLine() string {
 // FailureCell names a failure's cell for people.
 func FailureCell(f results.Record) string {
 	parts := []string{}
-	for _, p := range []string{f.Target, ParamLabel(f.Workload, f.Param), f.Lang, RTLabel(f.Runtime, f.Tier)} {
+	target := f.Target
+	if f.MemoryMB != 0 && target != "" {
+		target += " " + strconv.Itoa(f.MemoryMB) + " MB"
+	}
+	for _, p := range []string{target, ParamLabel(f.Workload, f.Param), f.Lang, RTLabel(f.Runtime, f.Tier)} {
 		if p != "" {
 			parts = append(parts, p)
 		}

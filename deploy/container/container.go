@@ -63,6 +63,7 @@ type Target struct {
 var (
 	_ deploy.Target = (*Target)(nil)
 	_ deploy.Closer = (*Target)(nil)
+	_ deploy.Sized  = (*Target)(nil)
 )
 
 // launcher is an engine's lambdalocal.Launcher plus its image handling.
@@ -107,6 +108,9 @@ func New(opts Options) (*Target, error) {
 
 // Name implements deploy.Target.
 func (t *Target) Name() string { return "container-local" }
+
+// DefaultMemoryMB implements deploy.Sized.
+func (t *Target) DefaultMemoryMB() int { return t.inner.DefaultMemoryMB() }
 
 // Engine is the container engine the target runs.
 func (t *Target) Engine() string { return t.opts.Engine }

@@ -80,6 +80,7 @@ type Target struct {
 var (
 	_ deploy.Target = (*Target)(nil)
 	_ deploy.Closer = (*Target)(nil)
+	_ deploy.Sized  = (*Target)(nil)
 )
 
 // New returns the lambda-local target.
@@ -101,6 +102,10 @@ func New(opts Options) *Target {
 
 // Name implements deploy.Target.
 func (t *Target) Name() string { return t.opts.Name }
+
+// DefaultMemoryMB implements deploy.Sized: the memory size of a task that
+// names none.
+func (t *Target) DefaultMemoryMB() int { return t.opts.MemoryMB }
 
 // Available implements deploy.Target: local processes can always run
 // (their memory size and CPU share are enforced by a cgroup when this

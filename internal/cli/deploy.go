@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -309,15 +308,7 @@ func parseMemory(l listFlag) ([]int, error) {
 	if len(l) == 0 {
 		return []int{128, 512, 1024, 1769}, nil
 	}
-	var out []int
-	for _, s := range l {
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.ToUpper(s), "MB"))
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a number of MB", s)
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return memorySizes(l)
 }
 
 // sourceDir finds bench's source tree (for cross-compiling workers): the

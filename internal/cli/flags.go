@@ -45,3 +45,17 @@ func parseBytes(s string) (int64, error) {
 	}
 	return int64(n * float64(mult)), nil
 }
+
+// memorySizes reads a --memory list: sizes in MB (a trailing MB is
+// allowed).
+func memorySizes(l listFlag) ([]int, error) {
+	var out []int
+	for _, s := range l {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.ToUpper(s), "MB"))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number of MB", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -48,7 +48,8 @@ func runRun(s *State, args []string) error {
 	ctrRuntime := fs.String("container-runtime", "docker", "engine of the container-local target: docker or runc")
 	functionTimeout := fs.Duration("function-timeout", 0, "function timeout of lambda-local and container-local environments, as Lambda applies it: an invocation (and an INIT re-run inside it) that runs longer fails as a timeout (default 3s, Lambda's; at most 15m)")
 	noCPUScaling := fs.Bool("no-cpu-scaling", false, "give lambda-local and container-local environments the whole machine's CPU instead of the share Lambda gives their --memory")
-	memoryMB := fs.Int("memory", 0, "memory size in MB of lambda-local and container-local environments (default 1024)")
+	var memory listFlag
+	fs.Var(&memory, "memory", "memory sizes in MB of lambda-local and container-local environments, one cell per size, e.g. 128,512,1024,1769 (128 to 10240; default 1024)")
 	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder (repeatable)")
 	fs.Var(&wasmArgs, "arg", "argument passed to every --wasm module (repeatable)")
 	stdin := fs.String("stdin", "", "file fed to the --wasm modules' stdin")
@@ -70,7 +71,6 @@ func runRun(s *State, args []string) error {
 		{"samples", int64(*samples), 1, 10000, "minimum processes per cell of each kind"},
 		{"warmup", int64(*warmup), 0, 1000, "warm-up executions per warm process"},
 		{"iterations", int64(*iters), 1, 100000, "measured executions per warm process"},
-		{"memory", int64(*memoryMB), 128, 10240, "Lambda memory sizes in MB"},
 	} {
 		if set[c.name] {
 			if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
@@ -158,9 +158,19 @@ func runRun(s *State, args []string) error {
 		}
 	}
 
-	o.MemoryMB = *memoryMB
+	if o.Memory, err = memorySizes(memory); err != nil {
+		return usageError("--memory: %v", err)
+	}
+	for _, m := range o.Memory {
+		if err := intIn("memory", int64(m), 128, 10240, "Lambda memory sizes in MB"); err != nil {
+			return err
+		}
+	}
+	if err := run.CheckMemory(o.Memory); err != nil {
+		return usageError("--memory: %v", err)
+	}
 	o.FunctionTimeout, o.NoCPUScaling = *functionTimeout, *noCPUScaling
-	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime, MemoryMB: *memoryMB})
+	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime})
 	if err != nil {
 		return err
 	}

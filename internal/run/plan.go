@@ -59,8 +59,12 @@ type Options struct {
 	// MaxOutput bounds what a guest may write to stdout, and to stderr,
 	// in one execution (0: runners.DefaultMaxOutput).
 	MaxOutput int64 `json:"max_output,omitempty"`
-	// MemoryMB is the memory size of serverless environments (0: the
-	// target's default).
+	// Memory is the sweep of memory sizes, MB, of serverless environments
+	// (targets that implement deploy.Sized): one cell per size. Empty:
+	// each target's default size.
+	Memory []int `json:"memory,omitempty"`
+	// MemoryMB is the single memory size older run.json files hold;
+	// loading one moves it into Memory.
 	MemoryMB int `json:"memory_mb,omitempty"`
 	// FunctionTimeout is the function timeout of serverless environments
 	// (0: Lambda's 3 s); NoCPUScaling gives them the whole machine's CPU
@@ -131,6 +135,65 @@ type Cell struct {
 	N        int64
 	// Prepared is true when the tier needs a prepare step.
 	Prepared bool
+	// MemoryMB is the memory size of the cell's environments on a
+	// serverless target (0 elsewhere): a memory sweep makes one cell per
+	// size, and every record of the cell carries it.
+	MemoryMB int
+}
+
+// Key names the cell in task IDs, progress and resume: its results.Cell
+// key, and its memory size when it has one.
+func (c *Cell) Key() string { return cellKey(c.Cell, c.MemoryMB) }
+
+// recordKey is the key of the cell a record belongs to.
+func recordKey(r results.Record) string { return cellKey(r.Cell, r.MemoryMB) }
+
+func cellKey(c results.Cell, memoryMB int) string {
+	if memoryMB == 0 {
+		return c.Key()
+	}
+	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
+}
+
+// sweepMemory gives the cells of serverless targets (deploy.Sized) their
+// memory size: one cell per size of the sweep, or the target's default.
+// Cells of other targets are kept as they are. The order is the plan's,
+// sizes ascending within a cell.
+func sweepMemory(cells []*Cell, sizes []int, sized func(target string) (defaultMB int, ok bool)) []*Cell {
+	var out []*Cell
+	for _, c := range cells {
+		def, ok := sized(c.Target)
+		if !ok {
+			out = append(out, c)
+			continue
+		}
+		mem := sizes
+		if len(mem) == 0 {
+			mem = []int{def}
+		}
+		for _, m := range mem {
+			cc := *c
+			cc.MemoryMB = m
+			out = append(out, &cc)
+		}
+	}
+	return out
+}
+
+// CheckMemory checks a memory sweep: Lambda's sizes (128 to 10,240 MB),
+// each once.
+func CheckMemory(sizes []int) error {
+	seen := map[int]bool{}
+	for _, m := range sizes {
+		if m < 128 || m > 10240 {
+			return fmt.Errorf("memory size %d MB: Lambda takes 128 to 10240 MB", m)
+		}
+		if seen[m] {
+			return fmt.Errorf("memory size %d MB given twice", m)
+		}
+		seen[m] = true
+	}
+	return nil
 }
 
 // shareBudget is the per-cell budget of a run of n cells: Budget, or

@@ -124,6 +124,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckMemory(o.Memory); err != nil {
+		return nil, badOption(fmt.Errorf("--memory: %w", err))
+	}
+	cells = sweepMemory(cells, o.Memory, func(name string) (int, bool) {
+		s, ok := cfg.Targets[name].(deploy.Sized)
+		if !ok {
+			return 0, false
+		}
+		return s.DefaultMemoryMB(), true
+	})
 	notes = append(tnotes, notes...)
 	notes = append(notes, memoryCapNotes(o, cells)...)
 	if !cfg.Resume { // a resumed run keeps the budget its run.json holds
@@ -288,6 +298,9 @@ func loadRun(dir string) (Options, []results.Record, error) {
 	}
 	if err := json.Unmarshal(b, &o); err != nil {
 		return o, nil, fmt.Errorf("--resume %s: %s: %w", dir, optionsFile, err)
+	}
+	if o.MemoryMB != 0 && len(o.Memory) == 0 {
+		o.Memory, o.MemoryMB = []int{o.MemoryMB}, 0
 	}
 	recs, _, err := results.ReadFile(filepath.Join(dir, results.FileName))
 	if errors.Is(err, os.ErrNotExist) {

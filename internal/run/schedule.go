@@ -172,7 +172,7 @@ func (r *runner) restore(cells []*Cell, prior []results.Record) []*cellState {
 		states = append(states, s)
 	}
 	for _, rec := range prior {
-		if s := byKey[rec.Key()]; s != nil {
+		if s := byKey[recordKey(rec)]; s != nil {
 			s.absorb(rec)
 		}
 	}
@@ -194,7 +194,7 @@ func (r *runner) callCostCells(rts []*Runtime, targets []string, prior []results
 	byKey := map[string][]results.Record{}
 	for _, rec := range prior {
 		if rec.Kind == results.KindTask || rec.Kind == results.KindFailure {
-			byKey[rec.Key()] = append(byKey[rec.Key()], rec)
+			byKey[recordKey(rec)] = append(byKey[recordKey(rec)], rec)
 		}
 	}
 	var out []*cellState
@@ -536,7 +536,7 @@ func (r *runner) loop(ctx context.Context) error {
 		if s.failed || s.callCost {
 			return nil
 		}
-		return r.write(results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, Note: s.samplingNote(r.o, why)})
+		return r.write(results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Note: s.samplingNote(r.o, why)})
 	}
 	for {
 		var active []*cellState
@@ -624,7 +624,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	t0 := time.Now()
-	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: r.o.MemoryMB,
+	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB,
 		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
 	if err != nil {
@@ -644,7 +644,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	case verr != nil:
 		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
 	}
-	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: id, WallNS: wall.Nanoseconds(),
+	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: id, WallNS: wall.Nanoseconds(),
 		RuntimeVersion: s.version, Process: proc})
 	if err := r.write(recs...); err != nil {
 		return err
@@ -693,12 +693,12 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 	}
 	if s.cold == 0 && s.warm == 0 && !s.callCost && !s.prepRecorded {
 		s.prepRecorded = true
-		base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, Verified: true, Cache: "disk",
+		base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Verified: true, Cache: "disk",
 			Task: taskID(s.Cell, taskPrepare, 0)}
 		a, b := base, base
 		a.Phase, a.Value, a.Unit = results.PhaseArtifactBytes, float64(p.bytes), results.UnitBytes
 		b.Phase, b.Value, b.Unit = results.PhasePrepare, p.ns, results.UnitNS
-		task := results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: base.Task}
+		task := results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: base.Task}
 		if err := r.write(a, b, task); err != nil {
 			return false, err
 		}
@@ -711,7 +711,7 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	recs := []results.Record{r.failure(s, task, e)}
 	if task != "" {
-		recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, Task: task, RuntimeVersion: s.version})
+		recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: task, RuntimeVersion: s.version})
 	}
 	return r.write(recs...)
 }
@@ -724,7 +724,7 @@ func (r *runner) failure(s *cellState, task string, e *runners.Error) results.Re
 	}
 	// The message may quote the guest's output and the stderr is the
 	// guest's: capped and escaped (safetext.go).
-	return results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, Task: task,
+	return results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: task,
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: safeText(e.Message, maxFailureMessage, false),
 		Stderr: safeText(e.Stderr, maxFailureStderr, true)}
 }
@@ -774,7 +774,7 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Out
 		allOK = false
 	}
 	cold := kind == taskCold
-	base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, RuntimeVersion: out.RuntimeVersion,
+	base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, RuntimeVersion: out.RuntimeVersion,
 		Process: proc, Task: id, Cold: cold, WarmMode: "fresh-instance"}
 	if s.Prepared {
 		base.Cache = "disk"
@@ -824,6 +824,9 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Out
 		rec := x
 		rec.Kind, rec.Cell, rec.Task, rec.Process, rec.RuntimeVersion = results.KindSample, s.Cell.Cell, id, proc, out.RuntimeVersion
 		rec.Verified = allOK
+		if rec.MemoryMB == 0 {
+			rec.MemoryMB = s.MemoryMB
+		}
 		recs = append(recs, rec)
 	}
 	return recs, verr
