@@ -68,9 +68,38 @@ func readAccountLimits(ctx context.Context, c *clients, o *Options) (AccountLimi
 	return l, nil
 }
 
+// DefaultParallel is how many functions a run measures at once unless
+// told: few enough to leave most of a new account's concurrency (10) to
+// its other functions.
+const DefaultParallel = 4
+
+// perFunction is the most concurrent executions one function of the run
+// uses: one, or its burst.
+func perFunction(o *Options) int { return max(1, o.Burst) }
+
+// setParallel picks the fan-out when --parallel was not given: at most
+// DefaultParallel, and at most half the account's unreserved concurrency
+// divided by what each function uses, at least one.
+func (l AccountLimits) setParallel(o *Options) {
+	if o.Parallel > 0 {
+		return
+	}
+	o.Parallel = DefaultParallel
+	if l.Concurrency > 0 {
+		o.Parallel = max(1, min(DefaultParallel, l.Unreserved/2/perFunction(o)))
+	}
+}
+
 // check refuses a run the account cannot take, before anything is
 // created.
 func (l AccountLimits) check(o *Options) error {
+	if need := o.Parallel * perFunction(o); o.Parallel > 1 && l.Concurrency > 0 && need > l.Unreserved {
+		fit := max(1, l.Unreserved/perFunction(o))
+		return fmt.Errorf("%w: --parallel %d with %d concurrent executions per function (--burst %d) needs %d, above the account's "+
+			"unreserved concurrency in %s, %d (of %d): invokes beyond it would be throttled, not measured; use --parallel %d or less, "+
+			"or ask for more concurrency (Service Quotas, Lambda, %s)",
+			ErrAccountLimit, o.Parallel, perFunction(o), o.Burst, need, o.Region, l.Unreserved, l.Concurrency, fit, concurrencyQuota)
+	}
 	if o.Burst > 0 && l.Concurrency > 0 && o.Burst > l.Unreserved {
 		return fmt.Errorf("%w: --burst %d is above the account's unreserved concurrency in %s, %d (of %d): "+
 			"the invokes beyond it would be throttled, not measured; use --burst %d or less, "+

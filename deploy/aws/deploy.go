@@ -79,6 +79,11 @@ type deployer struct {
 	mu      sync.Mutex
 	created []resource // created (or perhaps created: unsure) and not yet deleted
 
+	// The run's shared resources are made once, on first need, by
+	// whichever function needs them first: with --parallel, several at
+	// once. Each has its lock; pushImage takes pushMu, then repoMu.
+	roleMu, bucketMu, repoMu, pushMu sync.Mutex
+
 	roleARN string
 	bucket  string
 	repoURI string
@@ -93,6 +98,14 @@ type deployer struct {
 
 func newDeployer(o *Options, c *clients, id Identity) *deployer {
 	return &deployer{o: o, c: c, id: id, log: o.Log, pushed: map[string]string{}}
+}
+
+// memoryCap is the account's largest memory size, once a create found it
+// (0: none found).
+func (d *deployer) memoryCap() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.memCap
 }
 
 // settle records what a create call left: the resource when it was
@@ -159,6 +172,8 @@ func (d *deployer) logsPolicy() string {
 // role returns the execution role: --role, or a new one that may only
 // write the run's logs.
 func (d *deployer) role(ctx context.Context) (string, error) {
+	d.roleMu.Lock()
+	defer d.roleMu.Unlock()
 	if d.roleARN != "" {
 		return d.roleARN, nil
 	}
@@ -218,6 +233,8 @@ func iamTags(m map[string]string) []iamtypes.Tag {
 
 // ensureBucket creates the run's own bucket, tagged.
 func (d *deployer) ensureBucket(ctx context.Context) (string, error) {
+	d.bucketMu.Lock()
+	defer d.bucketMu.Unlock()
 	if d.bucket != "" {
 		return d.bucket, nil
 	}
@@ -277,6 +294,8 @@ func (d *deployer) uploadZip(ctx context.Context, a *Artifact) (bucket, key stri
 
 // ensureRepo creates the run's ECR repository and logs in to it.
 func (d *deployer) ensureRepo(ctx context.Context) error {
+	d.repoMu.Lock()
+	defer d.repoMu.Unlock()
 	if d.repoURI != "" || d.repoErr != nil {
 		return d.repoErr
 	}
@@ -361,6 +380,8 @@ func repoTags(ctx context.Context, c *ecr.Client, arn *string) (map[string]strin
 // pushImage pushes an artifact's image (once) and returns its URI by
 // digest, as CreateFunction wants it.
 func (d *deployer) pushImage(ctx context.Context, a *Artifact) (string, error) {
+	d.pushMu.Lock()
+	defer d.pushMu.Unlock()
 	if uri, ok := d.pushed[a.Key]; ok {
 		return uri, nil
 	}
@@ -515,7 +536,9 @@ func (d *deployer) createFunction(ctx context.Context, f *Function, env map[stri
 	d.settle(resource{kind: kindFunction, name: f.Name}, err)
 	if err != nil {
 		if limit, ok := memoryCap(err); ok {
+			d.mu.Lock()
 			d.memCap = limit
+			d.mu.Unlock()
 			return fmt.Errorf("create function %s: %w", f.Name, memoryCapError(f.MemoryMB, limit, d.o.Region))
 		}
 		return fmt.Errorf("create function %s: %w", f.Name, err)

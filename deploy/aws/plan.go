@@ -57,6 +57,10 @@ type Options struct {
 	// Cold forced cold starts, Warm warm invokes, and Burst concurrent
 	// invokes per function.
 	Cold, Warm, Burst int
+	// Parallel is how many functions are deployed and measured at once
+	// (0: DefaultParallel, lowered to what the account's concurrency
+	// allows). Each function's own invocations stay in sequence.
+	Parallel int
 	// Timeout is each function's timeout (default 60s, at most 900s).
 	Timeout time.Duration
 	// Keep leaves everything deployed (and says what).

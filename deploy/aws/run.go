@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/wasmbench/bench/deploy/pkg"
@@ -62,6 +63,7 @@ var ErrNoRegion = errors.New("no AWS region")
 // returned error is ctx's when interrupted; teardown has run either way.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o.defaults()
+	o.Log = &syncWriter{w: o.Log} // functions measured at once log at once
 	if err := o.absPaths(); err != nil {
 		return nil, err
 	}
@@ -90,10 +92,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(o.Log, "Lambda limits in %s: %s\n", o.Region, res.Limits)
+		res.Limits.setParallel(&o)
+		fmt.Fprintf(o.Log, "Lambda limits in %s: %s; %d functions at a time\n", o.Region, res.Limits, o.Parallel)
 		if err := res.Limits.check(&o); err != nil {
 			return nil, err
 		}
+	} else if o.Parallel == 0 {
+		o.Parallel = DefaultParallel
 	}
 
 	fns := o.functions()
@@ -195,63 +200,104 @@ type fatal struct{ error }
 
 func (f fatal) Unwrap() error { return f.error }
 
-// deployAll deploys and measures each function in turn, deleting it
-// right after (unless Keep). A failed configuration becomes a failure
-// record and the next one goes on.
+// deployAll deploys and measures the functions, Options.Parallel at a
+// time (a bounded pool: Lambda runs them; each function's own cold
+// starts stay in sequence), deleting each right after (unless Keep). A
+// failed configuration becomes a failure record and the next one goes
+// on. A fatal error stops the others, as Ctrl-C does: what they measured
+// is kept, and the caller tears down either way.
 func deployAll(ctx context.Context, o *Options, d *deployer, fns []*Function, w *results.Writer, res *Result) error {
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var mu sync.Mutex // res.Stats and res.Failed
+	failed := func() {
+		mu.Lock()
+		res.Failed++
+		mu.Unlock()
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(o.Parallel, 1) {
+		wg.Go(func() {
+			for i := range jobs {
+				if err := deployIndexed(ctx, o, d, fns, i, w, res, &mu, failed); err != nil {
+					stop(err)
+				}
+			}
+		})
+	}
+feed:
 	for i, f := range fns {
 		if f.Artifact.Unavailable != "" {
 			continue
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		st := &Stats{}
-		res.Stats[f.Key()] = st
-		out := func(recs ...results.Record) error {
-			st.add(recs)
-			return w.Write(recs...)
-		}
-		if d.memCap > 0 && f.MemoryMB > d.memCap {
-			// An earlier create found the account's maximum: no need to
-			// be refused again.
-			res.Failed++
-			err := memoryCapError(f.MemoryMB, d.memCap, o.Region)
-			fmt.Fprintf(o.Log, "%s: not deployed: %v\n", f.Name, err)
-			if werr := out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
-				Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()}); werr != nil {
-				return werr
-			}
-			continue
-		}
-		fmt.Fprintf(o.Log, "[%d/%d] %s (%s, %d KB)\n", i+1, len(fns), f.Name, f.Package, f.Artifact.Bytes>>10)
-		pkgRec := results.Record{Kind: results.KindSample, Cell: f.Cell, Phase: results.PhasePackageBytes,
-			Value: float64(f.Artifact.Bytes), Unit: results.UnitBytes, Verified: true, Arch: f.Arch,
-			MemoryMB: f.MemoryMB, Package: f.Package, Task: f.Key() + "/package/0"}
-		if err := out(pkgRec); err != nil {
-			return err
-		}
-		err := deployOne(ctx, o, d, f, out)
-		if err == nil && st.Failures > 0 {
-			// Measured, but invocations failed (a trap, a wrong output).
-			res.Failed++
-			fmt.Fprintf(o.Log, "%s: %d failed invocations, the first: %s\n", f.Name, st.Failures, clip(st.FirstError, 300))
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			res.Failed++
-			fmt.Fprintf(o.Log, "%s: FAILED: %v\n", f.Name, err)
-			if werr := out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
-				Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()}); werr != nil {
-				return werr
-			}
-			var fe fatal
-			if errors.As(err, &fe) {
-				return fe.error
-			}
-		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err // a fatal error (or the parent's deadline)
+	}
+	return ctx.Err()
+}
+
+// deployIndexed deploys and measures fns[i]. Its error stops the run: a
+// fatal one, a write that failed, or ctx's.
+func deployIndexed(ctx context.Context, o *Options, d *deployer, fns []*Function, i int, w *results.Writer, res *Result,
+	mu *sync.Mutex, failed func()) error {
+	f := fns[i]
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	st := &Stats{}
+	mu.Lock()
+	res.Stats[f.Key()] = st
+	mu.Unlock()
+	out := func(recs ...results.Record) error {
+		st.add(recs)
+		return w.Write(recs...)
+	}
+	if memCap := d.memoryCap(); memCap > 0 && f.MemoryMB > memCap {
+		// An earlier create found the account's maximum: no need to be
+		// refused again.
+		failed()
+		err := memoryCapError(f.MemoryMB, memCap, o.Region)
+		fmt.Fprintf(o.Log, "%s: not deployed: %v\n", f.Name, err)
+		return out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
+			Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()})
+	}
+	fmt.Fprintf(o.Log, "[%d/%d] %s (%s, %d KB)\n", i+1, len(fns), f.Name, f.Package, f.Artifact.Bytes>>10)
+	pkgRec := results.Record{Kind: results.KindSample, Cell: f.Cell, Phase: results.PhasePackageBytes,
+		Value: float64(f.Artifact.Bytes), Unit: results.UnitBytes, Verified: true, Arch: f.Arch,
+		MemoryMB: f.MemoryMB, Package: f.Package, Task: f.Key() + "/package/0"}
+	if err := out(pkgRec); err != nil {
+		return err
+	}
+	err := deployOne(ctx, o, d, f, out)
+	if err == nil && st.Failures > 0 {
+		// Measured, but invocations failed (a trap, a wrong output).
+		failed()
+		fmt.Fprintf(o.Log, "%s: %d failed invocations, the first: %s\n", f.Name, st.Failures, clip(st.FirstError, 300))
+	}
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	failed()
+	fmt.Fprintf(o.Log, "%s: FAILED: %v\n", f.Name, err)
+	if werr := out(results.Record{Kind: results.KindFailure, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
+		Package: f.Package, Task: f.Key() + "/deploy/0", ErrorKind: string(runners.KindInternal), Error: err.Error()}); werr != nil {
+		return werr
+	}
+	var fe fatal
+	if errors.As(err, &fe) {
+		return fe.error
 	}
 	return nil
 }
@@ -447,6 +493,8 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d functions, %d invocations (%d cold, %d warm, %d in bursts per function), %d configuration updates to force cold starts\n",
 		n, invokes, o.Cold, o.Warm, o.Burst, updates)
+	fmt.Fprintf(w, "%d functions at a time (--parallel; a real run lowers the default to half the account's unreserved concurrency, and refuses more than all of it)\n",
+		o.Parallel)
 	fmt.Fprintf(w, "estimated cost of this run: USD %.4f if each invocation bills %.0f ms (--estimate-ms), at most USD %.4f if every one runs to the %s timeout\n",
 		estimate, o.EstimateMS, worst, o.Timeout)
 	fmt.Fprintf(w, "%s\n", o.Prices)
@@ -633,3 +681,15 @@ const dryRunPriceRegion = "us-east-1"
 // isThrottled reports whether a record is of an invocation that was
 // throttled and retried.
 func isThrottled(r results.Record) bool { return strings.Contains(r.Task, throttledTask+"/") }
+
+// syncWriter serialises writes: each progress line is one Write.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -76,6 +76,8 @@ func runDeployAWS(s *State, args []string) error {
 	cold := fs.Int("cold", 5, "forced cold starts per function")
 	warm := fs.Int("warm", 10, "warm invocations per function")
 	burst := fs.Int("burst", 0, "concurrent invocations fired at once after a forced cold start")
+	parallel := fs.Int("parallel", 0, fmt.Sprintf("functions deployed and measured at once, each with its own cold starts in sequence "+
+		"(default %d, lowered to half the account's unreserved concurrency; more than all of it is refused)", awsdeploy.DefaultParallel))
 	timeout := fs.Duration("timeout", 60*time.Second, "each function's timeout (at most 15m)")
 	keep := fs.Bool("keep", false, "leave every resource deployed (delete later with --cleanup)")
 	out := fs.String("out", "", "output folder (default: results/aws-<run id>)")
@@ -103,6 +105,7 @@ func runDeployAWS(s *State, args []string) error {
 		{"cold", int64(*cold), 0, 1000, "forced cold starts per function"},
 		{"warm", int64(*warm), 0, 100000, "warm invocations per function"},
 		{"burst", int64(*burst), 0, 1000, "concurrent invocations (Lambda's default concurrency limit is 1000)"},
+		{"parallel", int64(*parallel), 0, 1000, "functions at once (0: the default)"},
 	} {
 		if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
 			return err
@@ -210,7 +213,7 @@ func runDeployAWS(s *State, args []string) error {
 	}
 	o := awsdeploy.Options{
 		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
-		Cold: *cold, Warm: *warm, Burst: *burst, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
+		Cold: *cold, Warm: *warm, Burst: *burst, Parallel: *parallel, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
 		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
 		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
 		// An S3 endpoint of one's own (a local S3) has no bucket host names.

@@ -63,8 +63,9 @@ type Lambda struct {
 	invokes  int
 	inflight int
 	busy     int
-	// Stats.
+	// Stats. PeakFunctions is the most functions that existed at once.
 	Creates, Updates, Invokes, ColdStarts, Deletes, Throttles int
+	PeakFunctions                                             int
 	dir                                                       string
 }
 
@@ -490,6 +491,7 @@ func (l *Lambda) create(w http.ResponseWriter, r *http.Request) {
 	}
 	l.fns[in.FunctionName] = f
 	l.Creates++
+	l.PeakFunctions = max(l.PeakFunctions, len(l.fns))
 	l.mu.Unlock()
 	writeJSON(w, 201, f.cfg)
 }
@@ -743,4 +745,11 @@ func (e *ECR) unpack(ctx context.Context, uri, dir string) (arch string, env map
 		}
 	}
 	return cf.Architecture, env, nil
+}
+
+// Functions is how many functions exist now.
+func (l *Lambda) Functions() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.fns)
 }
