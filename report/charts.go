@@ -659,7 +659,7 @@ func (b *chartBuilder) sizes() {
 			// Lambda's package limits, as dashed lines the packages are
 			// read against; the value axis reaches the largest.
 			bars.Refs = limitRefs(pkgKinds)
-			bars.Note = "Dashed red lines: Lambda's package limits (zipped unless named), 1 MB is Lambda@Edge's for viewer triggers. " + PackageLimitNote
+			bars.Note = "Dashed red lines: Lambda's package limits for the kinds of package drawn (zipped sizes, except the unzipped and image limits). " + PackageLimitNote
 			caption = what + ", against Lambda's package limits (dashed): direct upload, unzipped, image, and Lambda@Edge's viewer and origin limits."
 		}
 		f := bars.Figure()

@@ -245,7 +245,7 @@ func recText(t Tuning, s Strategy) string {
 	}
 	txt := itoa(p.MemoryMB) + " MB"
 	if s == StrategySpeed && t.SpeedTie {
-		txt += fmt.Sprintf(" (fastest %d MB is within its interval, and dearer)", t.Points[t.Fastest].MemoryMB)
+		txt += fmt.Sprintf(" (cheaper, and its 95%% interval overlaps the fastest's, %d MB)", t.Points[t.Fastest].MemoryMB)
 	}
 	return txt
 }
@@ -284,7 +284,7 @@ func timeWhat(phase string) string {
 func (b *chartBuilder) tuning() {
 	sweeps, single := splitTunings(b.d.PowerTuning())
 	if len(sweeps) == 0 {
-		reason := "no cell was measured at several memory sizes with prices (a sweep, --memory 128,512,1024,1769 on a serverless target, makes one)"
+		reason := "no cell was measured at several memory sizes with prices (bench deploy aws --memory 128,512,1024,1769 makes such a sweep)"
 		if single > 0 {
 			reason = singleLine(single)
 		}

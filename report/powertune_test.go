@@ -161,7 +161,7 @@ func TestSummaryLeadsWithStrategy(t *testing.T) {
 	if err := SummaryStrategy(&buf, handSweep(), StrategySpeed); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "512 MB (fastest 1024 MB is within its interval, and dearer)") {
+	if !strings.Contains(buf.String(), "512 MB (cheaper, and its 95% interval overlaps the fastest's, 1024 MB)") {
 		t.Errorf("speed's tie is not explained:\n%s", buf.String())
 	}
 }
@@ -180,7 +180,7 @@ func TestTuningHTMLGolden(t *testing.T) {
 		t.Fatal("report.html has no package and power-tuning sections")
 	}
 	golden.Check(t, "testdata/tuning.html.golden", []byte(html[i:j]))
-	for _, want := range []string{"by balanced", "fastest 3008 MB is within its interval", "2 cells measured at one memory size only", "image 10 GB"} {
+	for _, want := range []string{"by balanced", "interval overlaps the fastest", "2 cells measured at one memory size only", "image 10 GB"} {
 		if !strings.Contains(html[i:j], want) {
 			t.Errorf("sections lack %q", want)
 		}
