@@ -294,11 +294,12 @@ func (b *chartBuilder) tuning() {
 	lead := b.d.lead()
 	// One chart per target, workload, parameter, language and variant:
 	// a time line and a cost line per runtime and tier.
-	type gk struct{ target, workload, param, lang, variant string }
+	// (and time phase: one chart never mixes durations with executes).
+	type gk struct{ target, workload, param, lang, variant, phase string }
 	var keys []gk
 	groups := map[gk][]Tuning{}
 	for _, t := range sweeps {
-		k := gk{t.Target, t.Workload, t.Param, t.Lang, t.Variant}
+		k := gk{t.Target, t.Workload, t.Param, t.Lang, t.Variant, t.TimePhase}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -310,7 +311,7 @@ func (b *chartBuilder) tuning() {
 		var order [][2]string
 		var all []float64
 		xt := map[float64]bool{}
-		phase := ""
+		phase := k.phase
 		for _, t := range groups[k] {
 			col := b.pal.Tier(t.Runtime, t.Tier)
 			tl := chart.Line{Label: RTLabel(t.Runtime, t.Tier) + " time", Color: col, Glyph: draw.CircleGlyph{}, Points: true}
@@ -327,9 +328,6 @@ func (b *chartBuilder) tuning() {
 			}
 			times, costs = append(times, tl), append(costs, cl)
 			order = append(order, [2]string{t.Runtime, t.Tier})
-			if phase == "" || t.TimePhase == results.PhaseExecute {
-				phase = t.TimePhase
-			}
 		}
 		var ticks []float64
 		for x := range xt {
@@ -349,13 +347,18 @@ func (b *chartBuilder) tuning() {
 		if v := shortVariant(k.variant); v != "" {
 			title += " " + v
 		}
+		name := k.target + "-" + k.workload + "-" + k.lang + "-" + k.param + "-" + k.variant
+		if k.phase != results.PhaseDuration {
+			title += " (" + timeWhat(k.phase) + ")"
+			name += "-" + k.phase
+		}
 		note := fmt.Sprintf("Solid: %s (geometric mean of each environment's median); dashed: mean cost of a warm invocation × 10⁶, on the right axis. "+
 			"A ring marks the memory size the %s strategy recommends (%s). Each axis is logarithmic where its values span more than ten times.",
 			timeWhat(phase), lead, strategyWhat(lead))
 		f := chart.Lines{Title: title, XAxis: "memory size", YAxis: timeWhat(phase), XUnit: chart.Unit{Name: "MB", Factor: 1},
 			YUnit: chart.PickUnit(results.UnitNS, all), Lines: times, Right: costs, RightAxis: "USD per million invocations",
 			RightUnit: chart.Unit{Name: "USD", Factor: 1}, Marks: marks, XTicks: ticks, Legend: legend, Note: note}.Figure()
-		b.add(KindTuning, k.target+"-"+k.workload+"-"+k.lang+"-"+k.param+"-"+k.variant,
+		b.add(KindTuning, name,
 			"Warm time and cost per million invocations against memory size, one pair of lines per runtime and tier, as aws-lambda-power-tuning draws them; the ring is the recommended size.", f)
 	}
 }

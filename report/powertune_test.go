@@ -77,6 +77,24 @@ func TestPowerTuningRecommends(t *testing.T) {
 		t.Errorf("256 MB point %+v", p)
 	}
 
+	// The chart: one, with the sweep's lines, drawn without error.
+	charts, _ := FromRecords(handSweep()).charts()
+	n := 0
+	for _, c := range charts {
+		if c.Kind == KindTuning {
+			n++
+			if _, err := c.Figure.SVG(); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(c.Title, "fib(30) · c, aws-lambda x86_64 zip") {
+				t.Errorf("power-tuning chart title %q", c.Title)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d power-tuning charts, want 1", n)
+	}
+
 	// Without the overlap (512 MB clearly slower), speed is the fastest.
 	recs := sweepRecords(sweepCell, []int{512, 1024},
 		map[int][3]float64{512: {400, 401, 402}, 1024: {240, 241, 242}},
