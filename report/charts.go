@@ -22,6 +22,7 @@ const (
 	KindSizes     = "sizes"
 	KindBreakEven = "break-even"
 	KindCost      = "cost"
+	KindTuning    = "power-tuning"
 )
 
 // ChartKinds lists every kind with what it shows.
@@ -33,6 +34,7 @@ var ChartKinds = []struct{ Kind, What string }{
 	{KindSizes, "sizes: module, AOT artifact, worker binary, deployment package"},
 	{KindBreakEven, "after how many calls a slower-compiling, faster-running tier pays off"},
 	{KindCost, "cost per million invocations, where samples carry prices"},
+	{KindTuning, "power tuning: warm time and cost per million invocations against memory size, where a cell was measured at several"},
 }
 
 // Chart is one figure of the report.
@@ -60,6 +62,7 @@ func (d *Data) charts() ([]*Chart, []SkippedChart) {
 	b.sizes()
 	b.breakEven()
 	b.cost()
+	b.tuning()
 	for i, c := range b.out {
 		c.Name = fmt.Sprintf("%02d-%s", i+1, c.Name)
 	}
@@ -571,6 +574,7 @@ func (b *chartBuilder) sizes() {
 			cell  results.Cell
 		}
 		seen := map[string]bool{}
+		pkgKinds := map[string]bool{}
 		var items []item
 		for _, s := range b.d.Series {
 			if s.Phase != phase || len(s.Values) == 0 {
@@ -598,11 +602,18 @@ func (b *chartBuilder) sizes() {
 					it.label = strings.TrimSuffix(it.label, " "+s.Tier)
 				}
 			case results.PhasePackageBytes:
-				it.label = RTLabel(s.Runtime, s.Tier) + " · " + s.Target
-				if v := shortVariant(s.Variant); v != "" {
+				// A package is the same at every memory size: one row.
+				it.label = RTLabel(s.Runtime, s.Tier) + " · " + s.Workload + "." + s.Lang + " · " + s.Target
+				rest, _ := withoutMemory(s.Variant)
+				if v := shortVariant(rest); v != "" {
 					it.label += " · " + v
 				}
 				it.col, it.group = b.pal.Tier(s.Runtime, s.Tier), s.Target
+				kind := variantValue(s.Variant, "pkg")
+				if kind == "" {
+					kind = "zip"
+				}
+				pkgKinds[kind] = true
 			}
 			if phase == results.PhaseWorkerBytes {
 				// One worker per runtime: the same file for every tier.
@@ -642,8 +653,17 @@ func (b *chartBuilder) sizes() {
 		} else {
 			legend = b.runtimeLegend(cells, phase != results.PhaseWorkerBytes, false)
 		}
-		f := chart.Bars{Title: what, Axis: "size", Unit: chart.PickUnit(results.UnitBytes, all), Rows: rows, Legend: legend}.Figure()
-		b.add(KindSizes, strings.TrimSuffix(phase, "_bytes"), what+".", f)
+		bars := chart.Bars{Title: what, Axis: "size", Unit: chart.PickUnit(results.UnitBytes, all), Rows: rows, Legend: legend}
+		caption := what + "."
+		if phase == results.PhasePackageBytes {
+			// Lambda's package limits, as dashed lines the packages are
+			// read against; the value axis reaches the largest.
+			bars.Refs = limitRefs(pkgKinds)
+			bars.Note = "Dashed red lines: Lambda's package limits for the kinds of package drawn (zipped sizes, except the unzipped and image limits). " + PackageLimitNote
+			caption = what + ", against Lambda's package limits (dashed): direct upload, unzipped, image, and Lambda@Edge's viewer and origin limits."
+		}
+		f := bars.Figure()
+		b.add(KindSizes, strings.TrimSuffix(phase, "_bytes"), caption, f)
 	}
 	if !any {
 		b.skip(KindSizes, "no size samples in this run")

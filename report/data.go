@@ -115,6 +115,9 @@ type Data struct {
 	// Sampling are the notes on why each cell stopped sampling (reached
 	// its precision target, or stopped on budget), by cell and variant.
 	Sampling map[string]string
+	// Strategy is the power-tuning strategy the summary leads with
+	// ("": balanced).
+	Strategy Strategy
 
 	sections []Section
 }

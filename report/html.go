@@ -62,6 +62,9 @@ type htmlPage struct {
 	BreakEven   htmlTable
 	Sizes       htmlTable
 	Cost        htmlTable
+	Packages    htmlTable
+	PackageNote string
+	Tuning      htmlTuning
 	Stats       htmlTable
 	Failures    []results.Record
 	Notes       []string
@@ -128,6 +131,9 @@ func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedC
 	pg.BreakEven = d.breakEvenTable()
 	pg.Sizes = d.phaseTable(func(s *Series) bool { return results.IsSizePhase(s.Phase) })
 	pg.Cost = d.costTable()
+	pg.Packages = d.packageTable()
+	pg.PackageNote = PackageLimitNote
+	pg.Tuning = d.tuningHTML()
 	pg.Stats = d.statsTable()
 	pg.Methodology = methodology
 	if err := pageTemplate.Execute(w, pg); err != nil {
@@ -354,6 +360,7 @@ th, td { padding: 3px 9px; border-bottom: 1px solid var(--line); text-align: lef
 th { font-weight: 600; background: var(--bg); position: sticky; top: 0; }
 td.n { text-align: right; }
 td.warn { color: var(--warn); font-weight: 600; cursor: help; }
+td.lead { font-weight: 600; }
 .env td:first-child { color: var(--soft); }
 pre, code { font: 12.5px/1.4 ui-monospace, "Liberation Mono", monospace; }
 pre.cmd { background: #f4f4f4; padding: 10px 12px; overflow-x: auto; border-radius: 4px; }
@@ -372,7 +379,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 <main>
 <h1>bench report: {{.Name}}</h1>
 <p class="sub">{{.Count}}</p>
-<nav>{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
+<nav>{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
 <p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}{{range .Noise}}<strong>{{index . 0}}</strong> {{index . 1}}<br>{{end}}<strong>Method</strong> {{.Method}} <a href="#method">How to read this</a><br><strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
 {{if .Warnings}}<div class="warnings"><strong>Read this first</strong><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
@@ -395,6 +402,17 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 
 <h2 id="cost">Cost</h2>
 {{if .Cost.Rows}}{{template "table" .Cost}}{{else}}<p class="skipped">No sample carries a price (only serverless targets are priced).</p>{{end}}
+
+<h3 id="packages">Packages against Lambda's limits</h3>
+{{if .Packages.Rows}}{{template "table" .Packages}}<p class="sub">{{.PackageNote}}</p>{{else}}<p class="skipped">No package sizes (only serverless targets build packages).</p>{{end}}
+
+<h2 id="tuning">Power tuning</h2>
+{{with .Tuning}}{{if .Recs.Rows}}<p>Memory size recommended by <strong>{{.Lead}}</strong> first, then by the other strategies:</p>
+<ul>{{range .Rules}}<li>{{.}}</li>{{end}}</ul>
+{{template "table" .Recs}}
+<details><summary>every memory size: time, billed duration and cost</summary>
+{{template "table" .Points}}
+</details>{{end}}{{if .Single}}<p class="skipped">{{.Single}}.</p>{{end}}{{if and (not .Recs.Rows) (not .Single)}}<p class="skipped">No cell was measured at several memory sizes with prices.</p>{{end}}{{end}}
 
 <h2 id="stats">Statistics of every series</h2>
 <details><summary>{{len .Stats.Rows}} series: every phase, cold and warm (hover a flagged outlier count for the values)</summary>

@@ -53,12 +53,28 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		}
 		tail.WriteString("\n")
 	}
+	if sweeps, _ := splitTunings(d.PowerTuning()); len(sweeps) > 0 {
+		order := strategyOrder(d.lead())
+		fmt.Fprintf(&tail, "**Power tuning** memory size by %s (%s), then by %s and %s\n\n", order[0], mdEscape(strings.TrimPrefix(strategyWhat(order[0]), string(order[0])+": ")), order[1], order[2])
+		fmt.Fprintf(&tail, "| cell | sizes | %s | %s | %s |\n|---|---|--:|--:|--:|\n", order[0], order[1], order[2])
+		for _, t := range sweeps {
+			cols := []string{tuningName(t), sizesList(t.Points)}
+			for _, s := range order {
+				cols = append(cols, recText(t, s))
+			}
+			for j := range cols {
+				cols[j] = mdEscape(cols[j])
+			}
+			fmt.Fprintf(&tail, "| %s |\n", strings.Join(cols, " | "))
+		}
+		tail.WriteString("\n")
+	}
 	if len(charts) > 0 {
 		tail.WriteString("**Charts** ")
 		var links []string
 		linked := map[string]bool{}
 		for _, c := range charts {
-			if !linked[c.Kind] && (c.Kind == KindColdStart || c.Kind == KindVsNative || c.Kind == KindBreakEven || c.Kind == KindCost) {
+			if !linked[c.Kind] && (c.Kind == KindColdStart || c.Kind == KindVsNative || c.Kind == KindBreakEven || c.Kind == KindCost || c.Kind == KindTuning) {
 				linked[c.Kind] = true
 				links = append(links, fmt.Sprintf("[%s](%s/%s.png)", mdEscape(c.Title), ChartDir, c.Name))
 			}
@@ -74,7 +90,7 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		tail.WriteString("\n")
 	}
 	tail.WriteString("<sub>Method: " + mdEscape(MethodText()) + " Warm-ups and unverified samples are left out; outliers are kept. " +
-		"Full statistics, charts, sizes, break-even and cost: report.html.</sub>\n")
+		"Full statistics, charts, sizes against Lambda's limits, break-even, cost and power tuning: report.html.</sub>\n")
 
 	secs := d.Sections()
 	for i, sec := range secs {

@@ -288,7 +288,7 @@ func TestSkippedCharts(t *testing.T) {
 	for _, s := range rep.Skipped {
 		skipped[s.Kind] = s.Reason
 	}
-	for _, k := range []string{KindColdStart, KindScaling, KindSizes, KindBreakEven, KindCost} {
+	for _, k := range []string{KindColdStart, KindScaling, KindSizes, KindBreakEven, KindCost, KindTuning} {
 		if skipped[k] == "" {
 			t.Errorf("%s chart not reported as skipped (skipped: %v)", k, skipped)
 		}

@@ -20,7 +20,15 @@ import (
 // failures and notes. bench run prints it at the end and bench report
 // prints it and saves it as summary.txt.
 func Summary(w io.Writer, recs []results.Record) error {
-	return FromRecords(recs).WriteSummary(w)
+	return SummaryStrategy(w, recs, StrategyBalanced)
+}
+
+// SummaryStrategy is Summary with the power-tuning section leading with
+// strategy's recommendation.
+func SummaryStrategy(w io.Writer, recs []results.Record, strategy Strategy) error {
+	d := FromRecords(recs)
+	d.Strategy = strategy
+	return d.WriteSummary(w)
 }
 
 // MethodLines name the statistical method, its assumptions and how to
@@ -96,6 +104,8 @@ func (d *Data) WriteSummary(w io.Writer) error {
 		}
 		tw.Flush()
 	}
+	d.writePowerTuning(ew)
+	d.writePackages(ew)
 	if lines := d.samplingLines(); len(lines) > 0 {
 		fmt.Fprintf(ew, "\nsampling\n")
 		for _, l := range lines {

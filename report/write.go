@@ -33,6 +33,9 @@ type Options struct {
 	NoCharts bool
 	// Stdout, when set, receives the text summary as well.
 	Stdout io.Writer
+	// Strategy is the power-tuning strategy the summary leads with
+	// (default balanced; see ParseStrategy).
+	Strategy Strategy
 }
 
 // Report is what Write produced.
@@ -63,6 +66,9 @@ func Write(dir string, opts Options) (*Report, error) {
 
 // Write writes d's report into out (see the package function Write).
 func (d *Data) Write(out string, opts Options) (*Report, error) {
+	if opts.Strategy != "" {
+		d.Strategy = opts.Strategy
+	}
 	rep := &Report{Data: d, Dir: out}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -173,7 +179,7 @@ func (d *Data) writeBench(path string) error {
 	return nil
 }
 
-var chartFile = regexp.MustCompile(`^\d\d-(cold-start|warm|vs-native|scaling|sizes|break-even|cost)(-.*)?\.(png|svg)$`)
+var chartFile = regexp.MustCompile(`^\d\d-(cold-start|warm|vs-native|scaling|sizes|break-even|cost|power-tuning)(-.*)?\.(png|svg)$`)
 
 // removeOldCharts deletes the charts a previous report left, so a
 // re-run shows no stale figure; other files are left alone.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wasmbench/bench/deploy/lambdalimits"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
@@ -15,25 +16,26 @@ import (
 	"github.com/wasmbench/bench/workloads/custom"
 )
 
-// Lambda's limits that bench checks before deploying.
+// Lambda's limits that bench checks before deploying (lambdalimits holds
+// them; these names stay for the code that uses them).
 const (
 	// DirectUploadLimit is the largest zip CreateFunction takes inline;
 	// larger ones go through S3.
-	DirectUploadLimit = 50 << 20
+	DirectUploadLimit = lambdalimits.DirectUploadZipBytes
 	// MaxUnzippedBytes is the largest a function's unpacked zip may be.
-	MaxUnzippedBytes = 250 << 20
+	MaxUnzippedBytes = lambdalimits.UnzippedBytes
 	// MaxImageBytes is the largest container image Lambda runs
 	// (uncompressed; the compressed size is checked, a lower bound).
-	MaxImageBytes = 10 << 30
+	MaxImageBytes = lambdalimits.ImageBytes
 	// EdgeViewerZipBytes and EdgeOriginZipBytes are Lambda@Edge's limits
 	// on a zipped package: 1 MB for viewer triggers, 50 MB for origin
 	// triggers. bench does not deploy to Lambda@Edge; the dry run says
 	// which packages would fit.
-	EdgeViewerZipBytes = 1 << 20
-	EdgeOriginZipBytes = 50 << 20
+	EdgeViewerZipBytes = lambdalimits.EdgeViewerZipBytes
+	EdgeOriginZipBytes = lambdalimits.EdgeOriginZipBytes
 	// MinMemoryMB and MaxMemoryMB bound a function's memory.
-	MinMemoryMB = 128
-	MaxMemoryMB = 10240
+	MinMemoryMB = lambdalimits.MinMemoryMB
+	MaxMemoryMB = lambdalimits.MaxMemoryMB
 )
 
 // Options configure one `bench deploy aws` run.

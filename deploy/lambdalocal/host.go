@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/lambdalimits"
 	"github.com/wasmbench/bench/deploy/lambdareport"
 	"io"
 	"net"
@@ -80,7 +81,7 @@ type CPULimiter interface {
 }
 
 // MaxTimeout is Lambda's largest function timeout, 900 s.
-const MaxTimeout = 15 * time.Minute
+const MaxTimeout = lambdalimits.MaxTimeout
 
 // LaunchSpec is what a launcher needs to start one environment.
 type LaunchSpec struct {
@@ -190,19 +191,19 @@ func NewHost(cfg Config) (*Host, error) {
 		cfg.Handler = "bootstrap"
 	}
 	if cfg.MemoryMB == 0 {
-		cfg.MemoryMB = 128
+		cfg.MemoryMB = lambdalimits.DefaultMemoryMB
 	}
 	if cfg.MemoryMB < 1 {
 		return nil, fmt.Errorf("lambda-local: memory size %d MB", cfg.MemoryMB)
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 3 * time.Second
+		cfg.Timeout = lambdalimits.DefaultTimeout
 	}
 	if cfg.Timeout < 0 || cfg.Timeout > MaxTimeout {
 		return nil, fmt.Errorf("lambda-local: function timeout %v: it must be positive and at most Lambda's maximum, %v", cfg.Timeout, MaxTimeout)
 	}
 	if cfg.InitTimeout == 0 {
-		cfg.InitTimeout = 10 * time.Second
+		cfg.InitTimeout = lambdalimits.InitTimeout
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"

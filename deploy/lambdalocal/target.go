@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmbench/bench/deploy/lambdalimits"
 	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
 	"io"
@@ -66,7 +67,7 @@ const DefaultMemoryMB = 1024
 // (docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html): "The
 // default value for this setting is 3 seconds, but you can adjust this in
 // increments of 1 second up to a maximum value of 900 seconds."
-const DefaultTimeout = 3 * time.Second
+const DefaultTimeout = lambdalimits.DefaultTimeout
 
 // Target is the lambda-local target: each task's worker, packaged as a
 // Lambda function (bootstrap, module, artifact, input), runs under a Host.

@@ -14,7 +14,7 @@ import (
 // (rewritten from every record, so a resumed run's file is whole), the
 // summary on stdout and, unless turned off, the report — also after an
 // interruption, for whatever was measured.
-func finishRun(s *State, res *run.Result, withReport bool) error {
+func finishRun(s *State, res *run.Result, withReport bool, strategy report.Strategy) error {
 	var env results.Env
 	for _, r := range res.Records {
 		if r.Kind == results.KindEnv && r.Env != nil {
@@ -36,13 +36,13 @@ func finishRun(s *State, res *run.Result, withReport bool) error {
 	}
 	fmt.Fprintln(s.Stdout)
 	if !withReport {
-		if err := report.Summary(s.Stdout, res.Records); err != nil {
+		if err := report.SummaryStrategy(s.Stdout, res.Records, strategy); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.Stdout, "\nresults: %s\n", res.Out)
 		return nil
 	}
-	rep, err := report.Write(res.Out, report.Options{Stdout: s.Stdout})
+	rep, err := report.Write(res.Out, report.Options{Stdout: s.Stdout, Strategy: strategy})
 	if err != nil {
 		return fmt.Errorf("report: %w (the results in %s are intact; retry with bench report %s)", err, res.Out, res.Out)
 	}

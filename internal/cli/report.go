@@ -24,6 +24,7 @@ func runReport(s *State, args []string) error {
 	out := fs.String("out", "", "write the report into this folder instead of DIR")
 	noCharts := fs.Bool("no-charts", false, "leave the charts out (faster; report.html has tables only)")
 	quiet := fs.Bool("quiet", false, "do not print the summary")
+	strategy := fs.String("strategy", string(report.StrategyBalanced), strategyUsage)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -35,7 +36,11 @@ func runReport(s *State, args []string) error {
 		fs.Usage()
 		return usageError("want one run folder, got %d arguments", len(pos))
 	}
-	opts := report.Options{Out: *out, NoCharts: *noCharts}
+	st, err := report.ParseStrategy(*strategy)
+	if err != nil {
+		return usageError("--strategy: %v", err)
+	}
+	opts := report.Options{Out: *out, NoCharts: *noCharts, Strategy: st}
 	if !*quiet {
 		opts.Stdout = s.Stdout
 	}
@@ -56,6 +61,11 @@ func runReport(s *State, args []string) error {
 	}
 	return nil
 }
+
+// strategyUsage is the --strategy flag's help, on bench report and bench
+// run.
+const strategyUsage = "power-tuning strategy the summary leads with, where cells were measured at several memory sizes: " +
+	"cost (cheapest), speed (fastest; a cheaper size within its interval wins a tie) or balanced (cost and time normalised over the sweep, equal weights)"
 
 // parseInterspersed parses flags wherever they appear among the
 // positional arguments (bench compare OLD NEW --threshold 5) and returns

@@ -122,3 +122,27 @@ func TestParseInterspersed(t *testing.T) {
 		}
 	}
 }
+
+// --strategy picks what the summary's power-tuning section leads with; a
+// bad value is refused, naming the valid ones, before anything runs.
+func TestReportStrategy(t *testing.T) {
+	src, err := os.ReadFile("../../report/testdata/run/results.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, results.FileName), src, 0o644)
+	s, out, errb := testState(t)
+	if code := Run(s, []string{"report", "--no-charts", "--strategy", "speed", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "power tuning: memory size by speed, then by cost and balanced") {
+		t.Errorf("summary does not lead with speed:\n%s", out)
+	}
+	for _, args := range [][]string{{"report", "--strategy", "fastest", dir}, {"run", "--strategy", "fastest"}} {
+		s, _, errb = testState(t)
+		if code := Run(s, args); code != ExitUsage || !strings.Contains(errb.String(), "want one of cost, speed, balanced") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb)
+		}
+	}
+}

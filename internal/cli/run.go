@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmbench/bench/deploy/targets"
 	"github.com/wasmbench/bench/internal/run"
+	"github.com/wasmbench/bench/report"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/workloads/custom"
 )
@@ -44,6 +45,7 @@ func runRun(s *State, args []string) error {
 	resume := fs.String("resume", "", "continue the interrupted run in this folder")
 	seed := fs.Int64("seed", 0, "seed for the interleaving order (default: time)")
 	noReport := fs.Bool("no-report", false, "do not write report.html/report.md at the end")
+	strategy := fs.String("strategy", string(report.StrategyBalanced), strategyUsage)
 	noCall := fs.Bool("no-callcost", false, "skip the host-to-guest call-cost rows")
 	ctrRuntime := fs.String("container-runtime", "docker", "engine of the container-local target: docker or runc")
 	functionTimeout := fs.Duration("function-timeout", 0, "function timeout of lambda-local and container-local environments, as Lambda applies it: an invocation (and an INIT re-run inside it) that runs longer fails as a timeout (default 3s, Lambda's; at most 15m)")
@@ -92,6 +94,10 @@ func runRun(s *State, args []string) error {
 		if err := durationIn("timeout", *timeout, time.Millisecond, 24*time.Hour, "the limit of one execution"); err != nil {
 			return err
 		}
+	}
+	st, err := report.ParseStrategy(*strategy)
+	if err != nil {
+		return usageError("--strategy: %v", err)
 	}
 	if set["seed"] && *seed == 0 {
 		return usageError("--seed 0: 0 stands for a seed taken from the clock; give another number")
@@ -193,7 +199,7 @@ func runRun(s *State, args []string) error {
 
 	res, err := run.Run(s.Ctx, cfg)
 	if res != nil {
-		if ferr := finishRun(s, res, !*noReport); ferr != nil && err == nil {
+		if ferr := finishRun(s, res, !*noReport, st); ferr != nil && err == nil {
 			err = ferr
 		}
 	}

@@ -39,6 +39,9 @@ type Bars struct {
 	Unit   Unit
 	Rows   []BarRow
 	Legend []Entry
+	// Refs are labelled reference lines (limits), drawn dashed; the
+	// value axis reaches them.
+	Refs []Ref
 }
 
 // Figure lays the chart out. A bar's length is always its value on a
@@ -59,7 +62,7 @@ func (b Bars) Figure() *Figure {
 			multi = multi || len(bar.Segments) > 1
 		}
 	}
-	if spansDecade(totals) && !multi {
+	if spansDecade(append(refValues(b.Refs, b.Unit.Factor), totals...)) && !multi {
 		return b.asDots()
 	}
 	log := false
@@ -69,7 +72,7 @@ func (b Bars) Figure() *Figure {
 		labels[i] = r.Label
 	}
 	rowAxis(p, labels)
-	valueAxis(&p.X, totals, log, 0.17)
+	valueAxis(&p.X, append(refValues(b.Refs, b.Unit.Factor), totals...), log, 0.17)
 	xlabel := b.Axis + " (" + b.Unit.Name + scaleWord(log) + ")"
 	n := len(b.Rows)
 	p.Add(grid(p, true))
@@ -79,6 +82,7 @@ func (b Bars) Figure() *Figure {
 		if !log && plt.X.Min < 0 {
 			x0 = trX(0)
 		}
+		drawRefs(c, trX, b.Refs, b.Unit.Factor, plt.X.Min, plt.X.Max)
 		txt := textStyle(8, soft)
 		txt.YAlign = -0.5
 		for i, r := range b.Rows {
@@ -133,14 +137,18 @@ func (b Bars) Figure() *Figure {
 	if len(b.Rows) > 0 && len(b.Rows[0].Bars) > 1 {
 		rowPt = 13 * float64(len(b.Rows[0].Bars)+1)
 	}
-	return &Figure{XLabel: xlabel, Title: b.Title, Note: note, Legend: b.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(note), plot: p}
+	return &Figure{XLabel: xlabel, Title: b.Title, Note: note, Legend: b.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(note), Refs: b.Refs, plot: p}
 }
 
 // asDots draws single-segment bars as dots on a logarithmic axis, one dot
 // per bar, with the bar's text beside it.
 func (b Bars) asDots() *Figure {
-	d := Dots{Title: b.Title, Axis: b.Axis, Unit: b.Unit, Legend: b.Legend, Log: true,
-		Note: joinNote("Values span more than ten times: dots on a logarithmic axis (a bar's length would mean nothing on it).", b.Note)}
+	what := "Values span"
+	if len(b.Refs) > 0 {
+		what = "Values and limits span"
+	}
+	d := Dots{Title: b.Title, Axis: b.Axis, Unit: b.Unit, Legend: b.Legend, Log: true, Refs: b.Refs,
+		Note: joinNote(what+" more than ten times: dots on a logarithmic axis (a bar's length would mean nothing on it).", b.Note)}
 	for _, r := range b.Rows {
 		dr := DotRow{Label: r.Label, Sep: r.Sep}
 		for _, bar := range r.Bars {

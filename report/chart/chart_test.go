@@ -180,3 +180,30 @@ func TestRatioTicks(t *testing.T) {
 		t.Errorf("ticks 1.1..2.2: %v", labels)
 	}
 }
+
+// A right axis: its lines drawn at the same fraction of the height as
+// their values on their own axis, with ticks of their own.
+func TestRightAxis(t *testing.T) {
+	l := Lines{Title: "t", XAxis: "memory", YAxis: "time", XUnit: Unit{Name: "MB", Factor: 1}, YUnit: Unit{Name: "ms", Factor: 1},
+		Lines: []Line{{Label: "time", X: []float64{128, 1024}, Y: []float64{10, 20}}},
+		Right: []Line{{Label: "cost", X: []float64{128, 1024}, Y: []float64{0.2, 0.4}}}, RightAxis: "cost", RightUnit: Unit{Name: "USD", Factor: 1}}
+	f := l.Figure()
+	if f.right == nil || len(f.right.Ticks) < 3 || f.right.Label != "cost (USD)" {
+		t.Fatalf("right axis %+v", f.right)
+	}
+	for _, tk := range f.right.Ticks {
+		if tk.At < 0 || tk.At > 1 {
+			t.Errorf("tick %q at %v, outside the axis", tk.Label, tk.At)
+		}
+	}
+	m := axisMap{min: 1, max: 100, log: true}
+	if got := m.frac(10); got < 0.499 || got > 0.501 {
+		t.Errorf("10 on a 1..100 log axis sits at %v, want 0.5", got)
+	}
+	if got := (axisMap{min: 0, max: 4}).at(0.25); got != 1 {
+		t.Errorf("a quarter of 0..4 is %v", got)
+	}
+	if _, err := f.PNG(); err != nil {
+		t.Fatal(err)
+	}
+}

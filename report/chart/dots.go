@@ -36,6 +36,8 @@ type Dots struct {
 	Rows        []DotRow
 	Legend      []Entry
 	Ref         float64
+	// Refs are labelled reference lines (limits), drawn dashed.
+	Refs []Ref
 	// Log forces a logarithmic value axis (ratios); otherwise it is
 	// logarithmic when values span more than ten times.
 	Log bool
@@ -57,6 +59,7 @@ func (d Dots) Figure() *Figure {
 	if d.Ref > 0 {
 		all = append(all, d.Ref)
 	}
+	all = append(all, refValues(d.Refs, d.Unit.Factor)...)
 	log := d.Log || spansDecade(all)
 	hasText := false
 	for _, r := range d.Rows {
@@ -94,6 +97,7 @@ func (d Dots) Figure() *Figure {
 			x := trX(d.Ref)
 			c.StrokeLine2(draw.LineStyle{Color: color.RGBA{0x55, 0x55, 0x55, 0xff}, Width: 1, Dashes: []vg.Length{4, 3}}, x, c.Min.Y, x, c.Max.Y)
 		}
+		drawRefs(c, trX, d.Refs, d.Unit.Factor, plt.X.Min, plt.X.Max)
 		for i, r := range d.Rows {
 			yc := float64(n - 1 - i)
 			if r.Sep && i > 0 {
@@ -131,7 +135,7 @@ func (d Dots) Figure() *Figure {
 		}
 	}))
 	rowPt := math.Max(20, 6*float64(k)+8)
-	return &Figure{XLabel: xlabel, Title: d.Title, Note: d.Note, Legend: d.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(d.Note), plot: p}
+	return &Figure{XLabel: xlabel, Title: d.Title, Note: d.Note, Legend: d.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(d.Note), Refs: d.Refs, plot: p}
 }
 
 func scaleUnit(unit string, log bool) string {

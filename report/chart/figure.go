@@ -47,7 +47,10 @@ type Figure struct {
 	Legend         []Entry
 	Width          vg.Length
 	Height         vg.Length
-	plot           *plot.Plot
+	// Refs are the labelled reference lines the figure draws (limits).
+	Refs  []Ref
+	plot  *plot.Plot
+	right *sideAxis
 }
 
 // PNG renders the figure as a PNG image of Width x Height at DPI.
@@ -128,9 +131,16 @@ func (f *Figure) draw(c vg.CanvasSizer) {
 	if f.YLabel != "" {
 		labelW += lst.FontExtents().Height + 2
 	}
-	pc := draw.Crop(dc, labelW, -legendW, noteH+labelH, 0)
+	rightW := vg.Length(0)
+	if f.right != nil {
+		rightW = sideAxisWidth
+	}
+	pc := draw.Crop(dc, labelW, -legendW-rightW, noteH+labelH, 0)
 	f.plot.Draw(pc)
 	da := f.plot.DataCanvas(pc)
+	if f.right != nil {
+		f.right.draw(dc, da)
+	}
 	if f.XLabel != "" {
 		st := lst
 		st.XAlign = draw.XCenter

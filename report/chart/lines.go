@@ -39,15 +39,27 @@ type Lines struct {
 	// XTicks, when set, are the only X ticks (a parameter sweep).
 	LogX   bool
 	XTicks []float64
+	// Right are lines against a second value axis on the right (cost
+	// beside time, say), named RightAxis in RightUnit; each axis is
+	// logarithmic when its own values span more than ten times.
+	Right     []Line
+	RightAxis string
+	RightUnit Unit
 }
 
 // Figure lays the chart out.
 func (l Lines) Figure() *Figure {
-	var xs, ys []float64
+	var xs, ys, rs []float64
 	for _, ln := range l.Lines {
 		for i := range ln.X {
 			xs = append(xs, ln.X[i]/l.XUnit.Factor)
 			ys = append(ys, ln.Y[i]/l.YUnit.Factor)
+		}
+	}
+	for _, ln := range l.Right {
+		for i := range ln.X {
+			xs = append(xs, ln.X[i]/l.XUnit.Factor)
+			rs = append(rs, ln.Y[i]/l.RightUnit.Factor)
 		}
 	}
 	logX := l.LogX || spansDecade(xs)
@@ -56,9 +68,17 @@ func (l Lines) Figure() *Figure {
 	valueAxis(&p.X, xs, logX, 0)
 	valueAxis(&p.Y, ys, logY, 0.05)
 	xlo, xhi := minMax(xs)
-	if logX {
+	points := false
+	for _, ln := range append(l.Lines, l.Right...) {
+		points = points || ln.Points
+	}
+	switch {
+	case logX && points:
+		// Room for the glyphs at both ends.
+		p.X.Min, p.X.Max = xlo/1.12, xhi*1.12
+	case logX:
 		p.X.Min, p.X.Max = xlo, xhi
-	} else {
+	default:
 		pad := (xhi - xlo) * 0.05
 		p.X.Min, p.X.Max = xlo-pad, xhi+pad
 	}
@@ -77,10 +97,36 @@ func (l Lines) Figure() *Figure {
 	}
 	xlabel := l.XAxis + scaleUnit(l.XUnit.Name, logX)
 	ylabel := l.YAxis + scaleUnit(l.YUnit.Name, logY)
+	// The right axis's lines are drawn in the left axis's coordinates:
+	// each value at the same fraction of the height as on its own axis.
+	var right *sideAxis
+	lines := l.Lines
+	if len(l.Right) > 0 {
+		logR := spansDecade(rs)
+		rlo, rhi := minMax(rs)
+		rm := axisMap{min: 0, max: rhi * 1.08, log: logR}
+		if logR {
+			rm.min, rm.max = rlo/1.5, rhi*1.5
+		}
+		if !(rm.max > rm.min) {
+			rm.max = rm.min + 1
+		}
+		lm := axisMap{min: p.Y.Min, max: p.Y.Max, log: logY}
+		right = &sideAxis{Label: l.RightAxis + scaleUnit(l.RightUnit.Name, logR), Ticks: sideTicks(rm)}
+		lines = append([]Line(nil), l.Lines...)
+		for _, ln := range l.Right {
+			m := ln
+			m.Y = make([]float64, len(ln.Y))
+			for i, v := range ln.Y {
+				m.Y[i] = lm.at(rm.frac(v/l.RightUnit.Factor)) * l.YUnit.Factor
+			}
+			lines = append(lines, m)
+		}
+	}
 	p.Add(grid(p, true), grid(p, false))
 	p.Add(funcPlotter(func(c draw.Canvas, plt *plot.Plot) {
 		trX, trY := plt.Transforms(&c)
-		for _, ln := range l.Lines {
+		for _, ln := range lines {
 			pts := make([]vg.Point, len(ln.X))
 			for i := range ln.X {
 				pts[i] = vg.Point{X: trX(ln.X[i] / l.XUnit.Factor), Y: trY(ln.Y[i] / l.YUnit.Factor)}
@@ -112,5 +158,5 @@ func (l Lines) Figure() *Figure {
 			}
 		}
 	}))
-	return &Figure{XLabel: xlabel, YLabel: ylabel, Title: l.Title, Note: l.Note, Legend: l.Legend, Width: Width, Height: vg.Inch*4.6 + noteRoom(l.Note), plot: p}
+	return &Figure{XLabel: xlabel, YLabel: ylabel, Title: l.Title, Note: l.Note, Legend: l.Legend, Width: Width, Height: vg.Inch*4.6 + noteRoom(l.Note), plot: p, right: right}
 }

@@ -405,17 +405,22 @@ func (g *gen) callCost(r rt) {
 	}
 }
 
-// serverless adds lambda-local and aws-lambda cells for a few runtimes,
-// memory sizes and workloads, with billed durations and prices.
+// serverless adds lambda-local, container-local and aws-lambda cells for
+// a few runtimes, memory sizes and workloads, with REPORT durations,
+// billed durations, prices and package sizes: memory sweeps on
+// lambda-local and aws-lambda (a CPU share in proportion to memory, one
+// vCPU at 1,769 MB, so a single-threaded guest runs no faster above it),
+// one size on container-local (image packages).
 func (g *gen) serverless() {
 	type target struct {
 		name string
 		mems []int
-		cpu  func(mem int) float64 // execute slowdown at a memory size
+		pkg  string
 	}
 	targets := []target{
-		{"lambda-local", []int{128, 512}, func(int) float64 { return 1 }},
-		{"aws-lambda", []int{128, 1024}, func(m int) float64 { return math.Max(1, 1769/float64(m)) }},
+		{"lambda-local", []int{128, 512, 1769}, "zip"},
+		{"container-local", []int{1024}, "image"},
+		{"aws-lambda", []int{128, 1024, 1769, 3008}, "zip"},
 	}
 	rts := []rt{{"native", "native"}, {"wazero", "jit"}, {"wazero", "aot"}, {"wasmtime", "aot"}}
 	cells := []struct {
@@ -424,22 +429,22 @@ func (g *gen) serverless() {
 	}{{"fib", "c", 30}, {"image", "go", 1920}}
 	for _, t := range targets {
 		for _, cw := range cells {
-			if !g.wantWorkload(cw.w) {
+			if !g.wantWorkload(cw.w) || t.name == "container-local" && cw.w != "fib" {
 				continue
 			}
 			for _, r := range rts {
-				if !g.keep(r) {
+				if !g.keep(r) || t.name == "container-local" && r.tier != "aot" {
 					continue
 				}
 				for _, mem := range t.mems {
-					g.lambda(t.name, mem, t.cpu(mem), r, cw.w, cw.lang, cw.n)
+					g.lambda(t.name, t.pkg, mem, math.Max(1, 1769/float64(mem)), r, cw.w, cw.lang, cw.n)
 				}
 			}
 		}
 	}
 }
 
-func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, n int64) {
+func (g *gen) lambda(target, pkgKind string, mem int, cpu float64, r rt, w, lang string, n int64) {
 	c := results.Cell{Runtime: r.runtime, Tier: r.tier, Workload: w, Lang: lang, Param: strconv.FormatInt(n, 10), Target: target}
 	key := r.runtime + "/" + r.tier
 	native := r.runtime == "native"
@@ -469,7 +474,7 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 		rec := g.sample(c, phase, cold, v, unit, p, i, task)
 		rec.WarmMode = "live-instance"
 		if phase != results.PhaseExecute {
-			rec.MemoryMB, rec.Arch, rec.Package = mem, "x86_64", "zip"
+			rec.MemoryMB, rec.Arch, rec.Package = mem, "x86_64", pkgKind
 		}
 		if unit == results.UnitUSD {
 			rec.Value = v
@@ -481,11 +486,13 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 		task := fmt.Sprintf("%s/mem=%d/cold/%d", c.Key(), mem, p)
 		initD := g.noisy(setupMS*ms, 0.07)
 		exec := g.noisy(execMS*1.05*ms, 0.04)
-		billed := math.Ceil((initD+exec)/ms) * ms
+		dur := exec + g.noisy(0.2*ms, 0.1)
+		billed := math.Ceil((initD+dur)/ms) * ms
 		g.recs = append(g.recs,
 			mk(results.PhaseInitDuration, true, initD, results.UnitNS, p, 0, task),
 			mk(results.PhaseExecute, true, exec, results.UnitNS, p, 0, task),
-			mk(results.PhaseTotal, true, initD+exec+g.noisy(1.2*ms, 0.2), results.UnitNS, p, 0, task),
+			mk(results.PhaseDuration, true, dur, results.UnitNS, p, 0, task),
+			mk(results.PhaseTotal, true, initD+dur+g.noisy(1.2*ms, 0.2), results.UnitNS, p, 0, task),
 			mk(results.PhaseBilledDuration, true, billed, results.UnitNS, p, 0, task),
 			mk(results.PhaseMaxMemoryUsed, true, g.noisy((rssMB[r.runtime]+3*modMB+8)*1e6, 0.02), results.UnitBytes, p, 0, task),
 			mk(results.PhasePrice, true, price(billed/ms), results.UnitUSD, p, 0, task),
@@ -498,14 +505,21 @@ func (g *gen) lambda(target string, mem int, cpu float64, r rt, w, lang string, 
 		shift := math.Exp(g.o.WarmBetween * g.rng.NormFloat64())
 		for i := 0; i < g.o.WarmIterations; i++ {
 			exec := g.noisy(execMS*ms*shift, 0.03)
-			billed := math.Ceil(exec/ms) * ms
+			dur := exec + g.noisy(0.15*ms, 0.1)
+			billed := math.Ceil(dur/ms) * ms
 			g.recs = append(g.recs,
 				mk(results.PhaseExecute, false, exec, results.UnitNS, proc, i, task),
+				mk(results.PhaseDuration, false, dur, results.UnitNS, proc, i, task),
 				mk(results.PhaseBilledDuration, false, billed, results.UnitNS, proc, i, task),
 				mk(results.PhasePrice, false, price(billed/ms), results.UnitUSD, proc, i, task))
 		}
 	}
-	pkg := mk(results.PhasePackageBytes, false, math.Round(workerB[r.runtime]*0.38+moduleBytes(w, lang, native)*0.4), results.UnitBytes, 0, 0, task)
+	size := math.Round(workerB[r.runtime]*0.38 + moduleBytes(w, lang, native)*0.4)
+	if pkgKind == "image" {
+		// The worker and module uncompressed on a base image's layers.
+		size = math.Round(workerB[r.runtime] + moduleBytes(w, lang, native) + 41_943_040)
+	}
+	pkg := mk(results.PhasePackageBytes, false, size, results.UnitBytes, 0, 0, task)
 	g.recs = append(g.recs, pkg, results.Record{Kind: results.KindTask, Cell: c, Task: task, MemoryMB: mem, WallNS: int64(execMS * 10 * ms)})
 }
 

@@ -67,7 +67,7 @@ func TestShape(t *testing.T) {
 			t.Errorf("%s: %d warm processes, want 5", cell, len(p))
 		}
 	}
-	for _, tg := range []string{"local", "lambda-local", "aws-lambda"} {
+	for _, tg := range []string{"local", "lambda-local", "container-local", "aws-lambda"} {
 		if !targets[tg] {
 			t.Errorf("no samples for target %s", tg)
 		}
