@@ -284,7 +284,7 @@ func timeWhat(phase string) string {
 func (b *chartBuilder) tuning() {
 	sweeps, single := splitTunings(b.d.PowerTuning())
 	if len(sweeps) == 0 {
-		reason := "no cell was measured at several memory sizes with prices (bench deploy aws --memory 128,512,1024,1769 makes such a sweep)"
+		reason := "no cell was measured at several memory sizes with prices (bench run --target lambda-local --memory 128,512,1024,1769, or bench deploy aws, makes such a sweep)"
 		if single > 0 {
 			reason = singleLine(single)
 		}

@@ -30,7 +30,7 @@ func splitTunings(ts []Tuning) (sweeps []Tuning, single int) {
 
 // singleLine says that cells at one memory size get no recommendation.
 func singleLine(n int) string {
-	return fmt.Sprintf("%d cell%s measured at one memory size only: no recommendation for %s (measure at several sizes for one, e.g. bench deploy aws --memory 128,512,1024,1769)",
+	return fmt.Sprintf("%d cell%s measured at one memory size only: no recommendation for %s (measure at several sizes for one, e.g. bench run --target lambda-local --memory 128,512,1024,1769)",
 		n, plural(n), map[bool]string{true: "it", false: "them"}[n == 1])
 }
 
