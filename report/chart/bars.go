@@ -137,7 +137,7 @@ func (b Bars) Figure() *Figure {
 	if len(b.Rows) > 0 && len(b.Rows[0].Bars) > 1 {
 		rowPt = 13 * float64(len(b.Rows[0].Bars)+1)
 	}
-	return &Figure{XLabel: xlabel, Title: b.Title, Note: note, Legend: b.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(note), Refs: b.Refs, plot: p}
+	return &Figure{XLabel: xlabel, Title: b.Title, Note: note, Legend: b.Legend, Width: Width, Height: max(rowsHeight(n, rowPt), refsHeight(b.Refs)) + noteRoom(note), Refs: b.Refs, plot: p}
 }
 
 // asDots draws single-segment bars as dots on a logarithmic axis, one dot

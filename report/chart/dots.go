@@ -135,7 +135,7 @@ func (d Dots) Figure() *Figure {
 		}
 	}))
 	rowPt := math.Max(20, 6*float64(k)+8)
-	return &Figure{XLabel: xlabel, Title: d.Title, Note: d.Note, Legend: d.Legend, Width: Width, Height: rowsHeight(n, rowPt) + noteRoom(d.Note), Refs: d.Refs, plot: p}
+	return &Figure{XLabel: xlabel, Title: d.Title, Note: d.Note, Legend: d.Legend, Width: Width, Height: max(rowsHeight(n, rowPt), refsHeight(d.Refs)) + noteRoom(d.Note), Refs: d.Refs, plot: p}
 }
 
 func scaleUnit(unit string, log bool) string {

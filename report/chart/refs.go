@@ -17,10 +17,29 @@ type Ref struct {
 
 var refColour = color.RGBA{0xb3, 0x26, 0x1e, 0xff}
 
+// refLabelSize is the size of a reference's label.
+const refLabelSize = vg.Length(7.5)
+
+// refsHeight is the least figure height at which every reference's
+// label, written up along its line inside the data area, fits in it: the
+// longest label and the figure's title and value axis (0 without
+// labels). One row of dots is otherwise too short for them.
+func refsHeight(refs []Ref) vg.Length {
+	st := textStyle(refLabelSize, refColour)
+	var longest vg.Length
+	for _, r := range refs {
+		longest = max(longest, st.Width(r.Label))
+	}
+	if longest == 0 {
+		return 0
+	}
+	return longest + 80
+}
+
 // drawRefs draws each reference line inside the data area, dashed, with
 // its label written up along it.
 func drawRefs(c draw.Canvas, trX func(float64) vg.Length, refs []Ref, factor float64, min, max float64) {
-	st := textStyle(7.5, refColour)
+	st := textStyle(refLabelSize, refColour)
 	st.Rotation = math.Pi / 2
 	st.XAlign, st.YAlign = draw.XRight, draw.YBottom
 	for _, r := range refs {
