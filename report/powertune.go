@@ -69,6 +69,12 @@ type TuningPoint struct {
 	Billed float64
 	// CostUSD is the mean price of a warm invocation.
 	CostUSD float64
+	// Cold is the cold start measured end to end at this size (the
+	// process-level summary of the cold total; Units 0 when none was),
+	// shown beside the warm time: a small size's CPU share stretches a
+	// cold start's compile as much as an execute. It plays no part in
+	// the recommendations, which are about warm invocations.
+	Cold stats.ProcessSummary
 }
 
 // overlaps reports whether two points' time intervals overlap (false
@@ -153,6 +159,9 @@ func (d *Data) PowerTuning() []Tuning {
 				Procs: ts.Proc.Units, Proc: ts.Proc, CostUSD: price.Summary.Mean}
 			if b := d.Get(Key{Cell: k.c, Phase: results.PhaseBilledDuration, Variant: v}); b != nil && b.Proc.Units > 0 {
 				p.Billed = b.Proc.Center
+			}
+			if c := d.Get(Key{Cell: k.c, Phase: results.PhaseTotal, Cold: true, Variant: v}); c != nil && c.Unit == results.UnitNS {
+				p.Cold = c.Proc
 			}
 			t.Points = append(t.Points, p)
 		}
@@ -310,18 +319,28 @@ func (b *chartBuilder) tuning() {
 		var marks []chart.Mark
 		var order [][2]string
 		var all []float64
+		hasCold := false
 		xt := map[float64]bool{}
 		phase := k.phase
 		for _, t := range groups[k] {
 			col := b.pal.Tier(t.Runtime, t.Tier)
 			tl := chart.Line{Label: RTLabel(t.Runtime, t.Tier) + " time", Color: col, Glyph: draw.CircleGlyph{}, Points: true}
 			cl := chart.Line{Label: RTLabel(t.Runtime, t.Tier) + " cost", Color: col, Dashes: []vg.Length{5, 3}, Glyph: draw.SquareGlyph{}, Points: true}
+			coldl := chart.Line{Label: RTLabel(t.Runtime, t.Tier) + " cold start", Color: col, Dashes: []vg.Length{1, 2}, Glyph: draw.TriangleGlyph{}, Points: true}
 			for _, p := range t.Points {
 				x := float64(p.MemoryMB)
 				xt[x] = true
 				tl.X, tl.Y = append(tl.X, x), append(tl.Y, p.Time)
 				cl.X, cl.Y = append(cl.X, x), append(cl.Y, p.CostUSD*1e6)
 				all = append(all, p.Time)
+				if p.Cold.Units > 0 {
+					coldl.X, coldl.Y = append(coldl.X, x), append(coldl.Y, p.Cold.Center)
+					all = append(all, p.Cold.Center)
+				}
+			}
+			if len(coldl.X) > 0 {
+				times = append(times, coldl)
+				hasCold = true
 			}
 			if p, ok := t.Recommended(lead); ok {
 				marks = append(marks, chart.Mark{X: float64(p.MemoryMB), Y: p.Time, Color: col})
@@ -341,7 +360,11 @@ func (b *chartBuilder) tuning() {
 		grey := color.RGBA{0x40, 0x40, 0x40, 0xff}
 		legend = append(legend, chart.Entry{Label: "line", Heading: true},
 			chart.Entry{Label: "time (left axis)", Color: grey, Line: true, Glyph: draw.CircleGlyph{}},
-			chart.Entry{Label: "cost (right axis)", Color: grey, Line: true, Dashes: []vg.Length{5, 3}, Glyph: draw.SquareGlyph{}},
+			chart.Entry{Label: "cost (right axis)", Color: grey, Line: true, Dashes: []vg.Length{5, 3}, Glyph: draw.SquareGlyph{}})
+		if hasCold {
+			legend = append(legend, chart.Entry{Label: "cold start (left axis)", Color: grey, Line: true, Dashes: []vg.Length{1, 2}, Glyph: draw.TriangleGlyph{}})
+		}
+		legend = append(legend,
 			chart.Entry{Label: "ring: " + string(lead) + " pick", Color: grey, Line: true, Glyph: draw.RingGlyph{}})
 		title := fmt.Sprintf("Power tuning: %s · %s, %s", ParamLabel(k.workload, k.param), k.lang, k.target)
 		if v := shortVariant(k.variant); v != "" {
@@ -352,13 +375,21 @@ func (b *chartBuilder) tuning() {
 			title += " (" + timeWhat(k.phase) + ")"
 			name += "-" + k.phase
 		}
-		note := fmt.Sprintf("Solid: %s (geometric mean of each environment's median); dashed: mean cost of a warm invocation × 10⁶, on the right axis. "+
+		coldNote := ""
+		if hasCold {
+			coldNote = "dotted: cold start end to end (geometric mean over environments), on the left axis; "
+		}
+		note := fmt.Sprintf("Solid: %s (geometric mean of each environment's median); "+coldNote+"dashed: mean cost of a warm invocation × 10⁶, on the right axis. "+
 			"A ring marks the memory size the %s strategy recommends (%s). Each axis is logarithmic where its values span more than ten times.",
 			timeWhat(phase), lead, strategyWhat(lead))
-		f := chart.Lines{Title: title, XAxis: "memory size", YAxis: timeWhat(phase), XUnit: chart.Unit{Name: "MB", Factor: 1},
+		yaxis := timeWhat(phase)
+		if hasCold {
+			yaxis += " and cold start"
+		}
+		f := chart.Lines{Title: title, XAxis: "memory size", YAxis: yaxis, XUnit: chart.Unit{Name: "MB", Factor: 1},
 			YUnit: chart.PickUnit(results.UnitNS, all), Lines: times, Right: costs, RightAxis: "USD per million invocations",
 			RightUnit: chart.Unit{Name: "USD", Factor: 1}, Marks: marks, XTicks: ticks, Legend: legend, Note: note}.Figure()
 		b.add(KindTuning, name,
-			"Warm time and cost per million invocations against memory size, one pair of lines per runtime and tier, as aws-lambda-power-tuning draws them; the ring is the recommended size.", f)
+			"Warm time and cost per million invocations against memory size, one pair of lines per runtime and tier, as aws-lambda-power-tuning draws them, and the cold start beside them; the ring is the recommended size.", f)
 	}
 }

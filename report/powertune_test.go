@@ -207,3 +207,32 @@ func TestTuningHTMLGolden(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestPowerTuningShowsColdStarts: a size's cold start (cold total) sits
+// beside its warm time, and the recommendations, which are about warm
+// invocations, do not move.
+func TestPowerTuningShowsColdStarts(t *testing.T) {
+	recs := handSweep()
+	for p, ms := range []float64{1500, 1600, 1700} {
+		recs = append(recs, results.Record{Kind: results.KindSample, Cell: sweepCell, Verified: true, Cold: true, Process: 10 + p,
+			Task: fmt.Sprintf("%s/mem=128/cold/%d", sweepCell.Key(), 10+p), MemoryMB: 128, Arch: "x86_64", Package: "zip",
+			Phase: results.PhaseTotal, Value: ms * 1e6, Unit: results.UnitNS})
+	}
+	tu := FromRecords(recs).PowerTuning()[0]
+	if c := tu.Points[0].Cold; c.Units != 3 || c.Center < 1590e6 || c.Center > 1610e6 || !c.HasCI {
+		t.Errorf("128 MB cold start %+v, want 3 environments about 1.6 s with an interval", c)
+	}
+	for _, p := range tu.Points[1:] {
+		if p.Cold.Units != 0 {
+			t.Errorf("%d MB has a cold start %+v, but none was measured", p.MemoryMB, p.Cold)
+		}
+	}
+	if p, _ := tu.Recommended(StrategyBalanced); p.MemoryMB != 512 {
+		t.Errorf("balanced moved to %d MB with a cold start beside the sweep", p.MemoryMB)
+	}
+	var sb strings.Builder
+	FromRecords(recs).writePowerTuning(&sb)
+	if !strings.Contains(sb.String(), "cold start") || !strings.Contains(sb.String(), "1.60 s") {
+		t.Errorf("the summary's tuning section lacks the cold start:\n%s", sb.String())
+	}
+}

@@ -66,7 +66,7 @@ func (d *Data) writePowerTuning(w io.Writer) {
 		tw.Flush()
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		writeRow(tw, []string{"cell", "memory", "time", "±95%", "procs", "billed", "per invocation", "per million", "balanced score", "recommended by"})
+		writeRow(tw, []string{"cell", "memory", "time", "±95%", "procs", "cold start", "±95%", "billed", "per invocation", "per million", "balanced score", "recommended by"})
 		for _, t := range sweeps {
 			for i := range t.Points {
 				name := ""
@@ -84,10 +84,15 @@ func (d *Data) writePowerTuning(w io.Writer) {
 }
 
 // pointCols are one memory size's columns: memory, time, ±, processes,
-// billed, per invocation, per million, balanced score, recommended by.
+// cold start, ±, billed, per invocation, per million, balanced score,
+// recommended by.
 func pointCols(t Tuning, i int) []string {
 	p := t.Points[i]
 	hw := halfWidth(p.Proc)
+	cold, coldHW := "-", ""
+	if p.Cold.Units > 0 {
+		cold, coldHW = FormatDuration(p.Cold.Center), halfWidth(p.Cold)
+	}
 	billed := "-"
 	if p.Billed > 0 {
 		billed = FormatDuration(p.Billed)
@@ -102,7 +107,7 @@ func pointCols(t Tuning, i int) []string {
 			by = append(by, string(s))
 		}
 	}
-	return []string{itoa(p.MemoryMB) + " MB", FormatDuration(p.Time), hw, itoa(p.Procs), billed,
+	return []string{itoa(p.MemoryMB) + " MB", FormatDuration(p.Time), hw, itoa(p.Procs), cold, coldHW, billed,
 		FormatUSD(p.CostUSD), FormatUSD(p.CostUSD * 1e6), score, dash(strings.Join(by, ", "))}
 }
 
@@ -152,7 +157,7 @@ func (d *Data) tuningHTML() htmlTuning {
 	for _, s := range order {
 		h.Recs.Head = append(h.Recs.Head, "by "+string(s))
 	}
-	h.Points.Head = []string{"target", "workload", "lang", "runtime", "variant", "memory", "time", "95% CI", "environments", "billed", "per invocation", "per million", "balanced score", "recommended by"}
+	h.Points.Head = []string{"target", "workload", "lang", "runtime", "variant", "memory", "time", "95% CI", "environments", "cold start", "95% CI", "billed", "per invocation", "per million", "balanced score", "recommended by"}
 	for _, t := range sweeps {
 		cell := []htmlCell{{Text: t.Target}, {Text: ParamLabel(t.Workload, t.Param)}, {Text: dash(t.Lang)},
 			{Text: RTLabel(t.Runtime, t.Tier), Title: t.Cell.Key()}, {Text: dash(shortVariant(t.Variant)), Title: t.Variant}}
@@ -173,7 +178,10 @@ func (d *Data) tuningHTML() htmlTuning {
 				if j == 2 && p.HasCI {
 					hc.Title = FormatDuration(p.TimeLo) + " – " + FormatDuration(p.TimeHi)
 				}
-				if j == 8 {
+				if j == 5 && p.Cold.HasCI {
+					hc.Title = FormatDuration(p.Cold.Lo) + " – " + FormatDuration(p.Cold.Hi)
+				}
+				if j == 10 {
 					hc.Class = ""
 				}
 				r = append(r, hc)
