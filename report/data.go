@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/scenarios"
 )
 
 // Key identifies a series: one cell's phase, cold or warm, in one
@@ -118,6 +119,11 @@ type Data struct {
 	// Strategy is the power-tuning strategy the summary leads with
 	// ("": balanced).
 	Strategy Strategy
+	// Scenario is the scenario the run answers (the run folder's
+	// scenarios.RunFile), nil for other runs; ScenarioErr is set when
+	// the folder's file could not be read. See Verdict.
+	Scenario    *scenarios.Scenario
+	ScenarioErr error
 
 	sections []Section
 }
@@ -156,6 +162,7 @@ func Load(path string) (*Data, error) {
 	d := FromRecords(recs)
 	d.Dir = dir
 	d.Skipped = skipped
+	d.loadScenario(dir)
 	return d, nil
 }
 

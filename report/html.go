@@ -46,6 +46,7 @@ type htmlTable struct {
 
 type htmlPage struct {
 	Name        string
+	Scenario    *ScenarioVerdict
 	Fingerprint string
 	RunLine     string
 	Command     string
@@ -73,7 +74,7 @@ type htmlPage struct {
 
 func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedChart, noCharts bool) error {
 	pg := htmlPage{Name: "run", Count: d.countLine(), Warnings: d.Warnings(), NoCharts: noCharts, Failures: d.Failures,
-		Method: stats.MethodName + "; assumes " + stats.MethodAssumptions + ".", Sampling: d.samplingLines()}
+		Method: stats.MethodName + "; assumes " + stats.MethodAssumptions + ".", Sampling: d.samplingLines(), Scenario: d.Verdict()}
 	for _, l := range d.Noise().Lines() {
 		pg.Noise = append(pg.Noise, [2]string{strings.ToUpper(l[0][:1]) + l[0][1:], l[1]})
 	}
@@ -372,6 +373,9 @@ figcaption a { color: #0b62a3; }
 .skipped { color: var(--soft); font-style: italic; }
 details > summary { cursor: pointer; color: #0b62a3; margin: 6px 0; }
 .fail pre { background: #fdf3f2; padding: 8px; white-space: pre-wrap; }
+.scenario { border-left: 4px solid #0b62a3; background: #f3f7fb; padding: 4px 16px 8px; margin: 14px 0; }
+.scenario h2 { border: 0; margin: 10px 0 4px; }
+.verdict li { font-weight: 600; }
 footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 </style>
 </head>
@@ -379,6 +383,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 <main>
 <h1>bench report: {{.Name}}</h1>
 <p class="sub">{{.Count}}</p>
+{{with .Scenario}}{{template "scenario" .}}{{end}}
 <nav>{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
 <p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}{{range .Noise}}<strong>{{index . 0}}</strong> {{index . 1}}<br>{{end}}<strong>Method</strong> {{.Method}} <a href="#method">How to read this</a><br><strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
 {{if .Warnings}}<div class="warnings"><strong>Read this first</strong><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
@@ -446,7 +451,14 @@ window.addEventListener("load", function () {
 </script>
 </body>
 </html>
-{{define "table"}}{{if .Title}}<h3>{{.Title}}</h3>{{end}}<div class="scroll"><table>
+{{define "scenario"}}<section class="scenario" id="scenario">{{if .Err}}<p class="warnings">{{.Err}}</p>{{else}}
+<h2>{{.Question}}</h2>
+<p class="sub">Scenario <strong>{{.Name}}</strong></p>
+<p><strong>Verdict</strong></p><ul class="verdict">{{range .Headline}}<li>{{.}}</li>{{end}}</ul>
+{{if .Story}}<p><strong>Published</strong></p><ul>{{range .Story}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Lines}}<details open><summary>{{len .Lines}} rows</summary><ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul></details>{{end}}
+<p class="sub"><strong>How</strong> {{.Method}}.</p>{{end}}</section>
+{{end}}{{define "table"}}{{if .Title}}<h3>{{.Title}}</h3>{{end}}<div class="scroll"><table>
 <thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{end}}

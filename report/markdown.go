@@ -23,6 +23,9 @@ func (d *Data) WriteMarkdown(w io.Writer, charts []*Chart) error {
 		name = filepath.Base(d.Dir)
 	}
 	fmt.Fprintf(&b, "## bench report: %s\n\n", mdEscape(name))
+	if v := d.Verdict(); v != nil {
+		v.writeMarkdown(&b)
+	}
 	if d.Env != nil {
 		fmt.Fprintf(&b, "**Machine** %s  \n", mdEscape(Fingerprint(*d.Env)))
 		fmt.Fprintf(&b, "**Run** %s  \n", mdEscape(runLine(*d.Env)))

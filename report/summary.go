@@ -56,6 +56,9 @@ func MethodText() string {
 // WriteSummary writes d's text summary (see Summary).
 func (d *Data) WriteSummary(w io.Writer) error {
 	ew := &errWriter{w: w}
+	if v := d.Verdict(); v != nil {
+		v.writeText(ew)
+	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	if d.Env != nil {
 		fmt.Fprintf(tw, "machine\t%s\n", Fingerprint(*d.Env))
