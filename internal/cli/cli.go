@@ -37,12 +37,13 @@ type command struct {
 
 // commands is the one explicit list of subcommands.
 var commands = map[string]command{
-	"list":    {"print the matrix: runtimes, tiers, workloads, languages, targets, and what is unavailable and why", runList},
-	"run":     {"run the benchmark matrix (or your own --wasm modules) and write results, summary and report", runRun},
-	"report":  {"turn a run folder into statistics, charts, report.html and report.md", runReport},
-	"compare": {"compare two runs cell by cell: faster, slower, equivalent or inconclusive", runCompare},
-	"deploy":  {"deploy and measure on a cloud: bench deploy aws ...", runDeploy},
-	"version": {"print bench's version", runVersion},
+	"list":      {"print the matrix: runtimes, tiers, workloads, languages, targets, and what is unavailable and why", runList},
+	"run":       {"run the benchmark matrix (or your own --wasm modules) and write results, summary and report", runRun},
+	"report":    {"turn a run folder into statistics, charts, report.html and report.md", runReport},
+	"scenarios": {"list the seed stories as one-command runs; bench scenarios show NAME prints one", runScenarios},
+	"compare":   {"compare two runs cell by cell: faster, slower, equivalent or inconclusive", runCompare},
+	"deploy":    {"deploy and measure on a cloud: bench deploy aws ...", runDeploy},
+	"version":   {"print bench's version", runVersion},
 }
 
 // Main runs bench with args (without the program name) and returns the
@@ -98,7 +99,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "bench: benchmark WebAssembly runtimes, tiers and serverless targets")
 	fmt.Fprintln(w, "\nUsage: bench <command> [flags]\n\nCommands:")
 	for _, n := range commandNames() {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'bench <command> -h' for a command's flags.")
 	fmt.Fprintf(w, "\nExit codes: %d ok, %d error, %d usage, %d AWS credentials, %d some cells failed, %d nothing verified, %d interrupted.\n",

@@ -24,7 +24,7 @@ func TestArgumentErrors(t *testing.T) {
 		want string
 	}{
 		{nil, 2, "Usage: bench <command>"},
-		{[]string{"frobnicate"}, 2, `unknown command "frobnicate" (commands: compare, deploy, list, report, run, version)`},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate" (commands: compare, deploy, list, report, run, scenarios, version)`},
 		// Every bad flag or name is a usage error (2); some were 1.
 		{[]string{"run", "--runtime", "wasm3", "--out", out}, 2, `unknown runtime "wasm3" (valid: native, wazero, wasmtime, wasmtime39, wasmer, node)`},
 		{[]string{"run", "--workload", "sort", "--out", out}, 2, `unknown workload "sort" (valid: fib, primes, image)`},

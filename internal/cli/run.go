@@ -17,6 +17,7 @@ import (
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/report"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/scenarios"
 	"github.com/wasmbench/bench/workloads/custom"
 )
 
@@ -52,6 +53,8 @@ func runRun(s *State, args []string) error {
 	noCPUScaling := fs.Bool("no-cpu-scaling", false, "give lambda-local and container-local environments the whole machine's CPU instead of the share Lambda gives their --memory")
 	var memory listFlag
 	fs.Var(&memory, "memory", "memory sizes in MB of lambda-local and container-local environments, one cell per size, e.g. 128,512,1024,1769 (128 to 10240; default 1024)")
+	scenario := fs.String("scenario", "", "run a scenario: a shipped one by NAME (bench scenarios lists them) or your own FILE.scenario; "+
+		"it sets the matrix and environment (flags that would change them are refused), sampling and output flags override it")
 	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder (repeatable)")
 	fs.Var(&wasmArgs, "arg", "argument passed to every --wasm module (repeatable)")
 	stdin := fs.String("stdin", "", "file fed to the --wasm modules' stdin")
@@ -104,12 +107,35 @@ func runRun(s *State, args []string) error {
 	}
 
 	o := run.Defaults(*quick)
-	o.Runtimes, o.Tiers, o.Workloads, o.Langs, o.Targets = rts, tiers, wls, langs, tgts
-	p, err := run.ParseParams(params)
-	if err != nil {
-		return usageError("%v", err)
+	var sc *scenarios.Scenario
+	if *scenario != "" {
+		var err error
+		if sc, err = scenarios.Load(*scenario); err != nil {
+			return usageError("--scenario: %v", err)
+		}
+		if err := applyScenario(&o, sc, set); err != nil {
+			return err
+		}
+	} else {
+		o.Runtimes, o.Tiers, o.Workloads, o.Langs, o.Targets = rts, tiers, wls, langs, tgts
+		p, err := run.ParseParams(params)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		o.Params = p
+		if o.Memory, err = memorySizes(memory); err != nil {
+			return usageError("--memory: %v", err)
+		}
+		for _, m := range o.Memory {
+			if err := intIn("memory", int64(m), 128, 10240, "Lambda memory sizes in MB"); err != nil {
+				return err
+			}
+		}
+		if err := run.CheckMemory(o.Memory); err != nil {
+			return usageError("--memory: %v", err)
+		}
+		o.FunctionTimeout, o.NoCPUScaling = *functionTimeout, *noCPUScaling
 	}
-	o.Params = p
 	if *samples > 0 {
 		o.MinCold, o.MinWarm = *samples, *samples
 		o.MaxCold, o.MaxWarm = max(o.MaxCold, *samples), max(o.MaxWarm, *samples)
@@ -164,24 +190,15 @@ func runRun(s *State, args []string) error {
 		}
 	}
 
-	if o.Memory, err = memorySizes(memory); err != nil {
-		return usageError("--memory: %v", err)
-	}
-	for _, m := range o.Memory {
-		if err := intIn("memory", int64(m), 128, 10240, "Lambda memory sizes in MB"); err != nil {
-			return err
-		}
-	}
-	if err := run.CheckMemory(o.Memory); err != nil {
-		return usageError("--memory: %v", err)
-	}
-	o.FunctionTimeout, o.NoCPUScaling = *functionTimeout, *noCPUScaling
 	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime})
 	if err != nil {
 		return err
 	}
 	defer closeTargets()
 	cfg := run.Config{Options: o, BinDir: s.BinDir, Targets: tg, Progress: s.Stderr, Argv: s.Argv}
+	if sc != nil { // the run folder keeps the scenario, for bench report
+		cfg.Files = map[string][]byte{scenarios.RunFile: sc.Text}
+	}
 	if f, ok := s.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		cfg.Terminal = true
 	}

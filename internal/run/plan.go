@@ -79,6 +79,9 @@ type Options struct {
 	NoCalibrate bool `json:"no_calibrate,omitempty"`
 	// Custom modules (--wasm) replace the built-in workloads when set.
 	Custom []custom.Module `json:"custom,omitempty"`
+	// Scenario names the scenario the run answers (bench run
+	// --scenario), whose file the run folder keeps (Config.Files).
+	Scenario string `json:"scenario,omitempty"`
 }
 
 // Interpreter tiers take minutes per sample at the default parameters

@@ -39,6 +39,9 @@ type Config struct {
 	// Preparer runs prepare steps (default: a local process; artifacts
 	// are made on this machine whatever the target).
 	Preparer deploy.Target
+	// Files are written into a new run folder beside run.json, by name
+	// (a scenario's file); a resumed run keeps those it has.
+	Files map[string][]byte
 }
 
 // Result is what a finished (or interrupted) run leaves.
@@ -164,6 +167,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if !cfg.Resume {
 		if err := saveOptions(cfg.Out, o); err != nil {
 			return nil, err
+		}
+		for name, b := range cfg.Files {
+			if err := os.WriteFile(filepath.Join(cfg.Out, name), b, 0o644); err != nil {
+				return nil, fmt.Errorf("output folder: %w", err)
+			}
 		}
 	}
 	w, err := results.Create(filepath.Join(cfg.Out, results.FileName))
