@@ -170,6 +170,28 @@ func (d *Data) scenarioUnits() []*unit {
 			u.note = oneLine(n.Note)
 		}
 	}
+	// A cell's records made outside any environment (its AOT artifact,
+	// prepared once on this machine) carry no memory size: they belong
+	// to each size the cell ran in.
+	kept := out[:0]
+	for _, u := range out {
+		merged := false
+		if u.mem == 0 {
+			for _, o := range out {
+				if o.mem != 0 && o.cell == u.cell {
+					o.variants = append(o.variants, u.variants...)
+					if o.failure == nil {
+						o.failure = u.failure
+					}
+					merged = true
+				}
+			}
+		}
+		if !merged {
+			kept = append(kept, u)
+		}
+	}
+	out = kept
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.mem != b.mem {
@@ -280,7 +302,11 @@ func (d *Data) limitStatus(u *unit) (text string, crossed, passed bool) {
 		return "failed, but not on a limit: " + FailureText(*u.failure) + before, false, false
 	}
 	if s := cold; s != nil {
-		return "passed, cold start " + centreText(s), false, true
+		text := "passed, cold start " + centreText(s)
+		if in := d.unitSeries(u, results.PhaseInitDuration, true); in != nil {
+			text += ", of which init duration " + FormatValue(in.Proc.Center, in.Unit)
+		}
+		return text, false, true
 	}
 	if s := d.unitSeries(u, results.PhaseExecute, false); s != nil {
 		return "passed (no cold start recorded), warm execute " + centreText(s), false, true
@@ -313,8 +339,10 @@ func (d *Data) limitVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioVe
 	v.Method = "each cell either failed on one of Lambda's limits (a failure of kind timeout or memory, whose message names the phase and the limit), " +
 		"or passed: every execution verified, its cold start the geometric mean of its cold processes, end to end, with the 95% interval's half-width"
 	type tally struct {
-		n, crossed, passed  int
-		crossedIn, passedIn []string
+		n, crossed, passed int
+		// colds are the passed cells' cold starts, unit the series'.
+		colds []float64
+		unit  string
 	}
 	side := map[string]*tally{}
 	var order []string
@@ -330,14 +358,14 @@ func (d *Data) limitVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioVe
 				order = append(order, val)
 			}
 			t.n++
-			who := u.label() + " at " + u.where()
 			if crossed {
 				t.crossed++
-				t.crossedIn = append(t.crossedIn, who)
 			}
 			if passed {
 				t.passed++
-				t.passedIn = append(t.passedIn, who)
+				if s := d.unitSeries(u, results.PhaseTotal, true); s != nil {
+					t.colds, t.unit = append(t.colds, s.Proc.Center), s.Unit
+				}
 			}
 			parts = append(parts, u.label()+" "+text)
 		}
@@ -352,6 +380,13 @@ func (d *Data) limitVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioVe
 			h = fmt.Sprintf("%s %s: every cell (%d) crossed a limit", sc.Compare.Dim, val, t.n)
 		} else if t.passed == t.n {
 			h = fmt.Sprintf("%s %s: every cell (%d) passed", sc.Compare.Dim, val, t.n)
+		}
+		if len(t.colds) > 0 {
+			sort.Float64s(t.colds)
+			h += ", cold start " + FormatValue(t.colds[0], t.unit)
+			if len(t.colds) > 1 {
+				h += " to " + FormatValue(t.colds[len(t.colds)-1], t.unit)
+			}
 		}
 		v.Headline = append(v.Headline, h)
 	}

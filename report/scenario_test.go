@@ -55,6 +55,7 @@ func TestLimitVerdict(t *testing.T) {
 	b.fail("wazero", "jit", "timeout", initTimeout)
 	b.add("wazero", "jit", 128, results.PhaseTotal, true, results.UnitNS, 10.1e9) // one process passed before the one that failed
 	b.add("wazero", "aot", 128, results.PhaseTotal, true, results.UnitNS, 700e6, 720e6, 680e6)
+	b.add("wazero", "aot", 0, results.PhaseArtifactBytes, false, results.UnitBytes, 8e6) // prepared outside any environment: no memory size
 	b.fail("wasmer", "jit", "timeout", initTimeout)
 	b.add("wasmer", "aot", 128, results.PhaseTotal, true, results.UnitNS, 400e6, 410e6, 390e6)
 	b.fail("wasmtime", "jit", "crash", "the worker died")
@@ -63,7 +64,7 @@ func TestLimitVerdict(t *testing.T) {
 	d.Scenario = parseScenario(t, "name: p\nquestion: Does it fit?\nruntimes: wazero, wasmer, wasmtime\ntiers: jit, aot\nmemory: 128\n"+
 		"compare: tier jit vs aot\nverdict: limit\nstory: it did not\n")
 	v := d.Verdict()
-	wantHead := []string{"tier jit: 2 of 3 cells crossed a limit, 0 passed", "tier aot: every cell (2) passed"}
+	wantHead := []string{"tier jit: 2 of 3 cells crossed a limit, 0 passed", "tier aot: every cell (2) passed, cold start 400 ms to 700 ms"}
 	if !reflect.DeepEqual(v.Headline, wantHead) {
 		t.Errorf("headline\n%q\nwant\n%q", v.Headline, wantHead)
 	}
@@ -83,7 +84,7 @@ func TestLimitVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(sum.String(), "scenario   p\nquestion   Does it fit?\nverdict    tier jit: 2 of 3 cells crossed a limit, 0 passed\n"+
-		"           tier aot: every cell (2) passed\npublished  it did not\nhow        each cell either failed") {
+		"           tier aot: every cell (2) passed, cold start 400 ms to 700 ms\npublished  it did not\nhow        each cell either failed") {
 		t.Errorf("the summary does not open with the verdict:\n%s", sum.String())
 	}
 }

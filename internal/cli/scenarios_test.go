@@ -134,3 +134,89 @@ func TestScenarioTargets(t *testing.T) {
 		t.Errorf("deploy/targets has %v, scenarios.Targets %v: make them the same", have, want)
 	}
 }
+
+// TestRunScenarioEndToEnd runs a small scenario file of your own on the
+// local target with the real wazero worker: the run folder keeps the file
+// and names it in run.json, and the summary bench run prints, report.md,
+// report.html and bench report on the folder all open with the question
+// and a verdict.
+func TestRunScenarioEndToEnd(t *testing.T) {
+	bin := os.Getenv("BENCH_BIN_DIR")
+	if bin == "" {
+		bin, _ = filepath.Abs("../../bin")
+	}
+	if _, err := os.Stat(filepath.Join(bin, "bench-wazero")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no bench-wazero in %s (BENCH_BIN_DIR): run make build", bin)
+		}
+		t.Skipf("no bench-wazero in %s: run make build (or set BENCH_BIN_DIR) to run this test", bin)
+	}
+	const text = `# A small scenario for the test: seconds on the local target.
+name: tiny-local
+question: Does wazero's AOT tier start a small fib faster than its JIT?
+runtimes: wazero
+tiers: jit, aot
+workloads: fib
+langs: c
+param: fib=15
+targets: local
+samples: 3
+budget: 200ms
+compare: tier jit vs aot
+verdict: faster
+figures: cold, warm
+`
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tiny.scenario")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, stdout, stderr := testState(t)
+	s.BinDir = bin
+	out := filepath.Join(dir, "run")
+	// --samples overrides the file's; --no-calibrate keeps the test short.
+	if code := Run(s, []string{"run", "--scenario", file, "--samples", "3", "--no-calibrate", "--out", out}); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	kept, err := os.ReadFile(filepath.Join(out, scenarios.RunFile))
+	if err != nil || string(kept) != text {
+		t.Errorf("the run folder does not keep the scenario: %v", err)
+	}
+	var o run.Options
+	b, err := os.ReadFile(filepath.Join(out, "run.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &o)
+	}
+	if err != nil || o.Scenario != "tiny-local" || len(o.Runtimes) != 1 || o.Runtimes[0] != "wazero" {
+		t.Errorf("run.json: %v %+v", err, o)
+	}
+	opens := func(where, got string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimLeft(got, "\n"), "\n")
+		if len(lines) < 3 || strings.Join(strings.Fields(lines[0]), " ") != "scenario tiny-local" ||
+			strings.Join(strings.Fields(lines[1]), " ") != "question Does wazero's AOT tier start a small fib faster than its JIT?" ||
+			!strings.HasPrefix(strings.Join(strings.Fields(lines[2]), " "), "verdict tier aot against jit: cold start ") {
+			t.Errorf("%s does not open with the question and the verdict:\n%s", where, got)
+		}
+	}
+	opens("bench run's summary", stdout.String())
+	sum, err := os.ReadFile(filepath.Join(out, "summary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens("summary.txt", string(sum))
+	html, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(html), "<h2>Does wazero&#39;s AOT tier start a small fib faster than its JIT?</h2>") ||
+		!strings.Contains(string(html), "<li>tier aot against jit: cold start ") {
+		t.Errorf("report.html does not open with the question and the verdict")
+	}
+
+	s, stdout, stderr = testState(t)
+	if code := Run(s, []string{"report", "--no-charts", out}); code != ExitOK {
+		t.Fatalf("bench report: exit %d: %s", code, stderr.String())
+	}
+	opens("bench report", stdout.String())
+}
