@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,17 +114,6 @@ func (u *unit) where() string {
 	return strings.Join(out, " · ")
 }
 
-var memRE = regexp.MustCompile(`(^| )mem=(\d+)MB( |$)`)
-
-func memOf(variant string) int {
-	m := memRE.FindStringSubmatch(variant)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[2])
-	return n
-}
-
 // scenarioUnits collects the run's cells by memory size, from its
 // series, failures and notes, in report order.
 func (d *Data) scenarioUnits() []*unit {
@@ -142,7 +130,7 @@ func (d *Data) scenarioUnits() []*unit {
 		return u
 	}
 	for _, s := range d.Series {
-		u := get(s.Cell, memOf(s.Variant))
+		u := get(s.Cell, variantMemory(s.Variant))
 		if !containsString(u.variants, s.Variant) {
 			u.variants = append(u.variants, s.Variant)
 		}
