@@ -456,6 +456,17 @@ func (d *Data) fasterVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioV
 	for _, g := range pairGroups(sc.Compare, units) {
 		for _, b := range g.b {
 			for _, a := range g.a {
+				// A cell that failed (or did not run) before measuring any
+				// figure makes one row, not one per figure.
+				for _, u := range []*unit{a, b} {
+					if !d.hasFigure(u, sc.Figures) && (u.failure != nil || u.note != "") {
+						rows = append(rows, &row{a: a, b: b, miss: u.label() + " measured none of the figures" + missing(u)})
+						break
+					}
+				}
+				if len(rows) > 0 && rows[len(rows)-1].a == a && rows[len(rows)-1].b == b && rows[len(rows)-1].fig == "" {
+					continue
+				}
 				for _, f := range sc.Figures {
 					fg := figures[f]
 					r := &row{a: a, b: b, fig: f, sa: d.unitSeries(a, fg.phase, fg.cold), sb: d.unitSeries(b, fg.phase, fg.cold)}
@@ -490,6 +501,9 @@ func (d *Data) fasterVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioV
 	var bOrder []string
 	for _, r := range rows {
 		fg := figures[r.fig]
+		if r.fig == "" {
+			fg.label = "every figure"
+		}
 		head := r.b.label() + " vs " + r.a.label() + ", " + fg.label + ", " + r.a.where() + ": "
 		bv := r.b.dimValue(sc.Compare.Dim)
 		if tallies[bv] == nil {
@@ -532,9 +546,13 @@ func (d *Data) fasterVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioV
 	sort.SliceStable(bOrder, func(i, j int) bool { return sideRank(sc.Compare, bOrder[i]) < sideRank(sc.Compare, bOrder[j]) })
 	for _, bv := range bOrder {
 		var parts []string
-		for _, f := range sc.Figures {
+		for _, f := range append(append([]string(nil), sc.Figures...), "") {
 			c := tallies[bv][f]
 			if c == nil {
+				continue
+			}
+			if f == "" {
+				parts = append(parts, fmt.Sprintf("not measured in %d pair%s (a cell failed or did not run)", c.n, plural(c.n)))
 				continue
 			}
 			var ws []string
@@ -547,6 +565,16 @@ func (d *Data) fasterVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioV
 		}
 		v.Headline = append(v.Headline, fmt.Sprintf("%s %s against %s: %s", sc.Compare.Dim, bv, strings.Join(sc.Compare.A, ", "), strings.Join(parts, "; ")))
 	}
+}
+
+// hasFigure reports whether the unit has a series of any of figs.
+func (d *Data) hasFigure(u *unit, figs []string) bool {
+	for _, f := range figs {
+		if d.unitSeries(u, figures[f].phase, figures[f].cold) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // missing says why a unit has no series of a figure.

@@ -104,19 +104,23 @@ func TestFasterVerdict(t *testing.T) {
 			b.add("wazero", "aot", mem, results.PhaseExecute, false, results.UnitNS, 180.1e6, 180.3e6, 179.8e6, 180e6)
 		}
 	}
-	b.fail("wasmer", "aot", "crash", "the worker died")
+	for _, mem := range []int{256, 1024} {
+		b.recs = append(b.recs, results.Record{Kind: results.KindFailure, Cell: b.cell("wasmer", "aot"), MemoryMB: mem, ErrorKind: "crash", Error: "the worker died"})
+	}
 	d := FromRecords(b.recs)
 	d.Scenario = parseScenario(t, "name: f\nquestion: Faster?\nruntimes: node, wazero, wasmer\nmemory: 256, 1024\n"+
 		"compare: runtime node vs wazero, wasmer\nverdict: faster\nfigures: cold, warm\n")
 	v := d.Verdict()
 	wantHead := []string{
 		"runtime wazero against node: cold start faster 2 of 2; warm execute faster 1 of 2, equivalent 1 of 2",
+		"runtime wasmer against node: not measured in 2 pairs (a cell failed or did not run)",
 	}
 	if !reflect.DeepEqual(v.Headline, wantHead) {
 		t.Errorf("headline\n%q\nwant\n%q", v.Headline, wantHead)
 	}
-	if len(v.Lines) != 4 || !strings.HasPrefix(v.Lines[0], "wazero aot vs node tiered, cold start, lambda-local · fib(25) · go · 256 MB: 45.1 ms vs 321 ms, 0.14×") ||
-		!strings.HasSuffix(v.Lines[0], ": faster") || !strings.HasSuffix(v.Lines[3], ": equivalent") {
+	if len(v.Lines) != 6 || v.Lines[5] != "wasmer aot vs node tiered, every figure, lambda-local · fib(25) · go · 1024 MB: not measured: wasmer aot measured none of the figures (failed: crash: the worker died)" ||
+		!strings.HasPrefix(v.Lines[0], "wazero aot vs node tiered, cold start, lambda-local · fib(25) · go · 256 MB: 45.1 ms vs 321 ms, 0.14×") ||
+		!strings.HasSuffix(v.Lines[0], ": faster") || !strings.HasSuffix(v.Lines[4], ": equivalent") {
 		t.Errorf("lines:\n%s", strings.Join(v.Lines, "\n"))
 	}
 	if !strings.Contains(v.Method, "Benjamini-Hochberg") {
