@@ -384,7 +384,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 <h1>bench report: {{.Name}}</h1>
 <p class="sub">{{.Count}}</p>
 {{with .Scenario}}{{template "scenario" .}}{{end}}
-<nav>{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
+<nav>{{if .Scenario}}<a href="#scenario">Verdict</a>{{end}}{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
 <p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}{{range .Noise}}<strong>{{index . 0}}</strong> {{index . 1}}<br>{{end}}<strong>Method</strong> {{.Method}} <a href="#method">How to read this</a><br><strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
 {{if .Warnings}}<div class="warnings"><strong>Read this first</strong><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
