@@ -12,7 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/wasmbench/bench/deploy/aws"
+	"github.com/wasmbench/bench/deploy/lambdalimits"
 	"github.com/wasmbench/bench/report/stats"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
@@ -590,8 +590,8 @@ func missing(u *unit) string {
 
 // Lambda@Edge's limits on a zipped function package.
 const (
-	edgeViewer = aws.EdgeViewerZipBytes
-	edgeOrigin = aws.EdgeOriginZipBytes
+	edgeViewer = lambdalimits.EdgeViewerZipBytes
+	edgeOrigin = lambdalimits.EdgeOriginZipBytes
 )
 
 func (d *Data) packageVerdict(units []*unit, v *ScenarioVerdict) {
