@@ -87,6 +87,12 @@ func (t *Target) Has(feature string) bool { return slices.Contains(t.Features, f
 var LambdaX86 = Target{Arch: ArchX86, Features: []string{
 	"sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma", "bmi1", "bmi2", "lzcnt"}}
 
+// QemuX86CPU is the qemu-user CPU model (qemu-x86_64-static -cpu) whose
+// CPUID reports LambdaX86's features and none beyond (measured with
+// qemu 7.2: AVX2, BMI1/2, FMA, no AVX-512). A runtime that compiles for
+// the CPU it runs on (wasmer) prepares under it.
+const QemuX86CPU = "Haswell-v4"
+
 // LambdaARM is what AOT artifacts for Lambda's arm64 functions may use:
 // Graviton2's Neoverse N1 is Armv8.2-A with LSE atomics (and FP16,
 // dot product and RCpc, which no Cranelift here has a flag for), and no
