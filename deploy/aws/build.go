@@ -371,7 +371,8 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker 
 		job := runners.Job{ID: "prepare", Op: runners.OpPrepare, Tier: c.Tier,
 			Module: runners.ModuleRef{Name: moduleName(c), Path: module}, ArtifactDir: dir}
 		if !machine {
-			_, err := b.runPrepare(ctx, c, worker, job)
+			ev, err := b.runPrepare(ctx, c, worker, job)
+			p.bytes = ev.ArtifactBytes
 			return err
 		}
 		target, err := runners.LambdaTarget(arch)
@@ -401,6 +402,7 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker 
 		if err != nil {
 			return err
 		}
+		p.bytes = ev.ArtifactBytes
 		if ev.Target == nil {
 			return fmt.Errorf("%s: prepare %s for tier %s: the worker did not say what it compiled for", c.Runtime.Name, filepath.Base(module), c.Tier)
 		}
