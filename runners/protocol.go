@@ -56,6 +56,12 @@ type Job struct {
 	// ArtifactDir holds the tier's ahead-of-time artifact: written by
 	// OpPrepare, read by OpCold and OpWarm on an AOT tier.
 	ArtifactDir string `json:"artifact_dir,omitempty"`
+	// Target, on OpPrepare, is the machine the artifact is compiled for:
+	// an architecture and the CPU features the code may use. Without it
+	// the artifact is for this machine, with every feature its CPU has. A
+	// tier that cannot compile for it fails the job (KindUnsupported)
+	// rather than compile for something else.
+	Target *Target `json:"target,omitempty"`
 	// Export is the function OpCallCost calls.
 	Export string `json:"export,omitempty"`
 	// KeepStdout asks the worker to keep the guest's whole stdout for the
@@ -117,7 +123,7 @@ const (
 	EventHello    EventType = "hello"    // Runtime, Version, Tiers, StartUnixNano
 	EventPhase    EventType = "phase"    // Phase, Iteration, Warmup, NS
 	EventOutput   EventType = "output"   // Iteration, Warmup, Output
-	EventArtifact EventType = "artifact" // ArtifactBytes, ArtifactPath
+	EventArtifact EventType = "artifact" // ArtifactBytes, ArtifactPath, Target
 	EventDone     EventType = "done"     // the job finished
 	EventError    EventType = "error"    // the job failed: Error
 )
@@ -147,6 +153,10 @@ type Event struct {
 	// EventArtifact
 	ArtifactBytes int64  `json:"artifact_bytes,omitempty"`
 	ArtifactPath  string `json:"artifact_path,omitempty"`
+	// Target is what the artifact was compiled for, on a tier whose
+	// artifact is machine code (TierInfo.MachineCode): the architecture
+	// and the CPU features the compiler was allowed to use.
+	Target *Target `json:"target,omitempty"`
 
 	// EventError
 	Error *Error `json:"error,omitempty"`
@@ -188,6 +198,10 @@ type TierInfo struct {
 	Limits []string `json:"limits,omitempty"`
 	// Prepared is true when the tier needs OpPrepare first.
 	Prepared bool `json:"prepared,omitempty"`
+	// MachineCode is true when the prepared artifact is machine code for
+	// one CPU: OpPrepare takes a Job.Target, and an artifact made without
+	// one may use CPU features other machines lack.
+	MachineCode bool `json:"machine_code,omitempty"`
 	// MemoryCap says how the tier applies Job.MaxMemoryBytes: "" when the
 	// guest's linear memory is capped (by the runtime, or by the runner
 	// for it), MemoryCapProcess when the whole process running the guest

@@ -27,6 +27,10 @@ type EngineConfig struct {
 	// ArtifactDir is where an AOT tier's artifact is written by Prepare and
 	// read by Load.
 	ArtifactDir string
+	// Target, when set, is what Prepare compiles for (Job.Target). An
+	// engine that cannot compile for it fails NewEngine or Prepare with
+	// KindUnsupported, saying why.
+	Target *Target
 }
 
 // Engine is a runtime configured for one tier.
@@ -46,6 +50,13 @@ type Engine interface {
 // EngineConfig.ArtifactDir, returning its path and size.
 type Preparer interface {
 	Prepare(ctx context.Context, src Source) (path string, size int64, err error)
+}
+
+// Targeter is implemented by engines whose artifact is machine code
+// (TierInfo.MachineCode): Target is what Prepare compiled for, with the
+// features its compiler was allowed to use.
+type Targeter interface {
+	Target() *Target
 }
 
 // Source is a module to compile.

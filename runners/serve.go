@@ -175,7 +175,10 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		return Errorf(KindBadJob, "I/O folder %s: not a folder", scratch)
 	}
 
-	cfg := EngineConfig{Tier: job.Tier, MaxMemoryBytes: job.MaxMemoryBytes, ArtifactDir: job.ArtifactDir}
+	if job.Target != nil && job.Op != OpPrepare {
+		return Errorf(KindBadJob, "a target is for the prepare step only, not %s", job.Op)
+	}
+	cfg := EngineConfig{Tier: job.Tier, MaxMemoryBytes: job.MaxMemoryBytes, ArtifactDir: job.ArtifactDir, Target: job.Target}
 	t0 := time.Now()
 	eng, err := w.r.NewEngine(ctx, cfg)
 	if err != nil {
@@ -193,11 +196,20 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		if err != nil {
 			return err
 		}
+		t, targets := eng.(Targeter)
+		if job.Target != nil && !targets {
+			return Errorf(KindUnsupported, "%s tier %s cannot compile for a target (%s): its artifact is not machine code for one CPU",
+				w.r.Name(), job.Tier, job.Target)
+		}
 		path, size, err := p.Prepare(ctx, src)
 		if err != nil {
 			return wrap(err, KindCompile, "%s: prepare %s", w.r.Name(), job.Module.Name)
 		}
-		w.em.emit(Event{Type: EventArtifact, Job: job.ID, ArtifactPath: path, ArtifactBytes: size})
+		ev := Event{Type: EventArtifact, Job: job.ID, ArtifactPath: path, ArtifactBytes: size}
+		if targets {
+			ev.Target = t.Target()
+		}
+		w.em.emit(ev)
 		return nil
 	}
 	warmSetup := job.Op != OpCold

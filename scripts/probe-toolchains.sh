@@ -82,6 +82,18 @@ aarch64-linux-gnu-gcc -O2 -o "$tmp/hello-arm64" "$tmp/hello.c" -lm >"$tmp/out" 2
 	fail "$p" "aarch64-linux-gnu-gcc wrote a program for another machine" gcc-aarch64-linux-gnu
 ok "$p" "$(aarch64-linux-gnu-gcc -dumpfullversion 2>/dev/null | sed 's/^/gcc /')"
 
+# qemu-user (arm64 AOT artifacts and packages, wasmer's x86_64 artifacts):
+# the arm64 program above runs under qemu-aarch64-static with the cross
+# libc, and a program sees only Haswell's features under -cpu Haswell-v4.
+p="qemu-user"
+need_cmd "$p" qemu-aarch64-static qemu-user-static
+need_cmd "$p" qemu-x86_64-static qemu-user-static
+[ "$(qemu-aarch64-static -cpu neoverse-n1 -L /usr/aarch64-linux-gnu "$tmp/hello-arm64" 9 2>"$tmp/out")" = "probe 3.000" ] ||
+	fail "$p" "qemu-aarch64-static did not run an arm64 program" "qemu-user-static libc6-arm64-cross" "$tmp/out"
+qemu-x86_64-static -cpu Haswell-v4 /bin/true 2>"$tmp/out" ||
+	fail "$p" "qemu-x86_64-static -cpu Haswell-v4 did not run /bin/true" qemu-user-static "$tmp/out"
+ok "$p" "$(qemu-aarch64-static --version | sed -n '1s/^qemu-aarch64 version \([^ ]*\).*/qemu \1/p')"
+
 # Native builds of the workload sources: clang with libm and Debian's stb
 # headers (the image workload), Debian's rustc; and a fully static glibc
 # program, as the wasmtime workers are linked.

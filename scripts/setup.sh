@@ -43,6 +43,11 @@ since() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); 
 #   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 #       arm64 cgo workers for `bench deploy aws`; the cross gcc alone has no
 #       aarch64 libc headers (bits/libc-header-start.h) nor libm
+#   qemu-user-static
+#       `bench deploy aws` prepares arm64 AOT artifacts by running the arm64
+#       worker under qemu-aarch64-static, and wasmer's x86_64 ones under
+#       qemu-x86_64-static -cpu Haswell-v4 (Lambda's CPU features); the
+#       deploy/aws test runs arm64 packages under it on lambda-local
 #   chromium fonts-liberation
 #       renders report.html in report's test
 #   runc
@@ -60,7 +65,7 @@ since() { local s=$((SECONDS - $1)); printf '%dm%02ds' $((s / 60)) $((s % 60)); 
 pkgs=(gcc libc6-dev make git ca-certificates binutils
       clang lld wasi-libc libclang-rt-dev-wasm32 libstb-dev
       rustc libstd-rust-dev-wasm32 cargo librust-image-dev wabt binaryen
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
       chromium fonts-liberation runc bubblewrap curl hyperfine)
 
 # Node.js: the worker needs 18 or newer (runners/node.MinMajor). A node

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/runners"
@@ -69,6 +71,10 @@ type Artifact struct {
 	ModuleBytes, InputBytes int64
 	// Unavailable says why the artifact cannot be built or deployed.
 	Unavailable string
+	// AOTTarget is what an AOT tier's artifact was compiled for (the
+	// architecture and the CPU features its compiler could use), and how
+	// it was prepared; "" on other tiers.
+	AOTTarget string
 }
 
 // lambdaArch maps a Go architecture to Lambda's name.
@@ -106,7 +112,9 @@ type workerResult struct {
 type prepResult struct {
 	dir   string
 	bytes int64
-	err   error
+	// target says what the artifact is compiled for and how it was made.
+	target string
+	err    error
 }
 
 func newBuilder(o *Options) *builder {
@@ -135,9 +143,6 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 	if c.Runtime.Native && a.Arch != HostArch {
 		return fmt.Errorf("the native builds of the workloads exist for this machine's architecture (%s) only", HostArch)
 	}
-	if c.Prepared && a.Arch != HostArch {
-		return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", a.Tier, a.Arch, HostArch)
-	}
 	if c.Workload == nil && c.Custom == nil {
 		return fmt.Errorf("a cell with neither a workload nor a --wasm module cannot be deployed")
 	}
@@ -156,10 +161,11 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		runners.EnvModuleName: moduleName(c),
 	}
 	if c.Prepared {
-		p := b.prepare(ctx, c, worker, module)
+		p := b.prepare(ctx, c, a.Arch, worker, module)
 		if p.err != nil {
 			return p.err
 		}
+		a.AOTTarget = p.target
 		files, err := pkg.Dir(p.dir, pkg.ArtifactDir)
 		if err != nil {
 			return err
@@ -334,37 +340,115 @@ func (b *builder) module(c *run.Cell) (string, error) {
 }
 
 // prepare runs the worker's prepare step for an AOT tier, once per
-// runtime, tier and module.
-func (b *builder) prepare(ctx context.Context, c *run.Cell, worker client.Command, module string) prepResult {
-	key := c.Runtime.Name + "-" + c.Tier + "-" + filepath.Base(module)
+// runtime, tier, architecture and module. An artifact that is machine code
+// (TierInfo.MachineCode) is compiled for the function's architecture with
+// the conservative CPU features of runners.LambdaTarget, not this
+// machine's: by the worker for that architecture, run under qemu-user
+// when it is not this machine's, and under qemu-x86_64-static with a CPU
+// model of the target's features when the runtime can only compile for
+// the CPU it runs on (wasmer). Other artifacts (wazero's compilation
+// cache) are made for this machine only.
+func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker client.Command, module string) prepResult {
+	key := strings.Join([]string{c.Runtime.Name, c.Tier, arch, filepath.Base(module)}, "-")
 	if p, ok := b.prepared[key]; ok {
 		return p
 	}
 	dir := filepath.Join(b.dir, "artifacts", key)
 	p := prepResult{dir: dir}
 	p.err = func() error {
+		machine := false
+		for _, ti := range c.Runtime.Tiers {
+			if ti.Name == c.Tier {
+				machine = ti.MachineCode
+			}
+		}
+		if !machine && arch != HostArch {
+			return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", c.Tier, arch, HostArch)
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
-		cl, err := client.Start(ctx, worker)
-		if err != nil {
-			return fmt.Errorf("%s: prepare %s: %w", c.Runtime.Name, filepath.Base(module), err)
-		}
-		defer cl.Close()
 		job := runners.Job{ID: "prepare", Op: runners.OpPrepare, Tier: c.Tier,
 			Module: runners.ModuleRef{Name: moduleName(c), Path: module}, ArtifactDir: dir}
-		err = cl.Do(ctx, job, func(ev runners.Event) {
-			if ev.Type == runners.EventArtifact {
-				p.bytes = ev.ArtifactBytes
-			}
-		})
-		if err != nil {
-			return fmt.Errorf("%s: prepare %s for tier %s: %w", c.Runtime.Name, filepath.Base(module), c.Tier, err)
+		if !machine {
+			ev, err := b.runPrepare(ctx, c, worker, job)
+			p.bytes = ev.ArtifactBytes
+			return err
 		}
+		target, err := runners.LambdaTarget(arch)
+		if err != nil {
+			return err
+		}
+		job.Target = &target
+		how := ""
+		ev, err := b.runPrepare(ctx, c, worker, job)
+		if arch == HostArch && errKind(err) == runners.KindUnsupported {
+			// The runtime cannot be held to the target's features on this
+			// CPU: give it a CPU that has those only.
+			how = fmt.Sprintf(" under qemu-x86_64-static -cpu %s", lambdalocal.QemuCPUX86)
+			emu, qerr := lambdalocal.QemuFor(arch)
+			if qerr != nil {
+				return fmt.Errorf("%w; %v", err, qerr)
+			}
+			ev, err = b.runPrepare(ctx, c, emulated(emu, worker), job)
+		} else if arch != HostArch {
+			emu, qerr := lambdalocal.QemuFor(arch)
+			if qerr != nil {
+				return fmt.Errorf("%s: tier %s's artifact for %s is compiled by the %s worker, run here under qemu-user: %w", c.Runtime.Name, c.Tier, arch, arch, qerr)
+			}
+			how = " by the " + arch + " worker under " + filepath.Base(emu.Path) + " -cpu " + lambdalocal.QemuCPUARM
+			ev, err = b.runPrepare(ctx, c, emulated(emu, worker), job)
+		}
+		if err != nil {
+			return err
+		}
+		p.bytes = ev.ArtifactBytes
+		if ev.Target == nil {
+			return fmt.Errorf("%s: prepare %s for tier %s: the worker did not say what it compiled for", c.Runtime.Name, filepath.Base(module), c.Tier)
+		}
+		p.target = ev.Target.String() + how
 		return nil
 	}()
+	if p.err == nil && p.target != "" {
+		fmt.Fprintf(b.o.Log, "prepared %s %s for %s: %s\n", c.Runtime.Name, c.Tier, filepath.Base(module), p.target)
+	}
 	b.prepared[key] = p
 	return p
+}
+
+// runPrepare runs one prepare job in a fresh worker and returns its
+// artifact event.
+func (b *builder) runPrepare(ctx context.Context, c *run.Cell, worker client.Command, job runners.Job) (runners.Event, error) {
+	var art runners.Event
+	cl, err := client.Start(ctx, worker)
+	if err != nil {
+		return art, fmt.Errorf("%s: prepare %s: %w", c.Runtime.Name, job.Module.Name, err)
+	}
+	defer cl.Close()
+	err = cl.Do(ctx, job, func(ev runners.Event) {
+		if ev.Type == runners.EventArtifact {
+			art = ev
+		}
+	})
+	if err != nil {
+		return art, fmt.Errorf("%s: prepare %s for tier %s: %w", c.Runtime.Name, job.Module.Name, job.Tier, err)
+	}
+	return art, nil
+}
+
+// errKind is the kind of a worker's error, "" for any other error.
+func errKind(err error) runners.ErrorKind {
+	var e *runners.Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
+
+// emulated is a worker command run under an emulator.
+func emulated(e lambdalocal.Emulator, w client.Command) client.Command {
+	path, args := e.Command(w.Path, w.Args...)
+	return client.Command{Path: path, Args: args, Env: w.Env, Dir: w.Dir}
 }
 
 // worker finds (this machine's architecture) or cross-compiles (the

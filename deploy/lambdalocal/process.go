@@ -41,7 +41,11 @@ const rssPoll = 10 * time.Millisecond
 
 // Launch implements Launcher.
 func (Process) Launch(_ context.Context, s LaunchSpec) (Proc, error) {
-	cmd := exec.Command(filepath.Join(s.Dir, "bootstrap"))
+	return startProcess(exec.Command(filepath.Join(s.Dir, "bootstrap")), s)
+}
+
+// startProcess starts cmd as the environment s describes.
+func startProcess(cmd *exec.Cmd, s LaunchSpec) (Proc, error) {
 	cmd.Dir = s.Dir
 	cmd.Env = append(append([]string(nil), s.Env...), "TMPDIR="+s.Tmp)
 	cmd.Stdout, cmd.Stderr = s.Output, s.Output

@@ -91,7 +91,7 @@ func tierSpecs() []tierSpec {
 		{info: runners.TierInfo{Name: TierJIT,
 			Description: "Cranelift: Wasmer's optimizing compiler, compiling at load (Universal engine)"},
 			compiler: wasmer.CRANELIFT},
-		{info: runners.TierInfo{Name: TierAOT, Prepared: true,
+		{info: runners.TierInfo{Name: TierAOT, Prepared: true, MachineCode: true,
 			Description: "Cranelift artifact written by the prepare step (Module.Serialize), loaded with DeserializeModule"},
 			compiler: wasmer.CRANELIFT, aot: true},
 		{info: runners.TierInfo{Name: TierLLVM,
@@ -153,15 +153,62 @@ func (Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners.En
 	case wasmer.LLVM:
 		conf.UseLLVMCompiler()
 	}
-	eng := wasmer.NewEngineWithConfig(conf)
 	if cfg.MaxMemoryBytes < 0 {
 		return nil, runners.Errorf(runners.KindBadJob, "negative memory cap %d", cfg.MaxMemoryBytes)
 	}
+	var target *runners.Target
+	if cfg.Target != nil {
+		var err error
+		if target, err = checkTarget(spec, cfg.Target); err != nil {
+			return nil, err
+		}
+	}
+	eng := wasmer.NewEngineWithConfig(conf)
 	e := &engine{tier: spec, store: wasmer.NewStore(eng), artifactDir: cfg.ArtifactDir, maxMem: cfg.MaxMemoryBytes}
 	if spec.aot {
-		return &aotEngine{e}, nil
+		return &aotEngine{engine: e, target: target}, nil
 	}
 	return e, nil
+}
+
+// ignoresTarget is why Wasmer compiles for the CPU it runs on whatever it
+// is told: measured here, the artifacts of fib.c.wasm for the targets
+// x86_64 with SSE2 to POPCNT, x86_64 with no features and
+// aarch64-unknown-linux-gnu were the same bytes.
+const ignoresTarget = "wasmer-go's libwasmer (2.0.0-rc2) ignores Config.UseTarget and compiles for the CPU it runs on"
+
+// checkTarget says whether this worker can compile for t. Wasmer cannot
+// be told a target (ignoresTarget), so the worker must run on t's
+// architecture with no CPU feature beyond t's: under qemu-user with a
+// CPU model that has t's features (qemu-x86_64-static -cpu Haswell-v4
+// for LambdaX86; qemu-aarch64-static for arm64, where Wasmer uses no
+// optional feature). It returns what the artifact is compiled for.
+func checkTarget(spec tierSpec, t *runners.Target) (*runners.Target, error) {
+	if !spec.aot {
+		return nil, runners.Errorf(runners.KindUnsupported, "wasmer tier %s cannot compile for a target (%s): its artifact is not machine code for one CPU",
+			spec.info.Name, t)
+	}
+	if host := runners.HostArch(); t.Arch != host {
+		return nil, runners.Errorf(runners.KindUnsupported, "wasmer cannot compile for %s on %s: %s; prepare with the %s worker (bench runs it under qemu-user)",
+			t.Arch, host, ignoresTarget, t.Arch)
+	}
+	have := hostFeatures()
+	var extra []string
+	for _, f := range have {
+		if !t.Has(f) {
+			extra = append(extra, f)
+		}
+	}
+	if len(extra) > 0 {
+		return nil, runners.Errorf(runners.KindUnsupported, "wasmer cannot compile for %s here: %s, and this one has %s beyond the target; "+
+			"prepare under qemu-x86_64-static -cpu with a model that has the target's features only (Haswell-v4 for Lambda's x86_64)",
+			t, ignoresTarget, strings.Join(extra, " "))
+	}
+	note := ignoresTarget + ", whose features (CPUID) are these"
+	if t.Arch == runners.ArchARM {
+		note = ignoresTarget + "; Wasmer 2's CPU features are x86 ones only, so on aarch64 its Cranelift uses the architecture's defaults (Armv8.0, no LSE)"
+	}
+	return &runners.Target{Arch: t.Arch, Features: have, Note: note}, nil
 }
 
 // engine is a Wasmer store configured for one tier.
@@ -178,9 +225,19 @@ var _ runners.Engine = (*engine)(nil)
 
 // aotEngine is the engine of the aot tier: it prepares artifacts and loads
 // them.
-type aotEngine struct{ *engine }
+type aotEngine struct {
+	*engine
+	// target is what Prepare compiles for; nil: this machine.
+	target *runners.Target
+}
 
-var _ runners.Preparer = (*aotEngine)(nil)
+var (
+	_ runners.Preparer = (*aotEngine)(nil)
+	_ runners.Targeter = (*aotEngine)(nil)
+)
+
+// Target implements runners.Targeter.
+func (e *aotEngine) Target() *runners.Target { return e.target }
 
 func (e *engine) Loads() bool { return e.tier.aot }
 

@@ -29,7 +29,7 @@ const (
 func tiers() []runners.TierInfo {
 	return []runners.TierInfo{
 		{Name: TierJIT, Description: "Cranelift (optimizing), compiled when the module is loaded", Limits: []string{noInterrupt}},
-		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Limits: []string{noInterrupt}, Prepared: true},
+		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Limits: []string{noInterrupt}, Prepared: true, MachineCode: true},
 		{Name: TierBaseline, Description: "Winch (baseline compiler)", Unavailable: noWinch},
 		{Name: TierInterpreter, Description: "Pulley (interpreter)", Unavailable: noPulley},
 	}

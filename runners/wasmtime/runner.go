@@ -103,6 +103,14 @@ func (r *Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners
 		c.Close()
 		return nil, fmt.Errorf("configure tier %s: %w", cfg.Tier, err)
 	}
+	var target *runners.Target
+	if cfg.Target != nil {
+		var err error
+		if target, err = setTarget(c, *ti, cfg.Target); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	return &engine{
 		eng:     wasmtime.NewEngineWithConfig(c),
 		tier:    cfg.Tier,
@@ -110,7 +118,64 @@ func (r *Runner) NewEngine(_ context.Context, cfg runners.EngineConfig) (runners
 		dir:     cfg.ArtifactDir,
 		loads:   ti.Prepared,
 		runtime: runtimeName,
+		target:  target,
 	}, nil
+}
+
+// craneliftFlags are Cranelift's names for the features a runners.Target
+// names, by architecture. A feature with no flag is one Cranelift does not
+// use on that architecture: it is left out of the artifact's record.
+var craneliftFlags = map[string]map[string]string{
+	runners.ArchX86: {
+		"sse3": "has_sse3", "ssse3": "has_ssse3", "sse4.1": "has_sse41", "sse4.2": "has_sse42",
+		"popcnt": "has_popcnt", "avx": "has_avx", "avx2": "has_avx2", "fma": "has_fma",
+		"bmi1": "has_bmi1", "bmi2": "has_bmi2", "lzcnt": "has_lzcnt",
+		"avx512f": "has_avx512f", "avx512dq": "has_avx512dq", "avx512vl": "has_avx512vl",
+		"avx512vbmi": "has_avx512vbmi", "avx512bitalg": "has_avx512bitalg",
+	},
+	runners.ArchARM: {"lse": "has_lse"},
+}
+
+// targetTriples are the target triples wasmtime is given.
+var targetTriples = map[string]string{
+	runners.ArchX86: "x86_64-unknown-linux-gnu",
+	runners.ArchARM: "aarch64-unknown-linux-gnu",
+}
+
+// setTarget makes c compile for t with only t's features: an explicit
+// target turns off the detection of this CPU's features, and each
+// feature is turned back on by its Cranelift flag. It returns what the
+// artifact is compiled for. wasmtime-go's libwasmtime.a holds Cranelift's
+// backend for its own architecture only (no aarch64 code generator in the
+// x86_64 library, nor the reverse), so the architecture must be this
+// worker's: an artifact for another is prepared by that architecture's
+// worker (under qemu-user here).
+func setTarget(c *wasmtime.Config, ti runners.TierInfo, t *runners.Target) (*runners.Target, error) {
+	if !ti.MachineCode {
+		return nil, runners.Errorf(runners.KindUnsupported, "%s tier %s cannot compile for a target (%s): its artifact is not machine code for one CPU",
+			runtimeName, ti.Name, t)
+	}
+	if host := runners.HostArch(); t.Arch != host {
+		return nil, runners.Errorf(runners.KindUnsupported,
+			"%s cannot compile for %s here: wasmtime-go's libwasmtime.a for %s has Cranelift's %s backend only; prepare with the %s worker (bench runs it under qemu-user)",
+			runtimeName, t.Arch, host, host, t.Arch)
+	}
+	if err := c.SetTarget(targetTriples[t.Arch]); err != nil {
+		return nil, fmt.Errorf("target %s: %w", targetTriples[t.Arch], err)
+	}
+	out := &runners.Target{Arch: t.Arch}
+	var flags []string
+	for _, f := range t.Features {
+		flag, ok := craneliftFlags[t.Arch][f]
+		if !ok {
+			continue
+		}
+		c.SetCraneliftFlag(flag, "true")
+		out.Features = append(out.Features, f)
+		flags = append(flags, flag)
+	}
+	out.Note = "Cranelift target " + targetTriples[t.Arch] + ", flags " + strings.Join(flags, " ")
+	return out, nil
 }
 
 type engine struct {
@@ -120,12 +185,18 @@ type engine struct {
 	dir     string
 	loads   bool
 	runtime string
+	// target is what Prepare compiles for; nil: this machine.
+	target *runners.Target
 }
 
 var (
 	_ runners.Engine   = (*engine)(nil)
 	_ runners.Preparer = (*engine)(nil)
+	_ runners.Targeter = (*engine)(nil)
 )
+
+// Target implements runners.Targeter.
+func (e *engine) Target() *runners.Target { return e.target }
 
 func (e *engine) Loads() bool { return e.loads }
 

@@ -33,7 +33,7 @@ const noWinch = "Winch, wasmtime's baseline compiler, is built into wasmtime-go'
 func tiers() []runners.TierInfo {
 	return []runners.TierInfo{
 		{Name: TierJIT, Description: "Cranelift (optimizing), compiled when the module is loaded", Limits: []string{noInterrupt}},
-		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Limits: []string{noInterrupt}, Prepared: true},
+		{Name: TierAOT, Description: "Cranelift artifact made by prepare (Module.Serialize), mapped from its file at load (NewModuleDeserializeFile)", Limits: []string{noInterrupt}, Prepared: true, MachineCode: true},
 		{Name: TierInterpreter, Description: "Pulley (interpreter); Cranelift translates the wasm to Pulley bytecode when the module is loaded, which costs about what a Cranelift compile costs", Limits: []string{noInterrupt}},
 		{Name: TierInterpreterAOT, Description: "Pulley (interpreter) bytecode made by prepare (Module.Serialize), mapped from its file at load", Limits: []string{noInterrupt}, Prepared: true},
 		{Name: TierBaseline, Description: "Winch (baseline compiler)", Unavailable: noWinch},

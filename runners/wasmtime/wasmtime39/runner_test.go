@@ -467,3 +467,115 @@ func TestGoGuestExit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// watPopcnt exits with the number of bits set in 0x00ff00ff (16): with
+// popcnt allowed Cranelift emits the instruction, without it a sequence of
+// shifts and masks, so the two artifacts differ.
+const watPopcnt = `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\ff\00\ff\00")
+  (func (export "_start")
+    (call $proc_exit (i32.popcnt (i32.load (i32.const 0))))))`
+
+// TestAOTForTarget prepares artifacts for an explicit target of this
+// machine's architecture with a restricted feature set (Lambda's, and
+// none at all) and checks that each one is made with exactly those
+// features, loads in a worker that was given no target, and runs
+// correctly. The features are Cranelift's to use, not this CPU's: the
+// popcnt module's two artifacts differ.
+func TestAOTForTarget(t *testing.T) {
+	for _, ti := range tiers() {
+		if !ti.Prepared || ti.Unavailable != "" {
+			continue
+		}
+		t.Run(ti.Name, func(t *testing.T) { testAOTForTarget(t, ti) })
+	}
+}
+
+func testAOTForTarget(t *testing.T, ti runners.TierInfo) {
+	dir := t.TempDir()
+	host := runners.HostArch()
+	lambda, err := runners.LambdaTarget(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ti.MachineCode {
+		evs := serve(t, runners.Job{ID: "p", Op: runners.OpPrepare, Tier: ti.Name, Module: wat(t, dir, "pop.wasm", watPopcnt),
+			ArtifactDir: dir, Target: &lambda})
+		if r := collect(evs, "p"); r.err == nil || r.err.Kind != runners.KindUnsupported {
+			t.Fatalf("prepare for a target on a tier that is not machine code: %v, want unsupported", r.err)
+		}
+		return
+	}
+	fib, _ := workloads.Get("fib")
+	b, err := fib.Wasm(workloads.LangC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fibPath := filepath.Join(dir, "fib.c.wasm")
+	if err := os.WriteFile(fibPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fibRef := runners.ModuleRef{Name: "fib.c.wasm", Path: fibPath}
+	exp, _ := fib.Expect(workloads.LangC, 20)
+	pop := wat(t, dir, "pop.wasm", watPopcnt)
+
+	none := runners.Target{Arch: host}
+	sizes := map[string]int64{}
+	var popArts [][]byte
+	for _, tg := range []runners.Target{lambda, none} {
+		art := filepath.Join(dir, "art-"+strings.Join(tg.Features, "-"))
+		evs := serve(t,
+			runners.Job{ID: "fib-prep", Op: runners.OpPrepare, Tier: ti.Name, Module: fibRef, ArtifactDir: art, Target: &tg},
+			runners.Job{ID: "pop-prep", Op: runners.OpPrepare, Tier: ti.Name, Module: pop, ArtifactDir: art, Target: &tg},
+		)
+		// A second worker, given no target, loads what the first made.
+		evs = append(evs, serve(t,
+			runners.Job{ID: "fib", Op: runners.OpCold, Tier: ti.Name, Module: fibRef, ArtifactDir: art, Args: fib.Args(20), KeepStdout: true},
+			runners.Job{ID: "pop", Op: runners.OpCold, Tier: ti.Name, Module: pop, ArtifactDir: art},
+		)...)
+		for _, id := range []string{"fib-prep", "pop-prep"} {
+			p := collect(evs, id)
+			if !p.done || p.art.Target == nil {
+				t.Fatalf("%v %s: %+v err=%v", tg.Features, id, p, p.err)
+			}
+			if got := p.art.Target; got.Arch != host || strings.Join(got.Features, " ") != strings.Join(tg.Features, " ") {
+				t.Errorf("%v %s: artifact target %s, want %s", tg.Features, id, got, &tg)
+			}
+		}
+		sizes[strings.Join(tg.Features, " ")] = collect(evs, "fib-prep").art.ArtifactBytes
+		r := collect(evs, "fib")
+		if r.err != nil || len(r.outputs) != 1 || r.phases[results.PhaseLoad] != 1 {
+			t.Fatalf("%v fib: %+v err=%v", tg.Features, r, r.err)
+		}
+		if err := exp.Check(r.outputs[0]); err != nil {
+			t.Errorf("%v fib: %v", tg.Features, err)
+		}
+		// A non-zero exit is a KindExit error, with its output.
+		if r := collect(evs, "pop"); r.err == nil || r.err.Kind != runners.KindExit || len(r.outputs) != 1 || r.outputs[0].ExitCode != 16 {
+			t.Fatalf("%v popcnt: %+v err=%v, want exit code 16", tg.Features, r, r.err)
+		}
+		popArts = append(popArts, mustRead(t, collect(evs, "pop-prep").art.ArtifactPath))
+	}
+	if bytes.Equal(popArts[0], popArts[1]) {
+		t.Errorf("the popcnt module's artifacts with and without popcnt are the same bytes: the target's features were not applied")
+	}
+	t.Logf("fib.c.wasm artifact bytes by feature set: %v", sizes)
+
+	// Another architecture: no backend for it in this library.
+	other := runners.ArchARM
+	if host == runners.ArchARM {
+		other = runners.ArchX86
+	}
+	evs := serve(t, runners.Job{ID: "x", Op: runners.OpPrepare, Tier: ti.Name, Module: pop, ArtifactDir: dir,
+		Target: &runners.Target{Arch: other}})
+	if r := collect(evs, "x"); r.err == nil || r.err.Kind != runners.KindUnsupported || !strings.Contains(r.err.Message, "backend") {
+		t.Errorf("prepare for %s: %v, want unsupported naming the missing backend", other, r.err)
+	}
+	// A target is for the prepare step only.
+	evs = serve(t, runners.Job{ID: "c", Op: runners.OpCold, Tier: ti.Name, Module: pop, ArtifactDir: dir, Target: &lambda})
+	if r := collect(evs, "c"); r.err == nil || r.err.Kind != runners.KindBadJob {
+		t.Errorf("cold job with a target: %v, want bad_job", r.err)
+	}
+}
