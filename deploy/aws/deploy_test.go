@@ -403,5 +403,15 @@ func TestOtherRuntimes(t *testing.T) {
 	if len(samples(recs, results.PhaseLoad)) == 0 && len(specs) > 0 && specs[0].runtime == "wasmtime" {
 		t.Errorf("no load phase from the AOT tier")
 	}
+	// The artifact's target is a fact of the run: one note per package.
+	targets := 0
+	for _, r := range kinds(recs, results.KindNote) {
+		if r.Runtime == "wasmtime" && r.Tier == "aot" && strings.HasPrefix(r.Note, "AOT artifact compiled for x86_64") {
+			targets++
+		}
+	}
+	if specs[0].runtime == "wasmtime" && targets != len(e.o.Packages) {
+		t.Errorf("%d notes of the wasmtime artifact's target, want one per package (%d)", targets, len(e.o.Packages))
+	}
 	t.Logf("log:\n%s", e.log)
 }

@@ -152,7 +152,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	noted := map[*Artifact]bool{}
 	for _, f := range fns {
+		if a := f.Artifact; a.AOTTarget != "" && !noted[a] {
+			// What the artifact was compiled for: the architecture and CPU
+			// features Lambda's hardware is assumed to have.
+			noted[a] = true
+			if err := w.Write(results.Record{Kind: results.KindNote, Cell: f.Cell, Arch: f.Arch, Package: f.Package,
+				Note: "AOT artifact compiled for " + a.AOTTarget}); err != nil {
+				return nil, err
+			}
+		}
 		if f.Artifact.Unavailable != "" {
 			res.Failed++
 			if err := w.Write(results.Record{Kind: results.KindNote, Cell: f.Cell, Arch: f.Arch, MemoryMB: f.MemoryMB,
