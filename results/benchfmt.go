@@ -17,9 +17,11 @@ const BenchFileName = "results.bench"
 // Counts reports whether a record is a measured result that statistics,
 // charts and results.bench may use: a sample that is not a warm-up and
 // whose run was verified. Size samples describe files, not executions, so
-// they count whether or not the orchestrator marked them verified.
+// they count whether or not the orchestrator marked them verified. A
+// soak's per-invocation series (IsSoakPhase) never count: the report
+// fits them on their own.
 func Counts(r Record) bool {
-	if r.Kind != KindSample || r.Warmup {
+	if r.Kind != KindSample || r.Warmup || IsSoakPhase(r.Phase) {
 		return false
 	}
 	return r.Verified || IsSizePhase(r.Phase)

@@ -47,7 +47,21 @@ const (
 	PhaseContainerCreate = "container_create" // docker create / writing the runc bundle
 	PhaseContainerStart  = "container_start"  // starting the container to the bootstrap's main
 	PhaseRuntimeInit     = "runtime_init"     // the bootstrap's main to its first /next
+
+	// A soak (bench run --soak N): N warm invocations of one environment,
+	// one record of each per invocation (Iteration: the invocation, from
+	// 0), in bytes. They are a series over time, not samples of one
+	// quantity: never in warm or cold statistics (see Counts), only in the
+	// report's soak section.
+	PhaseSoakMaxMemory = "soak_max_memory" // the environment's Max Memory Used after the invocation (REPORT; lambda-local: its cgroup's peak)
+	PhaseSoakRSS       = "soak_rss"        // the bootstrap's (worker's) resident set, VmRSS, right after the invocation
 )
+
+// IsSoakPhase reports whether phase is one of a soak's per-invocation
+// series.
+func IsSoakPhase(phase string) bool {
+	return phase == PhaseSoakMaxMemory || phase == PhaseSoakRSS
+}
 
 // Units of Sample.Value.
 const (

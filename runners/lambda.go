@@ -73,6 +73,13 @@ type LambdaRequest struct {
 	KeepStdout bool `json:"keep_stdout,omitempty"`
 	// MaxOutputBytes is Job.MaxOutputBytes: 0 means DefaultMaxOutput.
 	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
+	// Soak makes the invocation one execution of a soak (OpSoak): the
+	// response's events end with the bootstrap's resident set after it
+	// (phase results.PhaseSoakRSS). With Export set, the execution is a
+	// call of that export on the environment's one live instance, made by
+	// its first such invocation, instead of _start on a fresh instance.
+	Soak   bool   `json:"soak,omitempty"`
+	Export string `json:"export,omitempty"`
 }
 
 // LambdaResponse is what a bench function returns.
@@ -155,6 +162,9 @@ type LambdaFunction struct {
 	taskRoot string
 	setup    []Event // init and compile, for the first response
 	invokes  int
+	// live is a soak's live instance (LambdaRequest.Export), kept for the
+	// environment's life once made.
+	live *liveInstance
 }
 
 // newLambdaFunction is the init phase: engine and compiled module.
@@ -236,7 +246,7 @@ func newLambdaFunction(ctx context.Context, r Runner, getenv func(string) string
 }
 
 // Handle serves one invocation: a fresh instance of the compiled module
-// runs _start once. It is the handler given to aws-lambda-go; every
+// runs _start once (a soak's invocation: see LambdaRequest.Soak). It is the handler given to aws-lambda-go; every
 // failure it can name is in the response's Error, so its error is nil.
 func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (LambdaResponse, error) {
 	fn.mu.Lock()
@@ -289,7 +299,21 @@ func (fn *LambdaFunction) Handle(ctx context.Context, req LambdaRequest) (Lambda
 		job.Dirs = append(job.Dirs, d)
 	}
 	fn.buf.Reset()
-	err := fn.w.execute(ctx, job, fn.mod, fn.scratch, req.Iteration, req.Warmup)
+	var err error
+	switch {
+	case req.Soak && req.Export != "":
+		job.Export = req.Export
+		if fn.live == nil {
+			fn.live, err = fn.w.instantiateLive(ctx, job, fn.mod, fn.scratch, req.Iteration)
+		}
+		if err == nil {
+			err = fn.w.soakExecution(ctx, job, fn.mod, fn.live, fn.scratch, req.Iteration)
+		}
+	case req.Soak:
+		err = fn.w.soakExecution(ctx, job, fn.mod, nil, fn.scratch, req.Iteration)
+	default:
+		err = fn.w.execute(ctx, job, fn.mod, fn.scratch, req.Iteration, req.Warmup)
+	}
 	sc := bufio.NewScanner(bytes.NewReader(fn.buf.Bytes()))
 	sc.Buffer(make([]byte, 64<<10), MaxEventLine)
 	for sc.Scan() {

@@ -26,6 +26,14 @@ const (
 	// (no arguments, no results) Iterations times per batch; each EventPhase
 	// "call" carries the mean nanoseconds of one call over a batch.
 	OpCallCost Op = "callcost"
+	// OpSoak compiles once, then runs Iterations executions in the one
+	// process and reports, after each, the process's resident set (an
+	// EventPhase of phase results.PhaseSoakRSS, Bytes set). With Export
+	// set the executions are calls of that export ([] -> []) on one live
+	// instance, made once ("live-instance": state, and any memory the
+	// guest grows, persists from call to call); without it each is a
+	// fresh instance running _start, as OpWarm ("fresh-instance").
+	OpSoak Op = "soak"
 )
 
 // Job is one unit of work for a worker.
@@ -62,7 +70,8 @@ type Job struct {
 	// tier that cannot compile for it fails the job (KindUnsupported)
 	// rather than compile for something else.
 	Target *Target `json:"target,omitempty"`
-	// Export is the function OpCallCost calls.
+	// Export is the function OpCallCost calls, and the one an OpSoak
+	// with a live instance calls.
 	Export string `json:"export,omitempty"`
 	// KeepStdout asks the worker to keep the guest's whole stdout for the
 	// orchestrator: as a file in IODir (Output.StdoutPath) when IODir is
@@ -121,7 +130,7 @@ type EventType string
 
 const (
 	EventHello    EventType = "hello"    // Runtime, Version, Tiers, StartUnixNano
-	EventPhase    EventType = "phase"    // Phase, Iteration, Warmup, NS
+	EventPhase    EventType = "phase"    // Phase, Iteration, Warmup, NS (Bytes for a phase in bytes)
 	EventOutput   EventType = "output"   // Iteration, Warmup, Output
 	EventArtifact EventType = "artifact" // ArtifactBytes, ArtifactPath, Target
 	EventDone     EventType = "done"     // the job finished
@@ -149,6 +158,8 @@ type Event struct {
 	Warmup    bool    `json:"warmup,omitempty"`
 	NS        float64 `json:"ns,omitempty"`
 	Output    *Output `json:"output,omitempty"`
+	// Bytes is the value of a phase measured in bytes (results.PhaseSoakRSS).
+	Bytes int64 `json:"bytes,omitempty"`
 
 	// EventArtifact
 	ArtifactBytes int64  `json:"artifact_bytes,omitempty"`

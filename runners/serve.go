@@ -252,8 +252,10 @@ func (w *worker) do(ctx context.Context, job Job) error {
 		return nil
 	case OpCallCost:
 		return w.callCost(ctx, job, mod, scratch)
+	case OpSoak:
+		return w.soak(ctx, job, mod, scratch)
 	default:
-		return Errorf(KindBadJob, "unknown op %q (want prepare, cold, warm or callcost)", job.Op)
+		return Errorf(KindBadJob, "unknown op %q (want prepare, cold, warm, callcost or soak)", job.Op)
 	}
 }
 
@@ -437,13 +439,19 @@ func wrap(err error, def ErrorKind, format string, args ...any) *Error {
 }
 
 // PeakRSS is this process's peak resident set (VmHWM) in bytes, or 0.
-func PeakRSS() int64 {
+func PeakRSS() int64 { return procStatusBytes("VmHWM:") }
+
+// RSS is this process's resident set now (VmRSS) in bytes, or 0.
+func RSS() int64 { return procStatusBytes("VmRSS:") }
+
+// procStatusBytes reads a kB field of /proc/self/status, in bytes.
+func procStatusBytes(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
 				return 0

@@ -253,6 +253,7 @@ func (s *suite) testTier(t *testing.T, tier runners.TierInfo) {
 	}
 	t.Run("warm", func(t *testing.T) { s.skip(t); s.testWarm(t, tier) })
 	t.Run("callcost", func(t *testing.T) { s.skip(t); s.testCallCost(t, tier) })
+	t.Run("soak", func(t *testing.T) { s.skip(t); s.testSoak(t, tier) })
 	t.Run("corrupt", func(t *testing.T) { s.skip(t); s.testCorrupt(t, tier) })
 	t.Run("trap", func(t *testing.T) { s.skip(t); s.testTrap(t, tier) })
 	t.Run("exit", func(t *testing.T) { s.skip(t); s.testExit(t, tier) })

@@ -24,6 +24,7 @@ const (
 	modMissing   = "missing"   // imports bench_conformance.no_such_function
 	modBenchmark = "benchmark" // calls bench.start and bench.end, writes "ok\n"
 	modBigout    = "bigout"    // writes argv[1] KiB of 64-byte lines to stdout (stderr when argv[2] is "e...")
+	modSoakCount = "soakcount" // export handle grows memory a page a call and traps at the fourth call
 )
 
 // nativeTwins are the modules that have a native (shell script) twin.
@@ -33,7 +34,7 @@ var nativeTwins = map[string]bool{modHello: true, modTrap: true, modExit3: true,
 // twins, into dir and returns their paths by name.
 func writeModules(dir string, native bool) (map[string]string, error) {
 	out := map[string]string{}
-	for _, name := range []string{modHello, modTrap, modExit3, modLoop, modMemhog, modMissing, modBenchmark, modBigout} {
+	for _, name := range []string{modHello, modTrap, modExit3, modLoop, modMemhog, modMissing, modBenchmark, modBigout, modSoakCount} {
 		src, file, mode := "testdata/"+name+".wasm", name+".wasm", os.FileMode(0o644)
 		if native {
 			if !nativeTwins[name] {

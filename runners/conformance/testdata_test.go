@@ -57,7 +57,7 @@ func TestModulesEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := 8
+		want := 9
 		if native {
 			want = len(nativeTwins)
 		}

@@ -108,6 +108,8 @@ class Fn {
     // Lambda's only writable place is /tmp (TMPDIR here when set).
     this.scratch = makeIODir();
     this.invokes = 0;
+    this.live = null; // a soak's live instance, kept for the environment's life
+
   }
 
   // handle serves one invocation (runners.LambdaFunction.Handle).
@@ -170,7 +172,18 @@ class Fn {
     };
     if (job.max_output_bytes < 0) throw new JobError(Kind.badJob, `negative output limit ${job.max_output_bytes}`);
     const iter = req.iteration || 0;
-    new JobRunner(job, (ev) => events.push(label(ev))).execute(this.mod, this.scratch, iter, !!req.warmup);
+    const runner = new JobRunner(job, (ev) => events.push(label(ev)));
+    if (req.soak && req.export) {
+      // A soak's call of the environment's one live instance, made by its
+      // first such invocation (runners.LambdaRequest.Soak).
+      job.export = req.export;
+      if (!this.live) this.live = runner.instantiateLive(this.mod, this.scratch, iter);
+      runner.soakExecution(this.mod, this.live, this.scratch, iter);
+    } else if (req.soak) {
+      runner.soakExecution(this.mod, null, this.scratch, iter);
+    } else {
+      runner.execute(this.mod, this.scratch, iter, !!req.warmup);
+    }
   }
 }
 

@@ -70,6 +70,7 @@ const Phase = Object.freeze({
   execute: 'execute',
   executeAll: 'execute_all',
   call: 'call',
+  soakRSS: 'soak_rss',
 });
 
 const COMPILE_NOTE =
@@ -466,8 +467,11 @@ export class JobRunner {
   run() {
     const job = this.job;
     this.check();
-    if (!['prepare', 'cold', 'warm', 'callcost'].includes(job.op)) {
-      throw new JobError(Kind.badJob, `unknown op "${job.op}" (want prepare, cold, warm or callcost)`);
+    if (!['prepare', 'cold', 'warm', 'callcost', 'soak'].includes(job.op)) {
+      throw new JobError(Kind.badJob, `unknown op "${job.op}" (want prepare, cold, warm, callcost or soak)`);
+    }
+    if (job.op === 'soak' && !((job.iterations || 0) > 0)) {
+      throw new JobError(Kind.badJob, 'soak job with no iterations');
     }
     if (job.op === 'warm' && (job.warmup || 0) + (job.iterations || 0) <= 0) {
       throw new JobError(Kind.badJob, 'warm job with no iterations');
@@ -502,6 +506,15 @@ export class JobRunner {
         case 'callcost':
           this.callCost(mod, scratch);
           break;
+        case 'soak': {
+          const live = job.export ? this.instantiateLive(mod, scratch, 0) : null;
+          try {
+            for (let i = 0; i < job.iterations; i++) this.soakExecution(mod, live, scratch, i);
+          } finally {
+            if (live) live.close();
+          }
+          break;
+        }
       }
     } finally {
       if (own) fs.rmSync(scratch, { recursive: true, force: true });
@@ -702,6 +715,84 @@ export class JobRunner {
     if (mem instanceof WebAssembly.Memory && mem.buffer.byteLength + cap / 16 >= cap) return true;
     const tail = readTail(stderrPath).text;
     return ['out of memory', 'memory allocation of', 'Cannot allocate memory'].some((m) => tail.includes(m));
+  }
+
+  // soakExecution is one execution of a soak (runners/soak.go): a call of
+  // the live instance's export, or a fresh instance running _start; then
+  // this process's resident set.
+  soakExecution(mod, live, scratch, iter) {
+    if (live) {
+      this.callLive(live, iter);
+    } else {
+      this.execute(mod, scratch, iter, false);
+    }
+    const ev = { type: 'phase', job: this.job.id, phase: Phase.soakRSS, bytes: process.memoryUsage.rss() };
+    if (iter) ev.iteration = iter;
+    this.emit(ev);
+  }
+
+  // instantiateLive makes a soak's live instance (its instantiate phase
+  // labelled iter) and finds its export, called without _start having
+  // run, as callCost calls its export. Its stdout and stderr go to files
+  // in scratch; close() closes them.
+  instantiateLive(mod, scratch, iter) {
+    const job = this.job;
+    const name = job.module.name;
+    const fds = [];
+    const close = () => { for (const fd of fds.splice(0)) fs.closeSync(fd); };
+    const t0 = now();
+    let inst;
+    try {
+      fds.push(openStdin(''));
+      fds.push(fs.openSync(path.join(scratch, 'soak.stdout'), 'w'));
+      fds.push(fs.openSync(path.join(scratch, 'soak.stderr'), 'w'));
+      const wasi = newWASI(job, { args: [name, ...(job.args || [])], env: job.env, dirs: job.dirs,
+        stdin: fds[0], stdout: fds[1], stderr: fds[2] });
+      inst = new WebAssembly.Instance(mod, { ...wasiImportObject(wasi), bench: { start() {}, end() {} } });
+    } catch (err) {
+      close();
+      throw classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${name}`);
+    }
+    const dInst = elapsed(t0);
+    const f = inst.exports[job.export];
+    if (typeof f !== 'function') {
+      close();
+      const have = Object.keys(inst.exports).join(', ') || 'none';
+      throw new JobError(Kind.unsupported, `node: export "${job.export}" of ${name}: no such function (exports: ${have})`);
+    }
+    this.phase(Phase.instantiate, iter, false, dInst);
+    return { f, close };
+  }
+
+  // callLive calls the live instance's export once, within the job's
+  // time limit, and reports the call as the execution's execute phase.
+  callLive(live, iter) {
+    const job = this.job;
+    let t1;
+    let t2;
+    const call = () => {
+      t1 = now();
+      live.f();
+      t2 = now();
+    };
+    try {
+      if (job.timeout_ns > 0) {
+        globalThis.__benchNodeRun = call;
+        guarded.runInThisContext({ timeout: Math.max(1, Math.ceil(job.timeout_ns / 1e6)) });
+      } else {
+        call();
+      }
+    } catch (err) {
+      if (err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new JobError(Kind.timeout,
+          `node: call ${job.export} of ${job.module.name}: execution exceeded ${job.timeout_ns / 1e6} ms: stopped by V8 TerminateExecution`);
+      }
+      throw classify(err, isOutOfMemory(err) ? Kind.memory : Kind.trap,
+        `node: call ${job.export} of ${job.module.name} (execution ${iter} of one live instance)`);
+    } finally {
+      delete globalThis.__benchNodeRun;
+    }
+    this.phase(Phase.execute, iter, false, elapsed(t1, t2));
   }
 
   // callCost instantiates once and calls an export with no arguments and
