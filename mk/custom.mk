@@ -41,3 +41,18 @@ sandbox-testdata: $(SANDBOX_DIR)/sandbox.wasm
 
 $(SANDBOX_DIR)/sandbox.wasm: $(SANDBOX_DIR)/sandbox.c
 	cd $(SANDBOX_DIR) && clang --target=wasm32-wasi -O2 -o sandbox.wasm sandbox.c && wasm-strip sandbox.wasm
+
+# The soak test modules (testdata/soak/): leak.wat grows its memory a page
+# per call of its export handle, noleak.wat is its twin that does not;
+# internal/run's TestSoakModulesMatchWAT rebuilds them and compares the
+# bytes, and TestSoakFlagsTheLeak runs both under --soak on lambda-local.
+#
+#   make soak-testdata     rebuild testdata/soak/*.wasm (needs wabt's wat2wasm)
+
+SOAK_DIR := testdata/soak
+
+.PHONY: soak-testdata
+soak-testdata: $(SOAK_DIR)/leak.wasm $(SOAK_DIR)/noleak.wasm
+
+$(SOAK_DIR)/%.wasm: $(SOAK_DIR)/%.wat
+	cd $(SOAK_DIR) && wat2wasm $*.wat -o $*.wasm

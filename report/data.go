@@ -124,6 +124,9 @@ type Data struct {
 	// the folder's file could not be read. See Verdict.
 	Scenario    *scenarios.Scenario
 	ScenarioErr error
+	// Soak holds the soaks' series samples and notes (bench run --soak,
+	// see soak.go), which are in no series.
+	Soak []results.Record
 
 	sections []Section
 }
@@ -183,6 +186,10 @@ func FromRecords(recs []results.Record) *Data {
 	priced := map[Key]map[string]pricedValue{}
 	var pricedOrder []Key
 	for _, r := range recs {
+		if isSoakRecord(r) {
+			d.Soak = append(d.Soak, r)
+			continue
+		}
 		switch r.Kind {
 		case results.KindEnv:
 			if r.Env == nil {

@@ -67,6 +67,9 @@ type htmlPage struct {
 	PackageNote string
 	Tuning      htmlTuning
 	Stats       htmlTable
+	Soak        htmlTable
+	SoakRule    string
+	SoakNotes   []string
 	Failures    []results.Record
 	Notes       []string
 	Methodology []string
@@ -136,6 +139,8 @@ func (d *Data) writeHTML(w io.Writer, charts []renderedChart, skipped []SkippedC
 	pg.PackageNote = PackageLimitNote
 	pg.Tuning = d.tuningHTML()
 	pg.Stats = d.statsTable()
+	pg.Soak, pg.SoakNotes = d.soakTable() // soak_render.go
+	pg.SoakRule = SoakRule
 	pg.Methodology = methodology
 	if err := pageTemplate.Execute(w, pg); err != nil {
 		return fmt.Errorf("report: report.html: %w", err)
@@ -419,6 +424,10 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 {{template "table" .Points}}
 </details>{{end}}{{if .Single}}<p class="skipped">{{.Single}}.</p>{{end}}{{if and (not .Recs.Rows) (not .Single)}}<p class="skipped">No cell was measured at several memory sizes with prices.</p>{{end}}{{end}}
 
+{{if .Soak.Rows}}<h2 id="soak">Soak: memory over warm invocations</h2>
+<p>Each soak ran its invocations in one environment; a line is fitted to its memory against the invocation number. Rule: {{.SoakRule}}.</p>
+{{template "table" .Soak}}{{if .SoakNotes}}<ul>{{range .SoakNotes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}
 <h2 id="stats">Statistics of every series</h2>
 <details><summary>{{len .Stats.Rows}} series: every phase, cold and warm (hover a flagged outlier count for the values)</summary>
 {{template "table" .Stats}}

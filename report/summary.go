@@ -109,6 +109,7 @@ func (d *Data) WriteSummary(w io.Writer) error {
 	}
 	d.writePowerTuning(ew)
 	d.writePackages(ew)
+	d.writeSoakSummary(ew) // soak_render.go
 	if lines := d.samplingLines(); len(lines) > 0 {
 		fmt.Fprintf(ew, "\nsampling\n")
 		for _, l := range lines {

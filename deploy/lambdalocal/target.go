@@ -173,10 +173,10 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	case runners.OpPrepare:
 		// The artifact is built on this machine and shipped in the package.
 		return local.Local{}.Run(ctx, task)
-	case runners.OpCold, runners.OpWarm:
+	case runners.OpCold, runners.OpWarm, runners.OpSoak:
 	default:
 		return deploy.Outcome{Err: runners.Errorf(runners.KindUnsupported,
-			"%s runs cold and warm jobs only, not %q", t.opts.Name, task.Job.Op)}, nil
+			"%s runs cold, warm and soak jobs only, not %q", t.opts.Name, task.Job.Op)}, nil
 	}
 	fn, err := t.function(ctx, task)
 	if err != nil {
@@ -237,17 +237,28 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	extra(results.PhasePackageBytes, float64(fn.size), results.UnitBytes, task.Job.Op == runners.OpCold, 0, task.Job.Op == runners.OpWarm)
 
 	n := 1
-	if task.Job.Op == runners.OpWarm {
+	switch task.Job.Op {
+	case runners.OpWarm:
 		n = task.Job.Warmup + task.Job.Iterations
-		if n <= 0 {
-			out.Err = runners.Errorf(runners.KindBadJob, "warm job with no iterations")
-			return out, nil
-		}
+	case runners.OpSoak:
+		// A soak: Iterations invocations of one environment, each
+		// recording the environment's Max Memory Used as it stands after
+		// it (phase soak_max_memory) and, from the bootstrap, its resident
+		// set (soak_rss); with Job.Export, on one live instance.
+		n = task.Job.Iterations
 	}
+	if n <= 0 {
+		out.Err = runners.Errorf(runners.KindBadJob, "%s job with no iterations", task.Job.Op)
+		return out, nil
+	}
+	soak := task.Job.Op == runners.OpSoak
 	for i := 0; i < n; i++ {
 		warmup := task.Job.Op == runners.OpWarm && i < task.Job.Warmup
 		req := runners.LambdaRequest{Args: task.Job.Args, Env: task.Job.Env, StdinPath: fn.stdin, Dirs: fn.dirs, Iteration: i,
 			Warmup: warmup, TimeoutNS: task.Job.TimeoutNS, KeepStdout: task.Job.KeepStdout, MaxOutputBytes: task.Job.MaxOutputBytes}
+		if soak {
+			req.Soak, req.Export = true, task.Job.Export
+		}
 		payload, _ := json.Marshal(req)
 		t0 := time.Now()
 		resp, rep, err := h.Invoke(ctx, payload)
@@ -284,7 +295,11 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 			out.Extra[len(out.Extra)-1].PriceUSD = price
 			out.Extra[len(out.Extra)-1].Arch = pricing.X86_64
 		}
-		extra(results.PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
+		if soak {
+			extra(results.PhaseSoakMaxMemory, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
+		} else {
+			extra(results.PhaseMaxMemoryUsed, float64(rep.MaxMemoryUsed), results.UnitBytes, cold, i, warmup)
+		}
 		if resp.SuppressedInit {
 			for j := first; j < len(out.Extra); j++ {
 				out.Extra[j].Note = suppressedNote(resp, h.Config())

@@ -60,6 +60,8 @@ func runRun(s *State, args []string) error {
 	stdin := fs.String("stdin", "", "file fed to the --wasm modules' stdin")
 	fs.Var(&dirs, "dir", "preopen HOST[:GUEST] for the --wasm modules (repeatable)")
 	expect := fs.String("expect-stdout", "", "file with the --wasm modules' expected stdout")
+	soak := fs.Int("soak", 0, "after sampling, N warm invocations of each cell in one environment (one process on local), recording Max Memory Used and the worker's resident set after each; the report fits the growth and flags a leak")
+	soakExport := fs.String("soak-export", "", "with --soak and --wasm: each soak invocation calls this export ([] -> []) of one live instance, where a guest's leak accumulates, instead of _start on a fresh instance")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -76,6 +78,7 @@ func runRun(s *State, args []string) error {
 		{"samples", int64(*samples), 1, 10000, "minimum processes per cell of each kind"},
 		{"warmup", int64(*warmup), 0, 1000, "warm-up executions per warm process"},
 		{"iterations", int64(*iters), 1, 100000, "measured executions per warm process"},
+		{"soak", int64(*soak), 2, 1000000, "soak invocations per cell"},
 	} {
 		if set[c.name] {
 			if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
@@ -190,6 +193,10 @@ func runRun(s *State, args []string) error {
 		}
 	}
 
+	if *soakExport != "" && (*soak == 0 || len(o.Custom) == 0) {
+		return usageError("--soak-export %s needs --soak N and a --wasm module that exports it", *soakExport)
+	}
+	o.Soak, o.SoakExport = *soak, *soakExport
 	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime})
 	if err != nil {
 		return err

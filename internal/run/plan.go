@@ -82,6 +82,12 @@ type Options struct {
 	// Scenario names the scenario the run answers (bench run
 	// --scenario), whose file the run folder keeps (Config.Files).
 	Scenario string `json:"scenario,omitempty"`
+	// Soak, when positive, gives every cell that sampled without failing
+	// one more task: Soak invocations in one environment, its memory
+	// recorded after each (soak.go); SoakExport, when set, is the export
+	// each invocation calls on one live instance.
+	Soak       int    `json:"soak,omitempty"`
+	SoakExport string `json:"soak_export,omitempty"`
 }
 
 // Interpreter tiers take minutes per sample at the default parameters

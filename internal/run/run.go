@@ -246,12 +246,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, rerr
 }
 
-// sample calibrates, runs the cells' rounds, calibrates again, and notes
+// sample calibrates, runs the cells' rounds and their soaks, calibrates again, and notes
 // the run's end (or interruption) with the load average then.
 func (r *runner) sample(ctx context.Context, rts []*Runtime, prior []results.Record) error {
 	err := r.calibrateAt(ctx, "start", rts, prior)
 	if err == nil {
 		err = r.loop(ctx)
+	}
+	if err == nil {
+		err = r.soakAll(ctx, prior) // soak.go
 	}
 	if err == nil {
 		err = r.calibrateAt(ctx, "end", rts, prior)
