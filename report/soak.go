@@ -23,11 +23,13 @@ import (
 // A series leaks when, over that half, the slope's 95% interval lies
 // above zero and the slope is material: at least LeakMinSlope, half a
 // 64 KiB wasm page an invocation. Measured here (RATIONALE.md, "Soak"),
-// modules that leak nothing still grew up to 17.5 KB an invocation over
-// invocations 100-199 of a 200-invocation soak (the workers' own heaps),
-// and the module that leaks a page a call grew 69-302 KB an invocation:
-// the threshold sits between them, and a smaller leak is reported with
-// its slope but not flagged. The verdict of a cell is its Max Memory
+// a module that leaks nothing still grew up to 23.5 KB an invocation
+// over invocations 100-199 of a 200-invocation soak, and up to 7.7 KB
+// over 200-399 of a 400-invocation one (the workers' own heaps, which
+// settle over several hundred invocations), while the module that leaks
+// a page a call grew 64.6-348 KB an invocation: the threshold sits
+// between them, and a smaller leak is reported with its slope but not
+// flagged (a longer soak settles further). The verdict of a cell is its Max Memory
 // Used series' (what Lambda compares with the memory size), or its
 // resident set's where a target has no Max Memory Used (local).
 

@@ -62,10 +62,11 @@ func (w *worker) soakExecution(ctx context.Context, job Job, mod Module, live *l
 	return nil
 }
 
-// instantiateLive makes a soak's live instance (its instantiate phase
-// labelled iter) and finds its export. The export is called on an
-// instance whose _start has not run, as OpCallCost calls its export; its
-// stdout and stderr go to files in scratch.
+// instantiateLive makes a soak's live instance (its instantiate phase,
+// labelled iter, includes a reactor's _initialize) and finds its export.
+// The export is called on an instance whose _start has not run, as
+// OpCallCost calls its export; its stdout and stderr go to files in
+// scratch.
 func (w *worker) instantiateLive(ctx context.Context, job Job, mod Module, scratch string, iter int) (*liveInstance, error) {
 	limit := job.MaxOutputBytes
 	if limit <= 0 {
@@ -77,6 +78,14 @@ func (w *worker) instantiateLive(ctx context.Context, job Job, mod Module, scrat
 		Dirs: job.Dirs, BenchStart: func() {}, BenchEnd: func() {}, MaxOutputBytes: limit})
 	if err != nil {
 		return nil, wrap(err, KindUnsupported, "%s: instantiate %s", w.r.Name(), job.Module.Name)
+	}
+	// A WASI reactor is initialized once, as its host would: _initialize,
+	// when exported, before the first call.
+	if initialize, err := inst.Func("_initialize"); err == nil {
+		if err := initialize(ctx); err != nil {
+			inst.Close(ctx)
+			return nil, wrap(err, KindTrap, "%s: _initialize %s", w.r.Name(), job.Module.Name)
+		}
 	}
 	d := time.Since(t0)
 	f, err := inst.Func(job.Export)

@@ -731,9 +731,10 @@ export class JobRunner {
     this.emit(ev);
   }
 
-  // instantiateLive makes a soak's live instance (its instantiate phase
-  // labelled iter) and finds its export, called without _start having
-  // run, as callCost calls its export. Its stdout and stderr go to files
+  // instantiateLive makes a soak's live instance (its instantiate phase,
+  // labelled iter, includes a reactor's _initialize) and finds its
+  // export, called without _start having run, as callCost calls its
+  // export. Its stdout and stderr go to files
   // in scratch; close() closes them.
   instantiateLive(mod, scratch, iter) {
     const job = this.job;
@@ -749,6 +750,11 @@ export class JobRunner {
       const wasi = newWASI(job, { args: [name, ...(job.args || [])], env: job.env, dirs: job.dirs,
         stdin: fds[0], stdout: fds[1], stderr: fds[2] });
       inst = new WebAssembly.Instance(mod, { ...wasiImportObject(wasi), bench: { start() {}, end() {} } });
+      // A WASI reactor is initialized once, as its host would (which also
+      // gives node:wasi the instance's memory).
+      if (typeof inst.exports._initialize === 'function' && typeof inst.exports._start !== 'function') {
+        wasi.initialize(inst);
+      }
     } catch (err) {
       close();
       throw classify(err, isOutOfMemory(err) ? Kind.memory : Kind.unsupported, `node: instantiate ${name}`);
