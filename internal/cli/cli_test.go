@@ -48,6 +48,8 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"run", "--max-memory", "8GiB", "--out", out}, 2, "--max-memory 8GiB: out of range: a wasm32 linear memory's sizes, from 64 KiB to 4 GiB"},
 		{[]string{"run", "--max-output", "0", "--out", out}, 2, `--max-output: "0" is not a size`},
 		{[]string{"run", "--max-output", "100", "--out", out}, 2, "--max-output 100: out of range: bytes per stream and execution, from 1 KiB to 1 TiB"},
+		{[]string{"run", "--soak", "1", "--out", out}, 2, "--soak 1: out of range: soak invocations per cell, from 2 to 1000000"},
+		{[]string{"run", "--soak-export", "handle", "--soak", "10", "--out", out}, 2, "--soak-export handle needs --soak N and a --wasm module that exports it"},
 		{[]string{"run", "--seed", "0", "--out", out}, 2, "--seed 0: 0 stands for a seed taken from the clock"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--timeout", "0s", "--out", out}, 2, "--timeout 0s: out of range: a Lambda function's timeout, from 1s to 15m0s"},
 		{[]string{"deploy", "aws", "--region", "us-east-1", "--burst", "5000", "--out", out}, 2, "--burst 5000: out of range"},
