@@ -43,11 +43,17 @@ const (
 	LeakMinSlope = 65536.0 / 2
 	// SoakMinFit is the fewest invocations a fit needs (after settling).
 	SoakMinFit = 8
+	// SoakMinVerdict is the shortest soak that gets a verdict: a shorter
+	// one is fitted and shown, but its second half is still the runtimes
+	// settling (wazero's AOT tier grew 36.5 KiB an invocation over
+	// invocations 25-49 of fib, under 2 KiB over 200-399).
+	SoakMinVerdict = 200
 )
 
 // SoakRule states the leak rule in one line, for the summary and report.
 const SoakRule = "a line fitted to the soak's second half (the first is the runtime settling); leak: the slope's 95% interval " +
-	"above 0 and the slope at least 32 KiB an invocation (half a 64 KiB wasm page); verdict from Max Memory Used, else the resident set"
+	"above 0 and the slope at least 32 KiB an invocation (half a 64 KiB wasm page), in a soak of at least 200 invocations; " +
+	"verdict from Max Memory Used, else the resident set"
 
 // SoakFit is a least-squares line through one soak series, memory
 // (bytes) against invocation (from 0).
@@ -127,7 +133,7 @@ func (s Soak) Verdict() *SoakSeries {
 // Leak reports whether the cell's soak shows a leak (see SoakRule).
 func (s Soak) Leak() bool {
 	v := s.Verdict()
-	return v != nil && v.Fitted && v.Fit.Leaks()
+	return v != nil && v.Fitted && v.Invocations >= SoakMinVerdict && v.Fit.Leaks()
 }
 
 // ExceedsAt is the invocation (counted from 1) at which the fitted Max

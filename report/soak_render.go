@@ -73,6 +73,8 @@ func soakVerdict(s Soak) string {
 		return "failed: nothing recorded"
 	case !v.Fitted:
 		return prefix + "too short to fit"
+	case v.Invocations < SoakMinVerdict:
+		return prefix + "too short for a verdict (under " + strconv.Itoa(SoakMinVerdict) + ")"
 	case s.Leak():
 		return prefix + "LEAK (" + phaseWord(v.Phase) + ")"
 	}

@@ -126,7 +126,7 @@ func TestSoakVerdicts(t *testing.T) {
 		t.Fatalf("%d soaks, want 5: %v", len(got), got)
 	}
 	for name, want := range map[string]bool{"leak/lambda-local": true, "noleak/lambda-local": false, "short/lambda-local": false,
-		"leak/local": true, "oom/lambda-local": true} {
+		"leak/local": true, "oom/lambda-local": false} {
 		if s := got[name]; s.Leak() != want {
 			v := s.Verdict()
 			t.Errorf("%s: leak %v, want %v (fit %+v)", name, s.Leak(), want, v.Fit)
@@ -138,8 +138,9 @@ func TestSoakVerdicts(t *testing.T) {
 	if s := got["leak/local"]; s.Verdict() != s.RSS || s.ExceedsAt() != 0 {
 		t.Errorf("local: verdict from %s, exceeds at %d; want the resident set and no memory size", s.Verdict().Phase, s.ExceedsAt())
 	}
-	if !got["oom/lambda-local"].Failed {
-		t.Error("the failed soak is not marked failed")
+	if s := got["oom/lambda-local"]; !s.Failed || !s.Verdict().Fitted || !s.Verdict().Fit.Leaks() {
+		t.Errorf("the failed soak of 60 invocations: failed %v, fit %+v; want failed, and fitted to a slope the rule "+
+			"would call a leak in a soak of %d", s.Failed, s.Verdict().Fit, SoakMinVerdict)
 	}
 	// 96 KiB an invocation from 2 MiB reaches 1024 MiB at invocation
 	// (1022 MiB / 96 KiB) + 1 = 10,902 (the noise moves it by a few).
@@ -170,7 +171,7 @@ func TestSoakHTML(t *testing.T) {
 	}
 	html := buf.String()
 	for _, want := range []string{`<h2 id="soak">`, `class="warn" title="` + strings.ReplaceAll(SoakRule, "'", "&#39;") + `">LEAK (max memory used)`,
-		"no leak (max memory used)", "invocation 10,9", "Runtime.OutOfMemory"} {
+		"no leak (max memory used)", "invocation 10,9", "Runtime.OutOfMemory", "failed; too short for a verdict (under 200)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report.html lacks %q", want)
 		}
