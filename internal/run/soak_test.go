@@ -3,6 +3,8 @@ package run
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/wasmbench/bench/deploy/local"
 	"github.com/wasmbench/bench/report"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads/custom"
 )
 
@@ -139,5 +142,128 @@ func TestSoakFlagsTheLeak(t *testing.T) {
 	}
 	if !strings.Contains(sum.String(), "LEAK (max memory used)") || !strings.Contains(sum.String(), "no leak (max memory used)") {
 		t.Errorf("the summary's soak section lacks a verdict:\n%s", sum.String())
+	}
+}
+
+// soakFake is fakeTarget plus soaks: an OpSoak's invocations report a
+// resident set, and a Max Memory Used, growing one page an invocation.
+type soakFake struct {
+	*fakeTarget
+	soaks []deploy.Task
+	// cancelAfterSoaks cancels the run at this soak (0: never).
+	cancelAfterSoaks int
+	cancel           context.CancelFunc
+}
+
+func (f *soakFake) Run(ctx context.Context, t deploy.Task) (deploy.Outcome, error) {
+	if t.Job.Op != runners.OpSoak {
+		return f.fakeTarget.Run(ctx, t)
+	}
+	f.soaks = append(f.soaks, t)
+	if f.cancelAfterSoaks > 0 && len(f.soaks) > f.cancelAfterSoaks {
+		f.cancel()
+		return deploy.Outcome{}, ctx.Err()
+	}
+	out := deploy.Outcome{RuntimeVersion: "v0-test"}
+	sum := sha256.Sum256([]byte(expected(t)))
+	for i := 0; i < t.Job.Iterations; i++ {
+		out.Events = append(out.Events,
+			runners.Event{Type: runners.EventPhase, Phase: results.PhaseInstantiate, Iteration: i, NS: 300},
+			runners.Event{Type: runners.EventPhase, Phase: results.PhaseExecute, Iteration: i, NS: 1e6},
+			runners.Event{Type: runners.EventOutput, Iteration: i, Output: &runners.Output{StdoutSHA256: hex.EncodeToString(sum[:]),
+				StdoutBytes: int64(len(expected(t)))}},
+			runners.Event{Type: runners.EventPhase, Phase: results.PhaseSoakRSS, Iteration: i, Bytes: int64(10<<20 + i*65536)})
+		out.Extra = append(out.Extra, results.Record{Kind: results.KindSample, Phase: results.PhaseSoakMaxMemory, Iteration: i,
+			Value: float64(2<<20 + i*65536), Unit: results.UnitBytes, MemoryMB: 512},
+			results.Record{Kind: results.KindSample, Phase: results.PhaseDuration, Iteration: i, Value: 1e6, Unit: results.UnitNS})
+	}
+	return out, nil
+}
+
+// TestSoakTaskPerCell: with Options.Soak every cell that sampled gets one
+// soak task after its sampling, whose two series (and nothing else of
+// its invocations) are recorded, tagged and kept out of the statistics;
+// an interrupted run resumes with the soaks it has not run, and never
+// repeats one.
+func TestSoakTaskPerCell(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ft := &soakFake{fakeTarget: &fakeTarget{execNS: 1e6}, cancelAfterSoaks: 2, cancel: cancel}
+	cfg := testConfig(t, ft.fakeTarget)
+	cfg.Targets = map[string]deploy.Target{"local": ft}
+	cfg.Options.Soak, cfg.Options.CallCost = 20, false
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || len(ft.soaks) != 3 {
+		t.Fatalf("interrupted %v after %d soak tasks; want interrupted at the third", res.Interrupted, len(ft.soaks))
+	}
+	ft2 := &soakFake{fakeTarget: &fakeTarget{execNS: 1e6}}
+	cfg2 := cfg
+	cfg2.Targets, cfg2.Preparer, cfg2.Resume = map[string]deploy.Target{"local": ft2}, ft2.fakeTarget, true
+	res2, err := Run(context.Background(), cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := 0
+	for _, r := range res2.Records {
+		if r.Kind == results.KindNote && isSamplingNote(r.Note) {
+			cells++
+		}
+	}
+	if cells == 0 || 2+len(ft2.soaks) != cells {
+		t.Fatalf("%d cells; 2 soaks before the interruption and %d after it, want one per cell", cells, len(ft2.soaks))
+	}
+	for _, s := range ft2.soaks {
+		if s.Job.Iterations != 20 || s.Job.Export != "" {
+			t.Errorf("soak job %+v: want 20 iterations and no export", s.Job)
+		}
+	}
+	series := map[string]int{}
+	tasks := map[string]int{}
+	for _, r := range res2.Records {
+		switch {
+		case r.Kind == results.KindTask && taskKind(r.Task) == taskSoak:
+			tasks[r.Key()]++
+		case r.Kind == results.KindSample && taskKind(r.Task) == taskSoak:
+			if !results.IsSoakPhase(r.Phase) {
+				t.Errorf("a soak recorded %s: only its series belong in the results", r.Phase)
+			}
+			if !r.Verified || r.WarmMode != FreshInstance || r.Warmup || r.Cold {
+				t.Errorf("soak record %+v: want verified, fresh-instance, neither warm-up nor cold", r)
+			}
+			series[r.Key()+" "+r.Phase]++
+		}
+	}
+	for k, n := range tasks {
+		if n != 1 {
+			t.Errorf("%s: %d soak tasks, want 1", k, n)
+		}
+		if series[k+" "+results.PhaseSoakRSS] != 20 || series[k+" "+results.PhaseSoakMaxMemory] != 20 {
+			t.Errorf("%s: %d resident set and %d Max Memory Used records, want 20 each", k,
+				series[k+" "+results.PhaseSoakRSS], series[k+" "+results.PhaseSoakMaxMemory])
+		}
+	}
+	if len(tasks) != cells {
+		t.Errorf("%d cells with a soak, want %d", len(tasks), cells)
+	}
+	d := report.FromRecords(res2.Records)
+	if n := len(d.Soaks()); n != cells {
+		t.Errorf("the report has %d soaks, want %d", n, cells)
+	}
+	for _, s := range d.Series {
+		if results.IsSoakPhase(s.Phase) {
+			t.Errorf("soak phase %s in a statistics series", s.Phase)
+		}
+	}
+	// A finished run resumed again soaks nothing.
+	ft3 := &soakFake{fakeTarget: &fakeTarget{execNS: 1e6}}
+	cfg3 := cfg2
+	cfg3.Targets, cfg3.Preparer = map[string]deploy.Target{"local": ft3}, ft3.fakeTarget
+	if _, err := Run(context.Background(), cfg3); err != nil {
+		t.Fatal(err)
+	}
+	if len(ft3.soaks) != 0 {
+		t.Errorf("resuming a finished run soaked %d cells again", len(ft3.soaks))
 	}
 }
