@@ -389,7 +389,7 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 <h1>bench report: {{.Name}}</h1>
 <p class="sub">{{.Count}}</p>
 {{with .Scenario}}{{template "scenario" .}}{{end}}
-<nav>{{if .Scenario}}<a href="#scenario">Verdict</a>{{end}}{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a><a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
+<nav>{{if .Scenario}}<a href="#scenario">Verdict</a>{{end}}{{if not .NoCharts}}<a href="#charts">Charts</a>{{end}}<a href="#summary">Summary</a><a href="#breakeven">Break-even</a><a href="#sizes">Sizes</a><a href="#cost">Cost</a><a href="#tuning">Power tuning</a>{{if .Soak.Rows}}<a href="#soak">Soak</a>{{end}}<a href="#stats">Statistics</a><a href="#failures">Failures</a><a href="#env">Environment</a></nav>
 <p class="facts">{{if .Fingerprint}}<strong>Machine</strong> {{.Fingerprint}}<br><strong>Run</strong> {{.RunLine}}<br>{{end}}{{range .Noise}}<strong>{{index . 0}}</strong> {{index . 1}}<br>{{end}}<strong>Method</strong> {{.Method}} <a href="#method">How to read this</a><br><strong>Reproduce</strong> {{if .Command}}<code>{{.Command}}</code>{{else}}<em>the command was not recorded</em>{{end}}</p>
 {{if .Warnings}}<div class="warnings"><strong>Read this first</strong><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
@@ -427,8 +427,8 @@ footer { color: var(--soft); margin-top: 40px; font-size: 13px; }
 {{if .Soak.Rows}}<h2 id="soak">Soak: memory over warm invocations</h2>
 <p>Each soak ran its invocations in one environment; a line is fitted to its memory against the invocation number. Rule: {{.SoakRule}}.</p>
 {{template "table" .Soak}}{{if .SoakNotes}}<ul>{{range .SoakNotes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{end}}
-<h2 id="stats">Statistics of every series</h2>
+
+{{end}}<h2 id="stats">Statistics of every series</h2>
 <details><summary>{{len .Stats.Rows}} series: every phase, cold and warm (hover a flagged outlier count for the values)</summary>
 {{template "table" .Stats}}
 </details>

@@ -170,7 +170,7 @@ func TestSoakHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, want := range []string{`<h2 id="soak">`, `class="warn" title="` + strings.ReplaceAll(SoakRule, "'", "&#39;") + `">LEAK (max memory used)`,
+	for _, want := range []string{`<h2 id="soak">`, `<a href="#soak">Soak</a>`, `class="warn" title="` + strings.ReplaceAll(SoakRule, "'", "&#39;") + `">LEAK (max memory used)`,
 		"no leak (max memory used)", "invocation 10,9", "Runtime.OutOfMemory", "failed; too short for a verdict (under 200)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report.html lacks %q", want)
