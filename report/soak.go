@@ -195,8 +195,11 @@ func (d *Data) Soaks() []Soak {
 		out = append(out, *s)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].Cell, out[j].Cell
-		return lessKey(Key{Cell: a}, Key{Cell: b})
+		a, b := Key{Cell: out[i].Cell}, Key{Cell: out[j].Cell}
+		if lessKey(a, b) != lessKey(b, a) {
+			return lessKey(a, b)
+		}
+		return out[i].MemoryMB < out[j].MemoryMB
 	})
 	return out
 }

@@ -12,7 +12,7 @@ import (
 // The soak section of the summary and of report.html: one row per cell's
 // soak (see soak.go for the fit and the leak rule).
 
-var soakHead = []string{"target", "workload", "lang", "runtime", "mode", "invocations",
+var soakHead = []string{"target", "memory", "workload", "lang", "runtime", "mode", "invocations",
 	"max memory used", "slope/invocation (95% CI)", "resident set", "slope/invocation (95% CI)", "verdict", "exceeds memory at"}
 
 // soakRow is a soak's row, column by column.
@@ -27,7 +27,11 @@ func soakRow(s Soak) []string {
 			n = max(n, v.Invocations)
 		}
 	}
-	cols := []string{s.Cell.Target, s.Cell.Workload, dash(s.Cell.Lang), RTLabel(s.Cell.Runtime, s.Cell.Tier), mode, strconv.Itoa(n)}
+	memory := "-"
+	if s.MemoryMB > 0 {
+		memory = strconv.Itoa(s.MemoryMB) + " MB"
+	}
+	cols := []string{s.Cell.Target, memory, s.Cell.Workload, dash(s.Cell.Lang), RTLabel(s.Cell.Runtime, s.Cell.Tier), mode, strconv.Itoa(n)}
 	for _, v := range []*SoakSeries{s.MaxMemory, s.RSS} {
 		cols = append(cols, soakRange(v), soakSlope(v))
 	}
@@ -123,7 +127,7 @@ func (d *Data) writeSoakSummary(w io.Writer) {
 	tw.Flush()
 	for _, s := range soaks {
 		if s.Note != "" {
-			fmt.Fprintf(w, "  %s · %s · %s: %s\n", s.Cell.Target, s.Cell.Workload, RTLabel(s.Cell.Runtime, s.Cell.Tier), oneLine(s.Note))
+			fmt.Fprintf(w, "  %s · %s: %s\n", soakWhere(s), RTLabel(s.Cell.Runtime, s.Cell.Tier), oneLine(s.Note))
 		}
 	}
 }
@@ -136,10 +140,10 @@ func (d *Data) soakTable() (htmlTable, []string) {
 		var row []htmlCell
 		for i, c := range soakRow(s) {
 			cell := htmlCell{Text: c}
-			if i == 5 {
+			if i == 1 || i == 6 {
 				cell.Class = "n"
 			}
-			if i == 10 && s.Leak() {
+			if i == 11 && s.Leak() {
 				cell.Class = "warn"
 				cell.Title = SoakRule
 			}
@@ -147,8 +151,17 @@ func (d *Data) soakTable() (htmlTable, []string) {
 		}
 		t.Rows = append(t.Rows, row)
 		if s.Note != "" {
-			notes = append(notes, s.Cell.Target+" · "+s.Cell.Workload+" · "+RTLabel(s.Cell.Runtime, s.Cell.Tier)+": "+oneLine(s.Note))
+			notes = append(notes, soakWhere(s)+" · "+RTLabel(s.Cell.Runtime, s.Cell.Tier)+": "+oneLine(s.Note))
 		}
 	}
 	return t, notes
+}
+
+// soakWhere names a soak's target (with its memory size) and workload.
+func soakWhere(s Soak) string {
+	t := s.Cell.Target
+	if s.MemoryMB > 0 {
+		t += " " + strconv.Itoa(s.MemoryMB) + " MB"
+	}
+	return t + " · " + s.Cell.Workload
 }

@@ -64,7 +64,7 @@ func synthSoaks() []results.Record {
 	recs = append(recs, soakRecs(soakCell("oom", "lambda-local"), 128, 60,
 		func(i int) float64 { return 20<<20 + float64(i)*1.5*(1<<20) + noise(32) },
 		func(i int) float64 { return 28<<20 + float64(i)*1.5*(1<<20) + noise(32) },
-		"soak failed: stopped after 60 of 1000 invocations (live-instance) in 1.2s: memory: invocation: Runtime.OutOfMemory")...)
+		"soak failed: stopped at invocation 61 of 1000 (60 completed; live-instance) after 1.2s: memory: invocation: Runtime.OutOfMemory")...)
 	return recs
 }
 

@@ -115,8 +115,8 @@ func (r *runner) soakTask(ctx context.Context, s *cellState) error {
 	n := invocations(recs)
 	var note string
 	if out.Err != nil {
-		note = fmt.Sprintf("%sstopped after %d of %d invocations (%s) in %v: %s: %s", SoakFailedNotePrefix, n, r.o.Soak, mode,
-			wall.Round(time.Millisecond), out.Err.Kind, safeText(out.Err.Message, maxFailureMessage, false))
+		note = fmt.Sprintf("%sstopped at invocation %d of %d (%d completed; %s) after %v: %s: %s", SoakFailedNotePrefix, n+1, r.o.Soak,
+			n, mode, wall.Round(time.Millisecond), out.Err.Kind, safeText(out.Err.Message, maxFailureMessage, false))
 	} else {
 		note = fmt.Sprintf("%s%d invocations in one %s (%s%s) in %v", SoakNotePrefix, n, environmentWord(s.Target), mode,
 			exportText(job.Export), wall.Round(time.Millisecond))
