@@ -267,3 +267,57 @@ func TestSoakTaskPerCell(t *testing.T) {
 		t.Errorf("resuming a finished run soaked %d cells again", len(ft3.soaks))
 	}
 }
+
+// TestSoakRunsOutOfMemory is the image service's story in small: the
+// leaking module soaked at 128 MB on lambda-local runs its environment
+// out of memory; the soak stops there with a note that says so, keeps
+// the series up to it, flags the leak, and the cell's own results stand.
+func TestSoakRunsOutOfMemory(t *testing.T) {
+	dir := binDir(t)
+	lambda := lambdalocal.New(lambdalocal.Options{})
+	defer lambda.Close()
+	if how := lambda.MemoryEnforcement(); strings.HasPrefix(how, "not enforced") {
+		t.Skipf("lambda-local cannot enforce a memory size here: %s", how)
+	}
+	mods, err := custom.Load([]string{filepath.Join(soakDir, "leak.wasm")}, nil, "", nil, filepath.Join(soakDir, "stdout.expected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults(true)
+	o.Custom, o.CallCost, o.Seed, o.Targets, o.NoCalibrate = mods, false, 5, []string{"lambda-local"}, true
+	o.Runtimes, o.Tiers, o.Memory = []string{"wazero"}, []string{"jit"}, []int{128}
+	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 1, 1, 1, 1, 0, 1
+	o.Budget = 10 * time.Minute
+	// 64 KiB an invocation (wazero's copies make it more) passes 128 MB
+	// well before 3,000.
+	o.Soak, o.SoakExport = 3000, "handle"
+	res, err := Run(context.Background(), Config{Options: o, Out: filepath.Join(t.TempDir(), "run"), BinDir: dir,
+		Targets: map[string]deploy.Target{"lambda-local": lambda}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 {
+		t.Errorf("%d cells failed: a soak that runs out of memory is a finding, not a failed cell", res.Failed)
+	}
+	var note string
+	rss := 0
+	for _, r := range res.Records {
+		switch {
+		case r.Kind == results.KindNote && IsSoakNote(r.Note):
+			note = r.Note
+		case r.Kind == results.KindSample && r.Phase == results.PhaseSoakRSS:
+			rss++
+		}
+	}
+	if !strings.HasPrefix(note, SoakFailedNotePrefix) || !strings.Contains(note, "memory") {
+		t.Fatalf("soak note %q: want a failed soak of kind memory", note)
+	}
+	soaks := report.FromRecords(res.Records).Soaks()
+	if len(soaks) != 1 || !soaks[0].Failed || !soaks[0].Leak() || soaks[0].MemoryMB != 128 {
+		t.Fatalf("soaks %+v: want one, failed, a leak, at 128 MB", soaks)
+	}
+	if rss < report.SoakMinVerdict || rss >= 3000 {
+		t.Errorf("%d invocations completed: want the environment to run out between %d and 3,000", rss, report.SoakMinVerdict)
+	}
+	t.Logf("%s; projected to exceed 128 MB at invocation %d", note, soaks[0].ExceedsAt())
+}
