@@ -16,6 +16,7 @@ import (
 
 	"github.com/wasmbench/bench/deploy/lambdareport"
 	"github.com/wasmbench/bench/deploy/pricing"
+	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/workloads"
@@ -118,6 +119,11 @@ func (m *measurer) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if m.o.Soak > 0 {
+		if err := m.soak(ctx); err != nil {
+			return err
+		}
+	}
 	if m.o.Burst > 0 {
 		if err := m.forceCold(ctx, "burst"); err != nil {
 			return err
@@ -201,8 +207,13 @@ func (m *measurer) request(kind string, process, iteration int) runners.LambdaRe
 }
 
 func (m *measurer) invoke(ctx context.Context, kind string, process, iteration int) invocation {
+	return m.invokeRequest(ctx, kind, process, iteration, m.request(kind, process, iteration))
+}
+
+// invokeRequest invokes the function once with req.
+func (m *measurer) invokeRequest(ctx context.Context, kind string, process, iteration int, req runners.LambdaRequest) invocation {
 	inv := invocation{kind: kind, process: process, iteration: iteration}
-	payload, err := json.Marshal(m.request(kind, process, iteration))
+	payload, err := json.Marshal(req)
 	if err != nil {
 		inv.err = err
 		return inv
@@ -402,4 +413,90 @@ func clip(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// soak forces a new environment and invokes it Soak times, recording
+// after each invocation the environment's Max Memory Used (REPORT) and
+// the bootstrap's resident set (its soak_rss event), as bench run --soak
+// does on lambda-local, under the task "<function>/soak/<process>". A
+// soak that fails part-way stops there with a note and keeps its series:
+// where it stopped is its finding. Its records are in no summary figure.
+func (m *measurer) soak(ctx context.Context) error {
+	proc := m.o.Cold + 1 + m.o.Burst
+	if err := m.forceCold(ctx, "soak"); err != nil {
+		return err
+	}
+	mode := run.FreshInstance
+	if m.o.SoakExport != "" {
+		mode = run.LiveInstance
+	}
+	t0 := time.Now()
+	done, stop := 0, ""
+	for k := 0; k < m.o.Soak && stop == ""; k++ {
+		req := m.request("soak", proc, k)
+		req.Soak, req.Export = true, m.o.SoakExport
+		inv := m.invokeRequest(ctx, "soak", proc, k, req)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		base := m.base("soak", proc, k)
+		base.WarmMode, base.RuntimeVersion, base.Unit = mode, inv.resp.Version, results.UnitBytes
+		if m.f.Artifact.Env[runners.EnvArtifactDir] != "" {
+			base.Cache = "disk"
+		}
+		var recs []results.Record
+		verified := mode == run.LiveInstance // a call returned: nothing to check
+		for _, ev := range inv.resp.Events {
+			if ev.Type == runners.EventOutput {
+				_, err := m.chk.check(m.where(), ev.Output)
+				verified = err == nil
+			}
+		}
+		switch {
+		case inv.err != nil:
+			stop = inv.err.Error()
+		case inv.funcError != "":
+			stop = m.chk.explain(functionError(inv, inv.report)).Message
+		case inv.resp.Error != nil:
+			stop = string(inv.resp.Error.Kind) + ": " + m.chk.explain(inv.resp.Error).Message
+		case !verified:
+			stop = "output not verified"
+		}
+		if stop != "" {
+			stop = fmt.Sprintf("stopped at invocation %d of %d: %s", k+1, m.o.Soak, clip(stop, 300))
+			break
+		}
+		r := base
+		r.Phase, r.Value, r.Verified = results.PhaseSoakMaxMemory, float64(inv.report.MaxMemoryUsed), true
+		recs = append(recs, r)
+		for _, ev := range inv.resp.Events {
+			if ev.Type == runners.EventPhase && ev.Phase == results.PhaseSoakRSS {
+				r := base
+				r.Phase, r.Value, r.Verified = results.PhaseSoakRSS, float64(ev.Bytes), true
+				recs = append(recs, r)
+			}
+		}
+		if k > 0 && inv.report.Cold {
+			n := base
+			n.Kind, n.Unit, n.Note = results.KindNote, "", fmt.Sprintf("soak invocation %d started a new environment (Lambda retired the one before): the memory series restarts there", k+1)
+			recs = append(recs, n)
+		}
+		if err := m.out(recs...); err != nil {
+			return err
+		}
+		done++
+	}
+	note := m.base("soak", proc, 0)
+	note.Kind, note.Iteration = results.KindNote, 0
+	if stop != "" {
+		note.Note = fmt.Sprintf("%s%s (%d completed; %s) after %v", run.SoakFailedNotePrefix, stop, done, mode, time.Since(t0).Round(time.Millisecond))
+	} else {
+		export := ""
+		if m.o.SoakExport != "" {
+			export = ", export " + m.o.SoakExport
+		}
+		note.Note = fmt.Sprintf("%s%d invocations in one Lambda environment (%s%s) in %v", run.SoakNotePrefix, done, mode, export,
+			time.Since(t0).Round(time.Millisecond))
+	}
+	return m.out(note)
 }

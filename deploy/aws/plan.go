@@ -59,6 +59,13 @@ type Options struct {
 	// Cold forced cold starts, Warm warm invokes, and Burst concurrent
 	// invokes per function.
 	Cold, Warm, Burst int
+	// Soak, when positive, ends each function's measurement with N
+	// invocations of one fresh environment, recording its Max Memory Used
+	// and the bootstrap's resident set after each (bench run --soak's
+	// records); SoakExport calls that export on one live instance
+	// instead of running _start on a fresh one.
+	Soak       int
+	SoakExport string
 	// Parallel is how many functions are deployed and measured at once
 	// (0: DefaultParallel, lowered to what the account's concurrency
 	// allows). Each function's own invocations stay in sequence.
@@ -220,7 +227,7 @@ func (f *Function) Key() string {
 }
 
 // Invocations is how many invocations measuring one function makes.
-func (o *Options) Invocations() int { return o.Cold + o.Warm + o.Burst }
+func (o *Options) Invocations() int { return o.Cold + o.Warm + o.Burst + o.Soak }
 
 // functions expands the cells into configurations, in a stable order:
 // cells, then package, architecture and memory.

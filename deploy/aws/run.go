@@ -491,6 +491,9 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 		inv := o.Invocations()
 		invokes += inv
 		updates += o.Cold
+		if o.Soak > 0 {
+			updates++
+		}
 		if o.Burst > 0 {
 			updates++
 		}
@@ -501,8 +504,8 @@ func printPlan(w io.Writer, o *Options, fns []*Function) {
 		worst += x * float64(inv)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d functions, %d invocations (%d cold, %d warm, %d in bursts per function), %d configuration updates to force cold starts\n",
-		n, invokes, o.Cold, o.Warm, o.Burst, updates)
+	fmt.Fprintf(w, "\n%d functions, %d invocations (%d cold, %d warm, %d in bursts, %d in a soak per function), %d configuration updates to force cold starts\n",
+		n, invokes, o.Cold, o.Warm, o.Burst, o.Soak, updates)
 	fmt.Fprintf(w, "%d functions at a time (--parallel; a real run lowers the default to half the account's unreserved concurrency, and refuses more than all of it)\n",
 		o.Parallel)
 	fmt.Fprintf(w, "estimated cost of this run: USD %.4f if each invocation bills %.0f ms (--estimate-ms), at most USD %.4f if every one runs to the %s timeout\n",

@@ -76,6 +76,8 @@ func runDeployAWS(s *State, args []string) error {
 	cold := fs.Int("cold", 5, "forced cold starts per function")
 	warm := fs.Int("warm", 10, "warm invocations per function")
 	burst := fs.Int("burst", 0, "concurrent invocations fired at once after a forced cold start")
+	soak := fs.Int("soak", 0, "after each function's measurement, N invocations of one fresh environment, recording Max Memory Used and the bootstrap's resident set after each; the report fits the growth and flags a leak (as bench run --soak)")
+	soakExport := fs.String("soak-export", "", "with --soak and --wasm: each soak invocation calls this export of one live instance instead of _start on a fresh one")
 	parallel := fs.Int("parallel", 0, fmt.Sprintf("functions deployed and measured at once, each with its own cold starts in sequence "+
 		"(default %d, lowered to half the account's unreserved concurrency; more than all of it is refused)", awsdeploy.DefaultParallel))
 	timeout := fs.Duration("timeout", 60*time.Second, "each function's timeout (at most 15m)")
@@ -106,6 +108,7 @@ func runDeployAWS(s *State, args []string) error {
 		{"warm", int64(*warm), 0, 100000, "warm invocations per function"},
 		{"burst", int64(*burst), 0, 1000, "concurrent invocations (Lambda's default concurrency limit is 1000)"},
 		{"parallel", int64(*parallel), 0, 1000, "functions at once (0: the default)"},
+		{"soak", int64(*soak), 0, 1000000, "soak invocations per function (0: none; the report needs 200 or more for a verdict)"},
 	} {
 		if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
 			return err
@@ -190,6 +193,9 @@ func runDeployAWS(s *State, args []string) error {
 	case len(wasmArgs) > 0 || *stdin != "" || len(dirs) > 0 || *expect != "":
 		return usageError("--arg, --stdin, --dir and --expect-stdout go with --wasm")
 	}
+	if *soakExport != "" && (*soak == 0 || len(wasm) == 0) {
+		return usageError("--soak-export %s needs --soak N and a --wasm module that exports it", *soakExport)
+	}
 
 	memMB, err := parseMemory(mems)
 	if err != nil {
@@ -213,7 +219,7 @@ func runDeployAWS(s *State, args []string) error {
 	}
 	o := awsdeploy.Options{
 		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
-		Cold: *cold, Warm: *warm, Burst: *burst, Parallel: *parallel, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
+		Cold: *cold, Warm: *warm, Burst: *burst, Parallel: *parallel, Soak: *soak, SoakExport: *soakExport, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
 		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
 		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
 		// An S3 endpoint of one's own (a local S3) has no bucket host names.
