@@ -130,3 +130,59 @@ func TestParallelWithinTheAccountsConcurrency(t *testing.T) {
 		t.Errorf("%d functions created", e.cloud.Lambda.Creates)
 	}
 }
+
+// TestParallelOverArchesAndSizesLeavesNothing is issue 14's check: four
+// at a time over two architectures, two memory sizes and both packages
+// (zips through S3, images through ECR), run to the end and interrupted
+// half-way, leaves no function, role, repository, bucket or log group.
+// The fake cloud cannot run arm64 code, so those functions fail at their
+// first invoke: each one is still created, and must still be deleted.
+func TestParallelOverArchesAndSizesLeavesNothing(t *testing.T) {
+	for _, interrupt := range []bool{false, true} {
+		name := "to the end"
+		if interrupt {
+			name = "Ctrl-C half-way"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newTestEnv(t, fib)
+			e.o.Arches, e.o.MemoryMB, e.o.Packages = []string{ArchX86, ArchARM}, []int{128, 512}, []string{PackageZip, PackageImage}
+			e.o.Cold, e.o.Warm, e.o.Parallel = 1, 1, 4
+			e.o.DirectUploadLimit = 1 // every zip goes through the run's bucket
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if interrupt {
+				e.cloud.Lambda.OnInvoke = func(_ string, n int) {
+					if n == 5 {
+						cancel()
+					}
+				}
+			}
+			res, err := Run(ctx, e.o)
+			switch {
+			case interrupt && !errors.Is(err, context.Canceled):
+				t.Fatalf("Run: err = %v, want context.Canceled\nlog:\n%s", err, e.log)
+			case !interrupt && err != nil:
+				t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+			}
+			e.assertNothingLeft(t)
+			if e.cloud.Lambda.PeakFunctions < 2 {
+				t.Errorf("at most %d function at once with --parallel 4", e.cloud.Lambda.PeakFunctions)
+			}
+			if !interrupt {
+				if len(res.Functions) != 8 || e.cloud.Lambda.Creates != 8 {
+					t.Errorf("%d functions planned, %d created; want 8 and 8\n%s", len(res.Functions), e.cloud.Lambda.Creates, e.log)
+				}
+				for _, r := range samples(e.records(t), results.PhaseExecute) {
+					if r.Arch != ArchX86 {
+						t.Errorf("a sample from %s, which the fake cannot run: %+v", r.Arch, r)
+					}
+				}
+			}
+			for _, want := range []string{"deleted iam role", "deleted ecr repository", "deleted s3 bucket"} {
+				if !interrupt && !strings.Contains(e.log.String(), want) {
+					t.Errorf("the log does not say %q:\n%s", want, e.log)
+				}
+			}
+		})
+	}
+}
