@@ -715,11 +715,47 @@ func (d *deployer) teardown(ctx context.Context) []error {
 	return errs
 }
 
+// bucketSettle is how long teardown waits for an upload the client gave
+// up on (Ctrl-C, a function measured beside it that failed the run) to
+// land before it looks at a bucket that would not delete again; the
+// waits double, bucketChecks times.
+var bucketSettle = 250 * time.Millisecond
+
+const bucketChecks = 5
+
 // emptyAndDeleteBucket deletes the objects under prefix (every object
-// when prefix is ""), then the bucket. An object outside the prefix is
-// another run's: the bucket is then left, and the error says so. done,
-// when set, hears of each object deleted.
+// when prefix is ""), then the bucket. An upload cancelled mid-way may
+// still land after the objects were listed: while the bucket is not
+// empty and the prefix holds objects again, they are deleted and the
+// bucket tried again. An object outside the prefix is another run's: the
+// bucket is then left, and the error says so. done, when set, hears of
+// each object deleted.
 func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, bucket, prefix, account string, done func(key string)) error {
+	wait := bucketSettle
+	for i := 0; ; i++ {
+		n, err := emptyPrefix(ctx, c, bucket, prefix, done)
+		if err != nil {
+			return err
+		}
+		_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: sdk.String(bucket), ExpectedBucketOwner: sdk.String(account)})
+		if !isCode(err, "BucketNotEmpty") {
+			return err
+		}
+		if (n == 0 && i > 0) || i == bucketChecks-1 {
+			return fmt.Errorf("s3://%s holds objects outside %s, which are not this run's: the bucket is left: %w", bucket, prefix, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// emptyPrefix deletes the objects under prefix and says how many.
+func emptyPrefix(ctx context.Context, c *s3.Client, bucket, prefix string, done func(key string)) (int, error) {
+	deleted := 0
 	in := &s3.ListObjectsV2Input{Bucket: sdk.String(bucket)}
 	if prefix != "" {
 		in.Prefix = sdk.String(prefix)
@@ -728,7 +764,7 @@ func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, bucket, prefix, acc
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("list objects of s3://%s: %w", bucket, err)
+			return deleted, fmt.Errorf("list objects of s3://%s: %w", bucket, err)
 		}
 		var ids []s3types.ObjectIdentifier
 		for _, obj := range page.Contents {
@@ -739,23 +775,20 @@ func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, bucket, prefix, acc
 		}
 		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: sdk.String(bucket), Delete: &s3types.Delete{Objects: ids, Quiet: sdk.Bool(true)}})
 		if err != nil {
-			return fmt.Errorf("delete %d objects in s3://%s: %w", len(ids), bucket, err)
+			return deleted, fmt.Errorf("delete %d objects in s3://%s: %w", len(ids), bucket, err)
 		}
 		if len(out.Errors) > 0 {
 			e := out.Errors[0]
-			return fmt.Errorf("delete s3://%s/%s: %s (%d objects not deleted)", bucket, sdk.ToString(e.Key), sdk.ToString(e.Message), len(out.Errors))
+			return deleted, fmt.Errorf("delete s3://%s/%s: %s (%d objects not deleted)", bucket, sdk.ToString(e.Key), sdk.ToString(e.Message), len(out.Errors))
 		}
+		deleted += len(ids)
 		if done != nil {
 			for _, id := range ids {
 				done(sdk.ToString(id.Key))
 			}
 		}
 	}
-	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: sdk.String(bucket), ExpectedBucketOwner: sdk.String(account)})
-	if isCode(err, "BucketNotEmpty") {
-		return fmt.Errorf("s3://%s holds objects outside %s, which are not this run's: the bucket is left: %w", bucket, prefix, err)
-	}
-	return err
+	return deleted, nil
 }
 
 // deleteRole removes the role's inline and managed policies, then the
