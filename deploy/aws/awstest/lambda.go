@@ -59,6 +59,7 @@ type Lambda struct {
 	OnThrottle func(function string)
 
 	mu       sync.Mutex
+	dirMu    sync.Mutex // guards dir
 	fns      map[string]*function
 	invokes  int
 	inflight int
@@ -147,6 +148,8 @@ func (l *Lambda) memoryError(w http.ResponseWriter, mem int32) bool {
 }
 
 func (l *Lambda) tmp() (string, error) {
+	l.dirMu.Lock() // creates run at once (bench deploy aws --parallel)
+	defer l.dirMu.Unlock()
 	if l.dir == "" {
 		d, err := os.MkdirTemp("", "awstest-lambda-")
 		if err != nil {
@@ -685,6 +688,8 @@ func (l *Lambda) closeAll() {
 	for _, f := range l.fns {
 		f.closeHosts(true)
 	}
+	l.dirMu.Lock()
+	defer l.dirMu.Unlock()
 	if l.dir != "" {
 		os.RemoveAll(l.dir)
 	}
