@@ -204,16 +204,20 @@ func TestFailedConfigurationGoesOn(t *testing.T) {
 	}
 	e.assertNothingLeft(t)
 	recs := e.records(t)
+	// The second create fails; which function's it is depends on the
+	// order functions measured at once (--parallel) reach it.
 	fails := kinds(recs, results.KindFailure)
-	if len(fails) != 1 || fails[0].MemoryMB != 256 || !strings.Contains(fails[0].Error, "injected") || res.Failed != 1 {
+	if len(fails) != 1 || !strings.Contains(fails[0].Error, "injected") || res.Failed != 1 {
 		t.Fatalf("failures %+v (res.Failed %d)", fails, res.Failed)
 	}
 	mems := map[int]bool{}
 	for _, r := range samples(recs, results.PhaseExecute) {
 		mems[r.MemoryMB] = true
 	}
-	if !mems[128] || !mems[512] || mems[256] {
-		t.Errorf("measured memory sizes %v, want 128 and 512", mems)
+	for _, m := range e.o.MemoryMB {
+		if mems[m] == (m == fails[0].MemoryMB) {
+			t.Errorf("measured memory sizes %v, want every size but the failed %d MB", mems, fails[0].MemoryMB)
+		}
 	}
 }
 

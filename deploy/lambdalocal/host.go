@@ -437,6 +437,14 @@ wait:
 			}
 			return fail(ie.errType, ie.message, "error")
 		case <-e.exited:
+			// An init error posted just before the exit wins: when both
+			// are ready, select takes either.
+			select {
+			case ie := <-e.initErr:
+				resp.InitError = true
+				return fail(ie.errType, ie.message, "error")
+			default:
+			}
 			resp.InitError = !e.isReady()
 			t, msg := e.exitReason(inv.id)
 			resp.ExitCode = e.exitCode()
@@ -489,9 +497,14 @@ wait:
 	select {
 	case res = <-inv.done:
 	case <-e.exited:
-		t, msg := e.exitReason(inv.id)
-		resp.ExitCode = e.exitCode()
-		return fail(t, msg, "error")
+		// A response or error posted just before the exit wins.
+		select {
+		case res = <-inv.done:
+		default:
+			t, msg := e.exitReason(inv.id)
+			resp.ExitCode = e.exitCode()
+			return fail(t, msg, "error")
+		}
 	case <-timeout.C:
 		return fail("Sandbox.Timedout", timedOut, "timeout")
 	case <-ctx.Done():
