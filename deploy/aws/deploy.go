@@ -586,23 +586,28 @@ func functionTags(runID, region string, f *Function) map[string]string {
 // the group after it is gone.
 func (d *deployer) deleteFunction(ctx context.Context, fn string) error {
 	for _, r := range []resource{{kind: kindFunction, name: fn}, {kind: kindLogGroup, name: logGroupName(fn)}} {
-		if !d.tracked(r) {
+		// The tracked resource, with its unsureness: a create the client
+		// gave up on (Ctrl-C while functions are measured at once) may
+		// land after this delete, which must then wait for it.
+		t, ok := d.tracked(r)
+		if !ok {
 			continue
 		}
-		if err := d.delete(ctx, r); err != nil {
+		if err := d.delete(ctx, t); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *deployer) tracked(r resource) bool {
+// tracked returns the run's record of r, if it is tracked.
+func (d *deployer) tracked(r resource) (resource, bool) {
 	for _, x := range d.Created() {
 		if x.kind == r.kind && x.name == r.name {
-			return true
+			return x, true
 		}
 	}
-	return false
+	return resource{}, false
 }
 
 // ours reports whether an unsure resource exists, and whether it is this
