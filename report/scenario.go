@@ -416,9 +416,10 @@ var figures = map[string]figure{
 	scenarios.FigureCost:   {results.PhasePrice, false, "$ per million (warm)", 1e6},
 }
 
-// verdictWord words a comparison's verdict for a unit, as bench compare
-// does.
-func verdictWord(c stats.Comparison, unit string) string {
+// VerdictText words a verdict for a unit: faster/slower for time,
+// smaller/larger for sizes, cheaper/dearer for prices (bench compare's
+// words, and a scenario's).
+func VerdictText(v stats.Verdict, unit string) string {
 	better, worse := "better", "worse"
 	switch unit {
 	case results.UnitNS, results.UnitNSCall:
@@ -428,7 +429,7 @@ func verdictWord(c stats.Comparison, unit string) string {
 	case results.UnitUSD:
 		better, worse = "cheaper", "dearer"
 	}
-	switch c.Verdict {
+	switch v {
 	case stats.Better:
 		return better
 	case stats.Worse:
@@ -521,7 +522,7 @@ func (d *Data) fasterVerdict(sc *scenarios.Scenario, units []*unit, v *ScenarioV
 			v.Lines = append(v.Lines, head+"not measured: "+r.miss)
 			continue
 		}
-		w := verdictWord(r.cmp, r.sa.Unit)
+		w := VerdictText(r.cmp.Verdict, r.sa.Unit)
 		c.words[w]++
 		unit := r.sa.Unit
 		val := func(x float64) string {

@@ -211,28 +211,8 @@ func dash(s string) string {
 	return s
 }
 
-// VerdictText words a verdict for a unit: faster/slower for time,
-// smaller/larger for sizes, cheaper/dearer for prices.
-func VerdictText(v stats.Verdict, unit string) string {
-	better, worse := "better", "worse"
-	switch unit {
-	case results.UnitNS, results.UnitNSCall:
-		better, worse = "faster", "slower"
-	case results.UnitBytes:
-		better, worse = "smaller", "larger"
-	case results.UnitUSD:
-		better, worse = "cheaper", "dearer"
-	}
-	switch v {
-	case stats.Better:
-		return better
-	case stats.Worse:
-		return worse
-	case stats.Equivalent:
-		return "equivalent"
-	}
-	return "inconclusive"
-}
+// VerdictText words a verdict for a unit (report.VerdictText).
+func VerdictText(v stats.Verdict, unit string) string { return report.VerdictText(v, unit) }
 
 // VerdictClass is a verdict in words independent of the unit: better,
 // worse, equivalent or inconclusive.
