@@ -210,7 +210,7 @@ func FromRecords(recs []results.Record) *Data {
 				}
 			}
 			if isSamplingNote(r.Note) && r.Workload != "" {
-				d.Sampling[samplingKey(r.Cell, r.MemoryMB)] = r.Note
+				d.Sampling[r.Cell.KeyAt(r.MemoryMB)] = r.Note
 				continue
 			}
 			d.Notes = append(d.Notes, r)
@@ -288,15 +288,6 @@ func FromRecords(recs []results.Record) *Data {
 func (s *Series) summarize() {
 	s.Summary = stats.Summarize(s.Values)
 	s.Proc = stats.SummarizeProcesses(s.Groups)
-}
-
-// samplingKey names a cell's sampling note: its key and, for a cell of a
-// memory sweep, its memory size.
-func samplingKey(c results.Cell, memoryMB int) string {
-	if memoryMB == 0 {
-		return c.Key()
-	}
-	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
 }
 
 // variantMemory is the memory size a row's variant names (mem=128MB), 0

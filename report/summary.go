@@ -200,7 +200,7 @@ func (d *Data) samplingLines() []string {
 	var short []string
 	for _, sec := range d.Sections() {
 		for _, r := range sec.Rows {
-			n, ok := d.Sampling[samplingKey(r.Cell, variantMemory(r.Variant))]
+			n, ok := d.Sampling[r.Cell.KeyAt(variantMemory(r.Variant))]
 			if !ok { // a run from before memory sweeps: one note per cell
 				n, ok = d.Sampling[r.Cell.Key()]
 			}

@@ -1,5 +1,7 @@
 package results
 
+import "strconv"
+
 // Kind tags each line of results.jsonl.
 type Kind string
 
@@ -24,6 +26,15 @@ type Cell struct {
 // Key is the cell's stable name: runtime/tier/workload/lang/param/target.
 func (c Cell) Key() string {
 	return c.Runtime + "/" + c.Tier + "/" + c.Workload + "/" + c.Lang + "/" + c.Param + "/" + c.Target
+}
+
+// KeyAt is the key of the cell at a memory size of a sweep (Key when
+// memoryMB is 0): runtime/tier/workload/lang/param/target@128MB.
+func (c Cell) KeyAt(memoryMB int) string {
+	if memoryMB == 0 {
+		return c.Key()
+	}
+	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
 }
 
 // Record is one line of results.jsonl. Which fields are set depends on Kind.

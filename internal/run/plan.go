@@ -152,17 +152,10 @@ type Cell struct {
 
 // Key names the cell in task IDs, progress and resume: its results.Cell
 // key, and its memory size when it has one.
-func (c *Cell) Key() string { return cellKey(c.Cell, c.MemoryMB) }
+func (c *Cell) Key() string { return c.Cell.KeyAt(c.MemoryMB) }
 
 // recordKey is the key of the cell a record belongs to.
-func recordKey(r results.Record) string { return cellKey(r.Cell, r.MemoryMB) }
-
-func cellKey(c results.Cell, memoryMB int) string {
-	if memoryMB == 0 {
-		return c.Key()
-	}
-	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
-}
+func recordKey(r results.Record) string { return r.Cell.KeyAt(r.MemoryMB) }
 
 // sweepMemory gives the cells of serverless targets (deploy.Sized) their
 // memory size: one cell per size of the sweep, or the target's default.

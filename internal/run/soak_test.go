@@ -297,6 +297,10 @@ func TestSoakRunsOutOfMemory(t *testing.T) {
 	o := Defaults(true)
 	o.Custom, o.CallCost, o.Seed, o.Targets, o.NoCalibrate = mods, false, 5, []string{"lambda-local"}, true
 	o.Runtimes, o.Tiers, o.Memory = []string{"wazero"}, []string{"jit"}, []int{128}
+	// Near its limit an invocation at 128 MB's CPU share (0.07 of a core)
+	// can take seconds reclaiming memory: a function timeout of Lambda's
+	// 3 s then ends it first, and the test is about running out of memory.
+	o.FunctionTimeout = 60 * time.Second
 	o.MinCold, o.MaxCold, o.MinWarm, o.MaxWarm, o.Warmup, o.Iterations = 1, 1, 1, 1, 0, 1
 	o.Budget = 10 * time.Minute
 	// 64 KiB an invocation (wazero's copies make it more) passes 128 MB
