@@ -43,6 +43,10 @@ type Task struct {
 	// NoCPUScaling gives a serverless environment the whole machine's
 	// CPU instead of the share Lambda gives its memory size.
 	NoCPUScaling bool
+	// Arch and Package are the environment's architecture ("x86_64",
+	// "arm64") and package type ("zip", "image") on a target that offers
+	// several (Varied); empty elsewhere.
+	Arch, Package string
 }
 
 // Outcome is what a task measured.
@@ -75,6 +79,43 @@ type Outcome struct {
 // names none uses DefaultMemoryMB.
 type Sized interface {
 	DefaultMemoryMB() int
+}
+
+// Varied is implemented by targets whose environments come in several
+// architectures and package types (AWS Lambda): the orchestrator makes
+// one cell per architecture and package a run names (--arch, --package;
+// the first of each list when it names none) and gives each task its
+// cell's, as it does memory sizes for Sized targets.
+type Varied interface {
+	Arches() []string
+	Packages() []string
+}
+
+// Concurrent is implemented by remote targets whose environments run on
+// machines of their own, so that tasks of different cells may run at the
+// same time without disturbing each other's measurements: Concurrency is
+// how many at most. One cell's tasks stay in sequence.
+type Concurrent interface {
+	Concurrency() int
+}
+
+// Preparer is implemented by targets that make a cell's ahead-of-time
+// artifact themselves (for the task's architecture, which may not be this
+// machine's): the orchestrator gives them the cell's OpPrepare task
+// instead of running it in a local process. The outcome's artifact event
+// reports the artifact's size; Job.ArtifactDir is where the orchestrator
+// expects it, and the target's later tasks of the cell find it there.
+type Preparer interface {
+	Prepare(ctx context.Context, t Task) (Outcome, error)
+}
+
+// Burster is implemented by targets that can fire invocations at one
+// function at once (AWS Lambda): a burst task forces a new environment,
+// then makes n concurrent invocations, and reports in Outcome.Extra each
+// invocation's figures and one results.PhaseBurstColdStarts sample, the
+// number that started a new environment.
+type Burster interface {
+	Burst(ctx context.Context, t Task, n int) (Outcome, error)
 }
 
 // Closer is implemented by targets that make things while they run
