@@ -210,7 +210,7 @@ func FromRecords(recs []results.Record) *Data {
 				}
 			}
 			if isSamplingNote(r.Note) && r.Workload != "" {
-				d.Sampling[r.Cell.KeyAt(r.MemoryMB)] = r.Note
+				d.Sampling[r.Cell.KeyIn(r.MemoryMB, r.Arch, r.Package)] = r.Note
 				continue
 			}
 			d.Notes = append(d.Notes, r)

@@ -200,7 +200,10 @@ func (d *Data) samplingLines() []string {
 	var short []string
 	for _, sec := range d.Sections() {
 		for _, r := range sec.Rows {
-			n, ok := d.Sampling[r.Cell.KeyAt(variantMemory(r.Variant))]
+			n, ok := d.Sampling[r.Cell.KeyIn(variantMemory(r.Variant), variantValue(r.Variant, "arch"), variantValue(r.Variant, "pkg"))]
+			if !ok { // a target that stamps its own architecture on some records (lambda-local's price)
+				n, ok = d.Sampling[r.Cell.KeyAt(variantMemory(r.Variant))]
+			}
 			if !ok { // a run from before memory sweeps: one note per cell
 				n, ok = d.Sampling[r.Cell.Key()]
 			}

@@ -37,6 +37,19 @@ func (c Cell) KeyAt(memoryMB int) string {
 	return c.Key() + "@" + strconv.Itoa(memoryMB) + "MB"
 }
 
+// KeyIn is the key of the cell in one deployment: at a memory size, on
+// an architecture and in a package type, each when set (KeyAt when arch
+// and pkg are empty): runtime/tier/workload/lang/param/aws-lambda@1024MB@arm64@zip.
+func (c Cell) KeyIn(memoryMB int, arch, pkg string) string {
+	k := c.KeyAt(memoryMB)
+	for _, v := range []string{arch, pkg} {
+		if v != "" {
+			k += "@" + v
+		}
+	}
+	return k
+}
+
 // Record is one line of results.jsonl. Which fields are set depends on Kind.
 type Record struct {
 	Kind Kind `json:"kind"`

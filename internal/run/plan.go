@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +64,11 @@ type Options struct {
 	// (targets that implement deploy.Sized): one cell per size. Empty:
 	// each target's default size.
 	Memory []int `json:"memory,omitempty"`
+	// Arches and Packages are the architectures and package types of the
+	// environments of targets that offer several (deploy.Varied: AWS
+	// Lambda): one cell per combination. Empty: each target's first.
+	Arches   []string `json:"arches,omitempty"`
+	Packages []string `json:"packages,omitempty"`
 	// MemoryMB is the single memory size older run.json files hold;
 	// loading one moves it into Memory.
 	MemoryMB int `json:"memory_mb,omitempty"`
@@ -148,14 +154,63 @@ type Cell struct {
 	// serverless target (0 elsewhere): a memory sweep makes one cell per
 	// size, and every record of the cell carries it.
 	MemoryMB int
+	// Arch and Package are the architecture and package type of the
+	// cell's environments on a target that offers several
+	// (deploy.Varied; empty elsewhere): one cell per combination a run
+	// names, and every record of the cell carries them.
+	Arch, Package string
 }
 
 // Key names the cell in task IDs, progress and resume: its results.Cell
-// key, and its memory size when it has one.
-func (c *Cell) Key() string { return c.Cell.KeyAt(c.MemoryMB) }
+// key, with its memory size, architecture and package when it has them.
+func (c *Cell) Key() string { return c.Cell.KeyIn(c.MemoryMB, c.Arch, c.Package) }
 
-// recordKey is the key of the cell a record belongs to.
-func recordKey(r results.Record) string { return r.Cell.KeyAt(r.MemoryMB) }
+// recordKey is the key of the cell a record belongs to: its task's cell
+// (a target may add an architecture or package type of its own to the
+// records it makes, as lambda-local does on its price sample), else the
+// one its fields name.
+func recordKey(r results.Record) string {
+	if i := strings.IndexByte(r.Task, '|'); i > 0 {
+		return r.Task[:i]
+	}
+	return r.Cell.KeyIn(r.MemoryMB, r.Arch, r.Package)
+}
+
+// sweepVariants gives the cells of targets with architectures and
+// package types (deploy.Varied) theirs: one cell per architecture and
+// package the run names, or the target's first of each. Cells of other
+// targets are kept as they are. Each name must be one the target offers.
+func sweepVariants(cells []*Cell, arches, pkgs []string, varied func(target string) (arches, pkgs []string, ok bool)) ([]*Cell, error) {
+	var out []*Cell
+	for _, c := range cells {
+		va, vp, ok := varied(c.Target)
+		if !ok {
+			out = append(out, c)
+			continue
+		}
+		as, ps := arches, pkgs
+		if len(as) == 0 {
+			as = va[:1]
+		}
+		if len(ps) == 0 {
+			ps = vp[:1]
+		}
+		for _, a := range as {
+			if !slices.Contains(va, a) {
+				return nil, fmt.Errorf("target %s has no architecture %q (valid: %s)", c.Target, a, strings.Join(va, ", "))
+			}
+			for _, p := range ps {
+				if !slices.Contains(vp, p) {
+					return nil, fmt.Errorf("target %s has no package type %q (valid: %s)", c.Target, p, strings.Join(vp, ", "))
+				}
+				cc := *c
+				cc.Arch, cc.Package = a, p
+				out = append(out, &cc)
+			}
+		}
+	}
+	return out, nil
+}
 
 // sweepMemory gives the cells of serverless targets (deploy.Sized) their
 // memory size: one cell per size of the sweep, or the target's default.

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,6 +138,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return s.DefaultMemoryMB(), true
 	})
+	if cells, err = sweepVariants(cells, o.Arches, o.Packages, func(name string) ([]string, []string, bool) {
+		v, ok := cfg.Targets[name].(deploy.Varied)
+		if !ok {
+			return nil, nil, false
+		}
+		return v.Arches(), v.Packages(), true
+	}); err != nil {
+		return nil, badOption(err)
+	}
+	if (len(o.Arches) > 0 || len(o.Packages) > 0) && !slices.ContainsFunc(cells, func(c *Cell) bool { return c.Arch != "" }) {
+		return nil, badOption(fmt.Errorf("--arch and --package choose the environments of targets that offer several (aws-lambda); none of this run's targets (%s) does",
+			strings.Join(targets, ", ")))
+	}
 	notes = append(tnotes, notes...)
 	notes = append(notes, memoryCapNotes(o, cells)...)
 	if !cfg.Resume { // a resumed run keeps the budget its run.json holds
@@ -433,7 +447,11 @@ func (r *runner) job(c *Cell, op runners.Op) runners.Job {
 
 func (r *runner) artifactDir(c *Cell) string {
 	name, _ := r.modulePath(c)
-	return filepath.Join(r.cfg.Out, "artifacts", c.Runtime.Name+"-"+c.Tier, name)
+	dir := c.Runtime.Name + "-" + c.Tier
+	if c.Arch != "" { // made for that architecture (deploy.Preparer)
+		dir += "-" + c.Arch
+	}
+	return filepath.Join(r.cfg.Out, "artifacts", dir, name)
 }
 
 // attachIO gives a task's job an I/O folder of its own (see

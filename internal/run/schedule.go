@@ -536,7 +536,7 @@ func (r *runner) loop(ctx context.Context) error {
 		if s.failed || s.callCost {
 			return nil
 		}
-		return r.write(results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Note: s.samplingNote(r.o, why)})
+		return r.write(results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Note: s.samplingNote(r.o, why)})
 	}
 	for {
 		var active []*cellState
@@ -624,7 +624,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
 	t0 := time.Now()
-	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB,
+	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
 		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
 	if err != nil {
@@ -644,7 +644,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	case verr != nil:
 		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
 	}
-	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: id, WallNS: wall.Nanoseconds(),
+	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: id, WallNS: wall.Nanoseconds(),
 		RuntimeVersion: s.version, Process: proc})
 	if err := r.write(recs...); err != nil {
 		return err
@@ -676,7 +676,12 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 		if prep == nil {
 			prep = local.Local{}
 		}
-		out, err := prep.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare)})
+		task := deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare), Arch: s.Arch, Package: s.Package}
+		run := prep.Run
+		if tp, ok := r.cfg.Targets[s.Target].(deploy.Preparer); ok {
+			run = tp.Prepare // the target makes it, for its architecture
+		}
+		out, err := run(ctx, task)
 		if err != nil {
 			return false, err
 		}
@@ -693,12 +698,12 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 	}
 	if s.cold == 0 && s.warm == 0 && !s.callCost && !s.prepRecorded {
 		s.prepRecorded = true
-		base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Verified: true, Cache: "disk",
+		base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Verified: true, Cache: "disk",
 			Task: taskID(s.Cell, taskPrepare, 0)}
 		a, b := base, base
 		a.Phase, a.Value, a.Unit = results.PhaseArtifactBytes, float64(p.bytes), results.UnitBytes
 		b.Phase, b.Value, b.Unit = results.PhasePrepare, p.ns, results.UnitNS
-		task := results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: base.Task}
+		task := results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: base.Task}
 		if err := r.write(a, b, task); err != nil {
 			return false, err
 		}
@@ -711,7 +716,7 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 func (r *runner) fail(s *cellState, task string, e *runners.Error) error {
 	recs := []results.Record{r.failure(s, task, e)}
 	if task != "" {
-		recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: task, RuntimeVersion: s.version})
+		recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: task, RuntimeVersion: s.version})
 	}
 	return r.write(recs...)
 }
@@ -724,7 +729,7 @@ func (r *runner) failure(s *cellState, task string, e *runners.Error) results.Re
 	}
 	// The message may quote the guest's output and the stderr is the
 	// guest's: capped and escaped (safetext.go).
-	return results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: task,
+	return results.Record{Kind: results.KindFailure, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: task,
 		RuntimeVersion: s.version, ErrorKind: string(e.Kind), Error: safeText(e.Message, maxFailureMessage, false),
 		Stderr: safeText(e.Stderr, maxFailureStderr, true)}
 }
@@ -774,7 +779,7 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Out
 		allOK = false
 	}
 	cold := kind == taskCold
-	base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, RuntimeVersion: out.RuntimeVersion,
+	base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, RuntimeVersion: out.RuntimeVersion,
 		Process: proc, Task: id, Cold: cold, WarmMode: "fresh-instance"}
 	if s.Prepared {
 		base.Cache = "disk"
@@ -808,7 +813,10 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Out
 		sp, tot := base, base
 		sp.Phase, sp.Value, sp.Unit, sp.Verified = results.PhaseSpawn, float64(out.Spawn.Nanoseconds()), results.UnitNS, allOK
 		tot.Phase, tot.Value, tot.Unit, tot.Verified = results.PhaseTotal, float64(out.Total.Nanoseconds()), results.UnitNS, allOK
-		recs = append(recs, sp, tot)
+		if out.Spawn > 0 { // a remote environment's start is not seen from here
+			recs = append(recs, sp)
+		}
+		recs = append(recs, tot)
 		if out.Sandbox > 0 {
 			sb := base
 			sb.Phase, sb.Value, sb.Unit, sb.Verified = results.PhaseSandbox, float64(out.Sandbox.Nanoseconds()), results.UnitNS, allOK
@@ -826,6 +834,12 @@ func (r *runner) records(s *cellState, kind, id string, proc int, out deploy.Out
 		rec.Verified = allOK
 		if rec.MemoryMB == 0 {
 			rec.MemoryMB = s.MemoryMB
+		}
+		if rec.Arch == "" {
+			rec.Arch = s.Arch
+		}
+		if rec.Package == "" {
+			rec.Package = s.Package
 		}
 		recs = append(recs, rec)
 	}

@@ -99,7 +99,7 @@ func (r *runner) soakTask(ctx context.Context, s *cellState) error {
 		return r.soakWrite(s, id, proc, nil, SoakFailedNotePrefix+err.Error(), 0)
 	}
 	t0 := time.Now()
-	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB,
+	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
 		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
 	if err != nil {
@@ -129,8 +129,8 @@ func (r *runner) soakTask(ctx context.Context, s *cellState) error {
 
 // soakWrite commits a soak's records with its note and task line.
 func (r *runner) soakWrite(s *cellState, id string, proc int, recs []results.Record, note string, wall time.Duration) error {
-	recs = append(recs, results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: id, Note: note},
-		results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Task: id, WallNS: wall.Nanoseconds(),
+	recs = append(recs, results.Record{Kind: results.KindNote, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: id, Note: note},
+		results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: id, WallNS: wall.Nanoseconds(),
 			RuntimeVersion: s.version, Process: proc})
 	return r.write(recs...)
 }
@@ -156,7 +156,7 @@ func (r *runner) soakRecords(s *cellState, id string, proc int, mode string, out
 		return mode == LiveInstance // a call returned: nothing to check
 	}
 	base := results.Record{Kind: results.KindSample, Cell: s.Cell.Cell, RuntimeVersion: out.RuntimeVersion, Process: proc,
-		Task: id, WarmMode: mode, MemoryMB: s.MemoryMB, Unit: results.UnitBytes}
+		Task: id, WarmMode: mode, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Unit: results.UnitBytes}
 	if s.Prepared {
 		base.Cache = "disk"
 	}
