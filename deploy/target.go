@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/wasmbench/bench/results"
@@ -116,6 +117,21 @@ type Preparer interface {
 // number that started a new environment.
 type Burster interface {
 	Burst(ctx context.Context, t Task, n int) (Outcome, error)
+}
+
+// DryRunner is implemented by targets whose runs cost money or make
+// things elsewhere (AWS Lambda): DryRun builds what each task would
+// need (one cold task per cell) and writes the plan, its sizes and its
+// cost to w, and sends nothing anywhere.
+type DryRunner interface {
+	DryRun(ctx context.Context, tasks []Task, w io.Writer) error
+}
+
+// Noted is implemented by targets with facts every run on them must
+// record (a region, the prices used): the orchestrator writes them as
+// notes once the target is available.
+type Noted interface {
+	Notes() []string
 }
 
 // Closer is implemented by targets that make things while they run

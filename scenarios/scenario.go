@@ -131,7 +131,7 @@ var DefaultFigures = []string{FigureCold, FigureWarm}
 
 // Targets are the targets bench run knows (deploy/targets; a test in
 // internal/cli keeps the two lists the same).
-var Targets = []string{"local", "lambda-local", "container-local"}
+var Targets = []string{"local", "lambda-local", "container-local", "aws-lambda"}
 
 // FileExt is a scenario file's extension; a --scenario value ending in
 // it, or holding a '/', is a path, anything else a shipped scenario's

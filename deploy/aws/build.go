@@ -16,9 +16,10 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/lambdalocal"
 	"github.com/wasmbench/bench/deploy/pkg"
-	"github.com/wasmbench/bench/internal/run"
+	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
 	"github.com/wasmbench/bench/runners/registry"
@@ -97,11 +98,12 @@ var HostArch = lambdaArch(goruntime.GOARCH)
 
 // builder builds artifacts into <out>/build, each once.
 type builder struct {
-	o        *Options
-	dir      string
-	workers  map[string]workerResult
-	modules  map[string]string
-	prepared map[string]prepResult
+	o       *Options
+	dir     string
+	workers map[string]workerResult
+	// prepared is by artifact folder, artifacts by Artifact.Key.
+	prepared  map[string]prepResult
+	artifacts map[string]*Artifact
 }
 
 type workerResult struct {
@@ -119,49 +121,81 @@ type prepResult struct {
 
 func newBuilder(o *Options) *builder {
 	return &builder{o: o, dir: o.BuildDir, workers: map[string]workerResult{},
-		modules: map[string]string{}, prepared: map[string]prepResult{}}
+		prepared: map[string]prepResult{}, artifacts: map[string]*Artifact{}}
 }
 
-// artifact builds the package a function needs (or says why it cannot).
-func (b *builder) artifact(ctx context.Context, c *run.Cell, arch, kind string) *Artifact {
-	a := &Artifact{Runtime: c.Runtime.Name, Tier: c.Tier, Workload: c.Cell.Workload, Lang: c.Lang, Arch: arch, Package: kind}
-	a.Key = strings.Join([]string{a.Runtime, a.Tier, a.Workload, a.Lang, a.Arch, a.Package}, "-")
-	if err := b.build(ctx, c, a); err != nil {
+// spec is what the builder needs of a task: the cell, the runtime's
+// registry entry, this machine's worker for the tier, and the job (the
+// module, its name, the stdin file, the preopened folders and, for a
+// tier with a prepare step, the artifact folder).
+type spec struct {
+	cell   results.Cell
+	rt     *registry.Runtime
+	worker client.Command
+	job    runners.Job
+}
+
+func newSpec(t deploy.Task) (*spec, error) {
+	rt, ok := registry.Lookup(t.Cell.Runtime)
+	if !ok {
+		return nil, fmt.Errorf("runtime %q is not in bench's runtime registry", t.Cell.Runtime)
+	}
+	if t.Job.Module.Path == "" {
+		return nil, fmt.Errorf("%s: the job names no module", t.Cell.Key())
+	}
+	return &spec{cell: t.Cell, rt: rt, worker: t.Worker, job: t.Job}, nil
+}
+
+// prepared says whether the tier runs an artifact made by a prepare step.
+func (s *spec) prepared() bool { return s.job.ArtifactDir != "" }
+
+// artifact builds the package a function needs (or says why it cannot),
+// once per runtime, tier, module, inputs, architecture and package type.
+func (b *builder) artifact(ctx context.Context, s *spec, arch, kind string) *Artifact {
+	a := &Artifact{Runtime: s.cell.Runtime, Tier: s.cell.Tier, Workload: s.cell.Workload, Lang: s.cell.Lang, Arch: arch, Package: kind}
+	a.Key = strings.Join([]string{a.Runtime, a.Tier, a.Workload, a.Lang, s.cell.Param, a.Arch, a.Package}, "-")
+	if p, ok := b.artifacts[a.Key]; ok {
+		return p
+	}
+	if err := b.build(ctx, s, a); err != nil {
 		a.Unavailable = err.Error()
+	}
+	if ctx.Err() == nil {
+		b.artifacts[a.Key] = a
 	}
 	return a
 }
 
-func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
-	node := c.Runtime.Host == registry.HostNode
+func (b *builder) build(ctx context.Context, s *spec, a *Artifact) error {
+	node := s.rt.Host == registry.HostNode
 	if node && a.Package == PackageZip && a.Tier != nodeDefaultTier {
 		return fmt.Errorf("node tier %s needs V8 flags the managed Node.js runtime cannot take (NODE_OPTIONS refuses them); use --package image or tier %s", a.Tier, nodeDefaultTier)
 	}
 	if node && a.Package == PackageImage && a.Arch != HostArch {
 		return fmt.Errorf("a Node.js image carries this machine's node binary (%s); there is none for %s here", HostArch, a.Arch)
 	}
-	if c.Runtime.Native && a.Arch != HostArch {
+	if s.rt.Native && a.Arch != HostArch {
 		return fmt.Errorf("the native builds of the workloads exist for this machine's architecture (%s) only", HostArch)
 	}
-	if c.Workload == nil && c.Custom == nil {
-		return fmt.Errorf("a cell with neither a workload nor a --wasm module cannot be deployed")
-	}
-	worker, err := b.worker(ctx, c.Runtime, a.Tier, a.Arch)
+	worker, err := b.worker(ctx, s, a.Arch)
 	if err != nil {
 		return err
 	}
-	module, err := b.module(c)
-	if err != nil {
-		return err
+	module := s.job.Module.Path
+	if _, err := os.Stat(module); err != nil {
+		return fmt.Errorf("module: %w", err)
 	}
 	var extra []pkg.File
 	a.Env = map[string]string{
 		runners.EnvTier:       a.Tier,
 		runners.EnvModule:     path.Join(pkg.ModuleDir, filepath.Base(module)),
-		runners.EnvModuleName: moduleName(c),
+		runners.EnvModuleName: s.job.Module.Name,
 	}
-	if c.Prepared {
-		p := b.prepare(ctx, c, a.Arch, worker, module)
+	if s.job.MaxMemoryBytes > 0 {
+		a.Env[runners.EnvMaxMemoryBytes] = strconv.FormatInt(s.job.MaxMemoryBytes, 10)
+	}
+	if s.prepared() {
+		p := b.prepare(ctx, s, a.Arch, s.job.ArtifactDir)
 		if p.err != nil {
 			return p.err
 		}
@@ -173,21 +207,14 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		extra = append(extra, files...)
 		a.Env[runners.EnvArtifactDir] = pkg.ArtifactDir
 	}
-	switch {
-	case c.Custom != nil:
-		// The stdin file and preopened folders travel as lambda-local
-		// ships them (task/input/<name>, task/dirs/<n>/).
-		in, err := pkg.PackInputs(c.Custom.StdinPath, c.Custom.Dirs)
-		if err != nil {
-			return fmt.Errorf("--wasm %s: %w", c.Custom.Name, err)
-		}
-		extra = append(extra, in.Files...)
-		a.StdinPath, a.Dirs, a.InputBytes = in.StdinPath, in.Dirs, in.Bytes
-	case c.Workload.HasStdin:
-		a.StdinPath = StdinFile
-		extra = append(extra, pkg.File{Name: StdinFile, Data: c.Workload.Stdin(), Mode: 0o644})
-		a.InputBytes = int64(len(c.Workload.Stdin()))
+	// The stdin file and preopened folders travel as lambda-local ships
+	// them (task/input/<name>, task/dirs/<n>/).
+	in, err := pkg.PackInputs(s.job.StdinPath, s.job.Dirs)
+	if err != nil {
+		return fmt.Errorf("inputs: %w", err)
 	}
+	extra = append(extra, in.Files...)
+	a.StdinPath, a.Dirs, a.InputBytes = in.StdinPath, in.Dirs, in.Bytes
 	if st, err := os.Stat(module); err == nil {
 		a.ModuleBytes = st.Size()
 	}
@@ -209,7 +236,7 @@ func (b *builder) build(ctx context.Context, c *run.Cell, a *Artifact) error {
 		} else {
 			a.LambdaRuntime, a.Handler = ProvidedRuntime, "bootstrap"
 			for _, f := range files {
-				if f.Name == "bootstrap" || strings.HasPrefix(f.Name, "lib/") || (c.Runtime.Native && strings.HasPrefix(f.Name, pkg.ModuleDir+"/")) {
+				if f.Name == "bootstrap" || strings.HasPrefix(f.Name, "lib/") || (s.rt.Native && strings.HasPrefix(f.Name, pkg.ModuleDir+"/")) {
 					if err := checkELF(f.Src, a.Arch, files); err != nil {
 						return fmt.Errorf("%s cannot run on %s: %w", f.Name, ProvidedRuntime, err)
 					}
@@ -295,50 +322,6 @@ func nodeFlags(c client.Command) []string {
 	return out
 }
 
-// moduleName is the guest's argv[0], as bench run gives it.
-func moduleName(c *run.Cell) string {
-	if c.Custom != nil {
-		return filepath.Base(c.Custom.Path)
-	}
-	if c.Runtime.Native {
-		return c.Workload.NativeName(c.Lang)
-	}
-	return c.Workload.ModuleName(c.Lang)
-}
-
-// module is the file the function runs: a --wasm module, the wasm module
-// written out of the workloads package, or the native build.
-func (b *builder) module(c *run.Cell) (string, error) {
-	if c.Custom != nil {
-		return c.Custom.Path, nil
-	}
-	if c.Runtime.Native {
-		p := filepath.Join(b.o.BinDir, "native", c.Workload.NativeName(c.Lang))
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("no native build: %w (make build on a machine with the %s toolchain)", err, c.Lang)
-		}
-		return p, nil
-	}
-	name := c.Workload.ModuleName(c.Lang)
-	if p, ok := b.modules[name]; ok {
-		return p, nil
-	}
-	wasm, err := c.Workload.Wasm(c.Lang)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(b.dir, "modules")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("build: %w", err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, wasm, 0o644); err != nil {
-		return "", fmt.Errorf("build: %w", err)
-	}
-	b.modules[name] = p
-	return p, nil
-}
-
 // prepare runs the worker's prepare step for an AOT tier, once per
 // runtime, tier, architecture and module. An artifact that is machine code
 // (TierInfo.MachineCode) is compiled for the function's architecture with
@@ -348,30 +331,31 @@ func (b *builder) module(c *run.Cell) (string, error) {
 // model of the target's features when the runtime can only compile for
 // the CPU it runs on (wasmer). Other artifacts (wazero's compilation
 // cache) are made for this machine only.
-func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker client.Command, module string) prepResult {
-	key := strings.Join([]string{c.Runtime.Name, c.Tier, arch, filepath.Base(module)}, "-")
-	if p, ok := b.prepared[key]; ok {
+func (b *builder) prepare(ctx context.Context, s *spec, arch, dir string) prepResult {
+	name := s.rt.Name
+	if p, ok := b.prepared[dir]; ok {
 		return p
 	}
-	dir := filepath.Join(b.dir, "artifacts", key)
 	p := prepResult{dir: dir}
 	p.err = func() error {
-		machine := false
-		for _, ti := range c.Runtime.Tiers {
-			if ti.Name == c.Tier {
-				machine = ti.MachineCode
-			}
+		machine, err := machineCode(ctx, s)
+		if err != nil {
+			return err
 		}
 		if !machine && arch != HostArch {
-			return fmt.Errorf("tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", c.Tier, arch, HostArch)
+			return runners.Errorf(runners.KindUnsupported, "tier %s's ahead-of-time artifact must be prepared by a worker running on %s, and this machine is %s", s.cell.Tier, arch, HostArch)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
-		job := runners.Job{ID: "prepare", Op: runners.OpPrepare, Tier: c.Tier,
-			Module: runners.ModuleRef{Name: moduleName(c), Path: module}, ArtifactDir: dir}
+		job := runners.Job{ID: "prepare", Op: runners.OpPrepare, Tier: s.cell.Tier,
+			Module: runners.ModuleRef{Name: s.job.Module.Name, Path: s.job.Module.Path}, ArtifactDir: dir}
+		worker, err := b.worker(ctx, s, arch)
+		if err != nil {
+			return err
+		}
 		if !machine {
-			ev, err := b.runPrepare(ctx, c, worker, job)
+			ev, err := b.runPrepare(ctx, name, worker, job)
 			p.bytes = ev.ArtifactBytes
 			return err
 		}
@@ -381,7 +365,7 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker 
 		}
 		job.Target = &target
 		how := ""
-		ev, err := b.runPrepare(ctx, c, worker, job)
+		ev, err := b.runPrepare(ctx, name, worker, job)
 		if arch == HostArch && errKind(err) == runners.KindUnsupported {
 			// The runtime cannot be held to the target's features on this
 			// CPU: give it a CPU that has those only.
@@ -390,39 +374,57 @@ func (b *builder) prepare(ctx context.Context, c *run.Cell, arch string, worker 
 			if qerr != nil {
 				return fmt.Errorf("%w; %v", err, qerr)
 			}
-			ev, err = b.runPrepare(ctx, c, emulated(emu, worker), job)
+			ev, err = b.runPrepare(ctx, name, emulated(emu, worker), job)
 		} else if arch != HostArch {
 			emu, qerr := lambdalocal.QemuFor(arch)
 			if qerr != nil {
-				return fmt.Errorf("%s: tier %s's artifact for %s is compiled by the %s worker, run here under qemu-user: %w", c.Runtime.Name, c.Tier, arch, arch, qerr)
+				return fmt.Errorf("%s: tier %s's artifact for %s is compiled by the %s worker, run here under qemu-user: %w", name, s.cell.Tier, arch, arch, qerr)
 			}
 			how = " by the " + arch + " worker under " + filepath.Base(emu.Path) + " -cpu " + lambdalocal.QemuCPUARM
-			ev, err = b.runPrepare(ctx, c, emulated(emu, worker), job)
+			ev, err = b.runPrepare(ctx, name, emulated(emu, worker), job)
 		}
 		if err != nil {
 			return err
 		}
 		p.bytes = ev.ArtifactBytes
 		if ev.Target == nil {
-			return fmt.Errorf("%s: prepare %s for tier %s: the worker did not say what it compiled for", c.Runtime.Name, filepath.Base(module), c.Tier)
+			return fmt.Errorf("%s: prepare %s for tier %s: the worker did not say what it compiled for", name, s.job.Module.Name, s.cell.Tier)
 		}
 		p.target = ev.Target.String() + how
 		return nil
 	}()
 	if p.err == nil && p.target != "" {
-		fmt.Fprintf(b.o.Log, "prepared %s %s for %s: %s\n", c.Runtime.Name, c.Tier, filepath.Base(module), p.target)
+		fmt.Fprintf(b.o.Log, "prepared %s %s for %s: %s\n", name, s.cell.Tier, s.job.Module.Name, p.target)
 	}
-	b.prepared[key] = p
+	if ctx.Err() == nil {
+		b.prepared[dir] = p
+	}
 	return p
+}
+
+// machineCode asks this machine's worker (its hello) whether the tier's
+// artifact is machine code (TierInfo.MachineCode).
+func machineCode(ctx context.Context, s *spec) (bool, error) {
+	cl, err := client.Start(ctx, s.worker)
+	if err != nil {
+		return false, fmt.Errorf("%s: start the worker: %w", s.rt.Name, err)
+	}
+	defer cl.Close()
+	for _, ti := range cl.Hello.Tiers {
+		if ti.Name == s.cell.Tier {
+			return ti.MachineCode, nil
+		}
+	}
+	return false, fmt.Errorf("%s has no tier %q", s.rt.Name, s.cell.Tier)
 }
 
 // runPrepare runs one prepare job in a fresh worker and returns its
 // artifact event.
-func (b *builder) runPrepare(ctx context.Context, c *run.Cell, worker client.Command, job runners.Job) (runners.Event, error) {
+func (b *builder) runPrepare(ctx context.Context, runtime string, worker client.Command, job runners.Job) (runners.Event, error) {
 	var art runners.Event
 	cl, err := client.Start(ctx, worker)
 	if err != nil {
-		return art, fmt.Errorf("%s: prepare %s: %w", c.Runtime.Name, job.Module.Name, err)
+		return art, fmt.Errorf("%s: prepare %s: %w", runtime, job.Module.Name, err)
 	}
 	defer cl.Close()
 	err = cl.Do(ctx, job, func(ev runners.Event) {
@@ -431,7 +433,7 @@ func (b *builder) runPrepare(ctx context.Context, c *run.Cell, worker client.Com
 		}
 	})
 	if err != nil {
-		return art, fmt.Errorf("%s: prepare %s for tier %s: %w", c.Runtime.Name, job.Module.Name, job.Tier, err)
+		return art, fmt.Errorf("%s: prepare %s for tier %s: %w", runtime, job.Module.Name, job.Tier, err)
 	}
 	return art, nil
 }
@@ -453,19 +455,17 @@ func emulated(e lambdalocal.Emulator, w client.Command) client.Command {
 
 // worker finds (this machine's architecture) or cross-compiles (the
 // other) a runtime's worker.
-func (b *builder) worker(ctx context.Context, rt *run.Runtime, tier, arch string) (client.Command, error) {
-	if arch == HostArch || rt.Host != "" { // a script runs on either
-		cmd, err := rt.Command(tier)
-		if err != nil {
-			return client.Command{}, err
-		}
-		return cmd, nil
+func (b *builder) worker(ctx context.Context, s *spec, arch string) (client.Command, error) {
+	if arch == HostArch || s.rt.Host != "" { // a script runs on either
+		return s.worker, nil
 	}
-	key := rt.Name + "/" + arch
+	key := s.rt.Name + "/" + arch
 	r, ok := b.workers[key]
 	if !ok {
-		r = b.crossCompile(ctx, rt, arch)
-		b.workers[key] = r
+		r = b.crossCompile(ctx, s.rt, arch)
+		if ctx.Err() == nil {
+			b.workers[key] = r
+		}
 	}
 	if r.unavailable != "" {
 		return client.Command{}, fmt.Errorf("%s", r.unavailable)
@@ -495,7 +495,7 @@ func crossPackage(arch string) string {
 	return "gcc-x86-64-linux-gnu"
 }
 
-func (b *builder) crossCompile(ctx context.Context, rt *run.Runtime, arch string) workerResult {
+func (b *builder) crossCompile(ctx context.Context, rt *registry.Runtime, arch string) workerResult {
 	rec := rt.Cross // the registry's recipe, which mirrors mk/*.mk
 	if rec == nil {
 		return workerResult{unavailable: fmt.Sprintf("no way to build the %s worker for %s here", rt.Name, arch)}

@@ -470,7 +470,7 @@ func memoryCapError(mem, limit int, region string) error {
 }
 
 // createFunction deploys one configuration and waits until it is active.
-func (d *deployer) createFunction(ctx context.Context, f *Function, env map[string]string) error {
+func (d *deployer) createFunction(ctx context.Context, f *Function, env map[string]string, timeout time.Duration) error {
 	a := f.Artifact
 	role, err := d.role(ctx)
 	if err != nil {
@@ -481,7 +481,7 @@ func (d *deployer) createFunction(ctx context.Context, f *Function, env map[stri
 		Role:          sdk.String(role),
 		Architectures: []ltypes.Architecture{ltypes.Architecture(f.Arch)},
 		MemorySize:    sdk.Int32(int32(f.MemoryMB)),
-		Timeout:       sdk.Int32(int32(d.o.Timeout / time.Second)),
+		Timeout:       sdk.Int32(int32(timeout / time.Second)),
 		Environment:   &ltypes.Environment{Variables: env},
 		Description:   sdk.String("bench " + f.Key()),
 		Tags:          functionTags(d.o.RunID, d.o.Region, f),

@@ -39,8 +39,8 @@ const (
 // logGroupPrefix is where Lambda writes a function's logs.
 const logGroupPrefix = "/aws/lambda/"
 
-// Target is the results target of every record this package writes.
-const Target = "aws-lambda"
+// TargetName is the results target of every record of AWS Lambda.
+const TargetName = "aws-lambda"
 
 // NewRunID returns a short, sortable, lowercase id: the UTC time to the
 // second and 3 random hex digits, e.g. "260910-120304-f3a". It is valid in

@@ -5,15 +5,11 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/wasmbench/bench/deploy/lambdalimits"
 	"github.com/wasmbench/bench/deploy/pricing"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
-	"github.com/wasmbench/bench/workloads"
-	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // Lambda's limits that bench checks before deploying (lambdalimits holds
@@ -46,26 +42,18 @@ type Options struct {
 	// RoleARN is the execution role to use; empty: bench creates a
 	// minimal one (AWSLambdaBasicExecutionRole only) and deletes it.
 	RoleARN string
-	// Cells are the runtime x tier x workload x language x parameter
-	// combinations (run.Plan with target "aws-lambda").
-	Cells []*run.Cell
-	// Notes are the planner's notes (unavailable runtimes and tiers),
-	// written to results.jsonl.
-	Notes []results.Record
-	// Arches, MemoryMB and Packages multiply the cells into functions.
+	// Arches, MemoryMB and Packages are the run's architectures, memory
+	// sizes and package types (the orchestrator makes one cell of each
+	// combination): the prices are resolved for the architectures, and
+	// the account's memory maximum is checked against the sizes.
 	Arches   []string
 	MemoryMB []int
 	Packages []string
-	// Cold forced cold starts, Warm warm invokes, and Burst concurrent
-	// invokes per function.
-	Cold, Warm, Burst int
-	// Soak, when positive, ends each function's measurement with N
-	// invocations of one fresh environment, recording its Max Memory Used
-	// and the bootstrap's resident set after each (bench run --soak's
-	// records); SoakExport calls that export on one live instance
-	// instead of running _start on a fresh one.
-	Soak       int
-	SoakExport string
+	// Cold, Warm, Burst and Soak are the invocations the run asks of
+	// each function at most: cold starts, warm invokes, concurrent ones
+	// in a burst and a soak's. The dry run's cost estimate counts them;
+	// Burst is checked against the account's concurrency.
+	Cold, Warm, Burst, Soak int
 	// Parallel is how many functions are deployed and measured at once
 	// (0: DefaultParallel, lowered to what the account's concurrency
 	// allows). Each function's own invocations stay in sequence.
@@ -180,9 +168,6 @@ func (o *Options) Check() error {
 	if o.Cold < 0 || o.Warm < 0 || o.Burst < 0 {
 		return fmt.Errorf("--cold, --warm and --burst must not be negative")
 	}
-	if o.Cold+o.Warm+o.Burst == 0 {
-		return fmt.Errorf("nothing to measure: --cold, --warm and --burst are all 0")
-	}
 	if o.Timeout < 0 || o.Timeout > 900*time.Second {
 		return fmt.Errorf("--timeout %s: Lambda allows 1s to 15m", o.Timeout)
 	}
@@ -210,48 +195,18 @@ type Function struct {
 	MemoryMB int
 	Package  string
 	// Name is the function's name: bench-<run id>-<configuration>.
-	Name string
-	// Workload and N are what an invocation runs: a built-in workload,
-	// or Custom, a user's own module (bench deploy aws --wasm).
-	Workload *workloads.Workload
-	N        int64
-	Custom   *custom.Module
+	Name     string
 	Artifact *Artifact
-	cell     *run.Cell
-	chk      checker
 }
 
-// Key names the configuration in task ids and messages.
+// Key names the configuration in messages and its tag.
 func (f *Function) Key() string {
 	return fmt.Sprintf("%s/arch=%s/mem=%d/pkg=%s", f.Cell.Key(), f.Arch, f.MemoryMB, f.Package)
 }
 
-// Invocations is how many invocations measuring one function makes.
+// Invocations is how many invocations measuring one function makes at
+// most.
 func (o *Options) Invocations() int { return o.Cold + o.Warm + o.Burst + o.Soak }
-
-// functions expands the cells into configurations, in a stable order:
-// cells, then package, architecture and memory.
-func (o *Options) functions() []*Function {
-	var out []*Function
-	for _, c := range o.Cells {
-		for _, p := range o.Packages {
-			for _, a := range o.Arches {
-				for _, m := range o.MemoryMB {
-					cell := c.Cell
-					cell.Target = Target
-					f := &Function{Cell: cell, Arch: a, MemoryMB: m, Package: p, Workload: c.Workload, N: c.N, Custom: c.Custom, cell: c}
-					param := strconv.FormatInt(c.N, 10)
-					if c.Custom != nil {
-						param = "" // a custom module has no parameter
-					}
-					f.Name = functionName(o.RunID, c.Runtime.Name, c.Tier, cell.Workload, cell.Lang, param, archShort(a), strconv.Itoa(m), p)
-					out = append(out, f)
-				}
-			}
-		}
-	}
-	return out
-}
 
 func archShort(a string) string {
 	if a == ArchARM {

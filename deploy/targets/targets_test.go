@@ -15,7 +15,7 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeAll()
+	defer func() { _ = closeAll() }()
 	var names []string
 	for n, x := range tg {
 		if x.Name() != n {
@@ -24,10 +24,12 @@ func TestNew(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if got := strings.Join(names, ","); got != "container-local,lambda-local,local" {
+	if got := strings.Join(names, ","); got != "aws-lambda,container-local,lambda-local,local" {
 		t.Errorf("targets %s", got)
 	}
-	closeAll()
+	if err := closeAll(); err != nil {
+		t.Errorf("close: %v", err)
+	}
 	if stderr.Len() != 0 {
 		t.Errorf("closing said %q", stderr.String())
 	}

@@ -15,9 +15,6 @@ import (
 
 	awsdeploy "github.com/wasmbench/bench/deploy/aws"
 	"github.com/wasmbench/bench/deploy/pricing"
-	"github.com/wasmbench/bench/internal/run"
-	"github.com/wasmbench/bench/results"
-	"github.com/wasmbench/bench/workloads/custom"
 )
 
 // stdinIsTerminal says whether a --cleanup may ask its question on stdin
@@ -73,8 +70,8 @@ func runDeployAWS(s *State, args []string) error {
 	fs.Var(&arches, "arch", "architectures: x86_64, arm64 (default: x86_64)")
 	fs.Var(&mems, "memory", "memory sizes in MB (default: 128,512,1024,1769; 1769 MB is one full vCPU)")
 	fs.Var(&pkgs, "package", "package types: zip, image (default: zip)")
-	cold := fs.Int("cold", 5, "forced cold starts per function")
-	warm := fs.Int("warm", 10, "warm invocations per function")
+	fs.Int("cold", 0, "cold processes (forced cold starts) per function, exactly (default: bench run's sampling: at least 3, more until the interval is within --precision)")
+	fs.Int("warm", 0, "warm processes per function, exactly: each a new environment, a warm-up invoke and up to 3 measured ones (default: as --cold)")
 	burst := fs.Int("burst", 0, "concurrent invocations fired at once after a forced cold start")
 	soak := fs.Int("soak", 0, "after each function's measurement, N invocations of one fresh environment, recording Max Memory Used and the bootstrap's resident set after each; the report fits the growth and flags a leak (as bench run --soak)")
 	soakExport := fs.String("soak-export", "", "with --soak and --wasm: each soak invocation calls this export of one live instance instead of _start on a fresh one")
@@ -90,10 +87,10 @@ func runDeployAWS(s *State, args []string) error {
 		"with --cleanup and no --run-id: leave runs active more recently than this (they may still be running; 0: no guard)")
 	yes := fs.Bool("yes", false, "with --cleanup: delete without asking (needed when stdin is not a terminal)")
 	printPolicy := fs.Bool("print-policy", false, "print the least-privilege IAM policy a run and a cleanup need, and exit")
-	priceX86 := fs.Float64("price-gbs-x86_64", 0, "USD per GB-second on x86_64 (default: the region's, from bench's dated table)")
-	priceARM := fs.Float64("price-gbs-arm64", 0, "USD per GB-second on arm64 (default: the region's, from bench's dated table)")
-	priceReq := fs.Float64("price-requests", 0, "USD per million requests (default: the region's, from bench's dated table)")
-	estimate := fs.Float64("estimate-ms", 1000, "with --dry-run: billed milliseconds per invocation the cost estimate assumes")
+	fs.Float64("price-gbs-x86_64", 0, "USD per GB-second on x86_64 (default: the region's, from bench's dated table)")
+	fs.Float64("price-gbs-arm64", 0, "USD per GB-second on arm64 (default: the region's, from bench's dated table)")
+	fs.Float64("price-requests", 0, "USD per million requests (default: the region's, from bench's dated table)")
+	fs.Float64("estimate-ms", 1000, "with --dry-run: billed milliseconds per invocation the cost estimate assumes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -103,27 +100,10 @@ func runDeployAWS(s *State, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q (see bench deploy aws -h)", fs.Arg(0))
 	}
-	for _, c := range []intRange{
-		{"cold", int64(*cold), 0, 1000, "forced cold starts per function"},
-		{"warm", int64(*warm), 0, 100000, "warm invocations per function"},
-		{"burst", int64(*burst), 0, 1000, "concurrent invocations (Lambda's default concurrency limit is 1000)"},
-		{"parallel", int64(*parallel), 0, 1000, "functions at once (0: the default)"},
-		{"soak", int64(*soak), 0, 1000000, "soak invocations per function (0: none; the report needs 200 or more for a verdict)"},
-	} {
-		if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
-			return err
-		}
-	}
+	// The counts, prices and estimate are checked by bench run, which
+	// this command runs.
 	if err := durationIn("timeout", *timeout, time.Second, 15*time.Minute, "a Lambda function's timeout"); err != nil {
 		return err
-	}
-	for name, v := range map[string]float64{"price-gbs-x86_64": *priceX86, "price-gbs-arm64": *priceARM, "price-requests": *priceReq} {
-		if v < 0 || v > 1000 {
-			return usageError("--%s %v: out of range: a price in USD, from 0 to 1000", name, v)
-		}
-	}
-	if *estimate <= 0 || *estimate > 900000 {
-		return usageError("--estimate-ms %v: out of range: billed milliseconds per invocation, above 0 and at most 900000 (15 minutes)", *estimate)
 	}
 	set := setFlags(fs)
 	getenv := awsdeploy.Env(s.Getenv)
@@ -180,103 +160,80 @@ func runDeployAWS(s *State, args []string) error {
 		return usageError("--run-id goes with --cleanup")
 	}
 
-	var mods []custom.Module
-	switch {
-	case len(wasm) > 0:
-		if len(wls) > 0 || len(langs) > 0 || len(params) > 0 {
-			return usageError("--wasm replaces the built-in workloads: drop --workload, --lang and --param")
-		}
-		var err error
-		if mods, err = custom.Load(wasm, wasmArgs, *stdin, dirs, *expect); err != nil {
-			return usageError("%v", err)
-		}
-	case len(wasmArgs) > 0 || *stdin != "" || len(dirs) > 0 || *expect != "":
+	if len(wasm) == 0 && (len(wasmArgs) > 0 || *stdin != "" || len(dirs) > 0 || *expect != "") {
 		return usageError("--arg, --stdin, --dir and --expect-stdout go with --wasm")
+	}
+	if len(wasm) > 0 && (len(wls) > 0 || len(langs) > 0 || len(params) > 0) {
+		return usageError("--wasm replaces the built-in workloads: drop --workload, --lang and --param")
 	}
 	if *soakExport != "" && (*soak == 0 || len(wasm) == 0) {
 		return usageError("--soak-export %s needs --soak N and a --wasm module that exports it", *soakExport)
 	}
-
-	memMB, err := parseMemory(mems)
-	if err != nil {
-		return usageError("--memory: %v", err)
-	}
 	if len(rts) == 0 {
 		rts = listFlag{"wazero"}
 	}
-	if len(wls) == 0 && len(mods) == 0 {
+	if len(wls) == 0 && len(wasm) == 0 {
 		wls = listFlag{"fib"}
 	}
-	if len(arches) == 0 {
-		arches = listFlag{awsdeploy.ArchX86}
+	if len(mems) == 0 {
+		mems = listFlag{"128", "512", "1024", "1769"}
 	}
-	if len(pkgs) == 0 {
-		pkgs = listFlag{awsdeploy.PackageZip}
-	}
-	p, err := run.ParseParams(params)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	o := awsdeploy.Options{
-		Region: *region, RoleARN: *role, Arches: arches, MemoryMB: memMB, Packages: pkgs,
-		Cold: *cold, Warm: *warm, Burst: *burst, Parallel: *parallel, Soak: *soak, SoakExport: *soakExport, Timeout: *timeout, Keep: *keep, DryRun: *dry, EstimateMS: *estimate,
-		RunID: awsdeploy.NewRunID(time.Now()), BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir),
-		Getenv: getenv, Log: s.Stdout, Argv: s.Argv,
-		// An S3 endpoint of one's own (a local S3) has no bucket host names.
-		Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""},
-	}
-	// --price-* replace the region's prices from the table; a region the
-	// table lacks needs them all (Run says which).
-	o.PriceOverrides.GBSecond = map[string]float64{}
-	if set["price-gbs-x86_64"] {
-		o.PriceOverrides.GBSecond[pricing.X86_64] = *priceX86
-	}
-	if set["price-gbs-arm64"] {
-		o.PriceOverrides.GBSecond[pricing.ARM64] = *priceARM
-	}
-	if set["price-requests"] {
-		o.PriceOverrides.PerMillionRequests = priceReq
-	}
-	// Region, options and prices before planning: bad flags are refused
-	// at once.
-	if err := o.Resolve(s.Ctx); err != nil {
-		if errors.Is(err, awsdeploy.ErrNoRegion) || errors.Is(err, awsdeploy.ErrUnknownRegion) || errors.Is(err, pricing.ErrNoPrices) {
-			return deployError(err)
+	// The same run as bench run --target aws-lambda: its flags, with this
+	// command's defaults and --cold/--warm as process counts.
+	runArgs := []string{"--target", awsdeploy.TargetName, "--runtime", rts.String(), "--memory", mems.String(),
+		"--function-timeout", timeout.String(), "--no-callcost", "--no-calibrate"}
+	add := func(flag string, l listFlag) {
+		if len(l) > 0 {
+			runArgs = append(runArgs, "--"+flag, l.String())
 		}
-		return usageError("%v", err)
 	}
-	o.Out = *out
-	if o.Out == "" {
-		o.Out = filepath.Join("results", "aws-"+o.RunID)
+	add("tier", tiers)
+	add("workload", wls)
+	add("lang", langs)
+	add("arch", arches)
+	add("package", pkgs)
+	for _, p := range params {
+		runArgs = append(runArgs, "--param", p)
 	}
-	if _, err := os.Stat(filepath.Join(o.Out, results.FileName)); err == nil && !*dry {
-		return usageError("%s already holds a run: choose another --out", o.Out)
+	for _, w := range wasm {
+		runArgs = append(runArgs, "--wasm", w)
 	}
-
-	// The credentials are checked inside Run before anything is built; the
-	// planning below only reads this machine's workers.
-	rtsFound := run.Discover(s.Ctx, s.BinDir)
-	ro := run.Options{Runtimes: rts, Tiers: tiers, Workloads: wls, Langs: langs, Params: p, Quick: len(p) == 0, Custom: mods}
-	cells, notes, err := run.Plan(ro, rtsFound, []string{awsdeploy.Target}, s.BinDir)
-	if err != nil {
-		return err
+	for _, a := range wasmArgs {
+		runArgs = append(runArgs, "--arg", a)
 	}
-	o.Cells, o.Notes = cells, notes
-	for _, n := range notes {
-		fmt.Fprintf(s.Stderr, "note: %s %s: %s\n", n.Runtime, n.Tier, n.Note)
+	for _, d := range dirs {
+		runArgs = append(runArgs, "--dir", d)
 	}
-	res, err := awsdeploy.Run(s.Ctx, o)
-	if err != nil {
-		return err // exitCode: ExitCredentials for credentials, else ExitFailure (leftovers included)
+	if len(params) == 0 && len(wasm) == 0 {
+		runArgs = append(runArgs, "--quick") // each workload's quick value, as before
 	}
-	if *dry {
-		fmt.Fprintf(s.Stdout, "\nbuild folder: %s (bench deploy aws --dry-run leaves it for inspection)\n", filepath.Join(o.Out, "build"))
+	for flag, v := range map[string]string{"stdin": *stdin, "expect-stdout": *expect, "soak-export": *soakExport, "region": *region,
+		"role": *role, "out": *out} {
+		if v != "" {
+			runArgs = append(runArgs, "--"+flag, v)
+		}
 	}
-	if !*dry {
-		fmt.Fprintf(s.Stdout, "\nresults: %s\nreport:  bench report %s\n", filepath.Join(o.Out, results.FileName), o.Out)
-		return cellsError(res.Failed, len(res.Functions), "configurations (failed or unavailable)", filepath.Join(o.Out, results.FileName))
+	for flag, v := range map[string]int{"burst": *burst, "parallel": *parallel, "soak": *soak} {
+		if v > 0 {
+			runArgs = append(runArgs, "--"+flag, fmt.Sprint(v))
+		}
 	}
-	return nil
+	for flag, on := range map[string]bool{"keep": *keep, "dry-run": *dry} {
+		if on {
+			runArgs = append(runArgs, "--"+flag)
+		}
+	}
+	for _, f := range []string{"price-gbs-x86_64", "price-gbs-arm64", "price-requests", "estimate-ms"} {
+		if set[f] {
+			runArgs = append(runArgs, "--"+f, fs.Lookup(f).Value.String())
+		}
+	}
+	for _, f := range []string{"cold", "warm"} {
+		if set[f] {
+			runArgs = append(runArgs, "--"+f, fs.Lookup(f).Value.String())
+		}
+	}
+	return runRun(s, runArgs)
 }
 
 // deployError gives credential problems and a region that is not enabled

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"github.com/wasmbench/bench/deploy"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -57,7 +58,7 @@ func runList(s *State, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer closeTargets()
+	defer func() { _ = closeTargets() }()
 	var names []string
 	for n := range tg {
 		names = append(names, n)
@@ -65,6 +66,12 @@ func runList(s *State, args []string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		status := "available"
+		if _, remote := tg[n].(deploy.Concurrent); remote {
+			// Checking would call the cloud: a run checks its credentials
+			// and limits before it builds anything.
+			fmt.Fprintf(tw, "%s\t%s\t\t\n", n, "remote: a run checks its credentials and the account's limits first (bench run --target "+n+" --dry-run plans without them)")
+			continue
+		}
 		if err := tg[n].Available(s.Ctx); err != nil {
 			status = "unavailable: " + err.Error()
 		}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	awsdeploy "github.com/wasmbench/bench/deploy/aws"
 	"github.com/wasmbench/bench/deploy/targets"
 	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/report"
@@ -30,10 +31,12 @@ func runRun(s *State, args []string) error {
 	fs.Var(&tiers, "tier", "tiers to run (default: every available one)")
 	fs.Var(&wls, "workload", "built-in workloads to run (default: all)")
 	fs.Var(&langs, "lang", "source languages to run (default: all)")
-	fs.Var(&tgts, "target", "targets: local, lambda-local, container-local (default: local)")
+	fs.Var(&tgts, "target", "targets: local, lambda-local, container-local, aws-lambda (default: local)")
 	fs.Var(&params, "param", "workload parameter NAME=VALUE, or NAME=V1,V2,... to sweep (repeatable), e.g. fib=25,30,35")
 	quick := fs.Bool("quick", false, "smaller parameters and budgets, interpreters included (not on the fixed-size image workload unless --tier names them): the whole matrix in under 5 minutes")
 	samples := fs.Int("samples", 0, "minimum processes per cell of each kind, cold and warm (default 3: the fewest that give an interval)")
+	coldN := fs.Int("cold", 0, "exactly N cold processes per cell (sets the minimum and the maximum; the first verifies the output)")
+	warmN := fs.Int("warm", 0, "exactly N warm processes per cell (sets the minimum and the maximum; 0: none)")
 	precision := fs.String("precision", "", "target half-width of each cell's 95% interval, in percent: a cell adds processes until its cold total and warm execute are within it, or its budget is spent (default 3; 0: sample every cell to its budget)")
 	budget := fs.Duration("budget", 0, "time per cell, its minimum processes included; a cell short of --precision may use time other cells left, up to 6 budgets, where its minimums stop too (default 4s, or 4m split across the run's cells when that is more; quick 0.5s)")
 	noCalibrate := fs.Bool("no-calibrate", false, "skip the short native calibration processes at the start and end of the run")
@@ -52,7 +55,7 @@ func runRun(s *State, args []string) error {
 	functionTimeout := fs.Duration("function-timeout", 0, "function timeout of lambda-local and container-local environments, as Lambda applies it: an invocation (and an INIT re-run inside it) that runs longer fails as a timeout (default 3s, Lambda's; at most 15m)")
 	noCPUScaling := fs.Bool("no-cpu-scaling", false, "give lambda-local and container-local environments the whole machine's CPU instead of the share Lambda gives their --memory")
 	var memory listFlag
-	fs.Var(&memory, "memory", "memory sizes in MB of lambda-local and container-local environments, one cell per size, e.g. 128,512,1024,1769 (128 to 10240; default 1024)")
+	fs.Var(&memory, "memory", "memory sizes in MB of lambda-local, container-local and aws-lambda environments, one cell per size, e.g. 128,512,1024,1769 (128 to 10240; default 1024)")
 	scenario := fs.String("scenario", "", "run a scenario: a shipped one by NAME (bench scenarios lists them) or your own FILE.scenario; "+
 		"it sets the matrix and environment (flags that would change them are refused), sampling and output flags override it")
 	fs.Var(&wasm, "wasm", "your own WASI command module FILE.wasm, or a Sightglass benchmark folder (repeatable)")
@@ -61,6 +64,7 @@ func runRun(s *State, args []string) error {
 	fs.Var(&dirs, "dir", "preopen HOST[:GUEST] for the --wasm modules (repeatable)")
 	expect := fs.String("expect-stdout", "", "file with the --wasm modules' expected stdout")
 	soak := fs.Int("soak", 0, "after sampling, N warm invocations of each cell in one environment (one process on local), recording Max Memory Used and the worker's resident set after each; the report fits the growth and flags a leak")
+	af := addAWSFlags(fs)
 	soakExport := fs.String("soak-export", "", "with --soak and --wasm: each soak invocation calls this export ([] -> []) of one live instance, where a guest's leak accumulates, instead of _start on a fresh instance")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -79,6 +83,8 @@ func runRun(s *State, args []string) error {
 		{"warmup", int64(*warmup), 0, 1000, "warm-up executions per warm process"},
 		{"iterations", int64(*iters), 1, 100000, "measured executions per warm process"},
 		{"soak", int64(*soak), 2, 1000000, "soak invocations per cell"},
+		{"cold", int64(*coldN), 1, 10000, "cold processes per cell"},
+		{"warm", int64(*warmN), 0, 10000, "warm processes per cell"},
 	} {
 		if set[c.name] {
 			if err := intIn(c.name, c.v, c.lo, c.hi, c.what); err != nil {
@@ -143,6 +149,12 @@ func runRun(s *State, args []string) error {
 		o.MinCold, o.MinWarm = *samples, *samples
 		o.MaxCold, o.MaxWarm = max(o.MaxCold, *samples), max(o.MaxWarm, *samples)
 	}
+	if set["cold"] {
+		o.MinCold, o.MaxCold = *coldN, *coldN
+	}
+	if set["warm"] {
+		o.MinWarm, o.MaxWarm = *warmN, *warmN
+	}
 	if *precision != "" {
 		p, err := parsePercent(*precision)
 		if err != nil {
@@ -197,38 +209,76 @@ func runRun(s *State, args []string) error {
 		return usageError("--soak-export %s needs --soak N and a --wasm module that exports it", *soakExport)
 	}
 	o.Soak, o.SoakExport = *soak, *soakExport
-	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: *ctrRuntime})
+	ao, err := af.apply(s, &o, set)
 	if err != nil {
 		return err
 	}
-	defer closeTargets()
-	cfg := run.Config{Options: o, BinDir: s.BinDir, Targets: tg, Progress: s.Stderr, Argv: s.Argv}
-	if sc != nil { // the run folder keeps the scenario, for bench report
-		cfg.Files = map[string][]byte{scenarios.RunFile: sc.Text}
+	return execRun(s, runExec{o: o, aws: ao, dry: *af.dry, out: *out, resume: *resume, containerRuntime: *ctrRuntime,
+		strategy: st, report: !*noReport, scenario: sc})
+}
+
+// runExec is a planned bench run (or bench deploy aws) to execute.
+type runExec struct {
+	o                run.Options
+	aws              awsdeploy.Options
+	dry              bool
+	out, resume      string
+	containerRuntime string
+	strategy         report.Strategy
+	report           bool
+	scenario         *scenarios.Scenario
+}
+
+// execRun runs (or, dry, plans) a run on its targets, writes its report,
+// and closes the targets (an AWS run's teardown): what teardown could not
+// delete fails the command.
+func execRun(s *State, x runExec) (err error) {
+	tg, closeTargets, err := openTargets(s, targets.Options{ContainerRuntime: x.containerRuntime, AWS: x.aws})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := closeTargets(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	cfg := run.Config{Options: x.o, BinDir: s.BinDir, Targets: tg, Progress: s.Stderr, Argv: s.Argv}
+	if x.scenario != nil { // the run folder keeps the scenario, for bench report
+		cfg.Files = map[string][]byte{scenarios.RunFile: x.scenario.Text}
 	}
 	if f, ok := s.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		cfg.Terminal = true
 	}
 	switch {
-	case *resume != "":
-		if *out != "" && *out != *resume {
-			return usageError("--resume %s and --out %s disagree: --resume continues in its own folder", *resume, *out)
+	case x.resume != "":
+		if x.out != "" && x.out != x.resume {
+			return usageError("--resume %s and --out %s disagree: --resume continues in its own folder", x.resume, x.out)
 		}
-		cfg.Out, cfg.Resume = *resume, true
-	case *out != "":
-		cfg.Out = *out
+		cfg.Out, cfg.Resume = x.resume, true
+	case x.out != "":
+		cfg.Out = x.out
 	default:
 		cfg.Out = filepath.Join("results", "run-"+time.Now().Format("20060102-150405"))
+	}
+	if x.dry {
+		if x.resume != "" {
+			return usageError("--dry-run plans a new run: drop --resume")
+		}
+		if err := run.DryRun(s.Ctx, cfg, s.Stdout); err != nil {
+			return deployError(err)
+		}
+		fmt.Fprintf(s.Stdout, "\nbuild folder: %s (--dry-run leaves it for inspection)\n", cfg.Out)
+		return nil
 	}
 
 	res, err := run.Run(s.Ctx, cfg)
 	if res != nil {
-		if ferr := finishRun(s, res, !*noReport, st); ferr != nil && err == nil {
+		if ferr := finishRun(s, res, x.report, x.strategy); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
 	if err != nil {
-		return err
+		return deployError(err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(s.Stderr, "\ninterrupted: everything measured so far is kept in %s\nresume with: bench run --resume %s\n", res.Out, res.Out)

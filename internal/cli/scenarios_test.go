@@ -122,7 +122,7 @@ func TestScenarioTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeAll()
+	defer func() { _ = closeAll() }()
 	var have []string
 	for n := range tg {
 		have = append(have, n)

@@ -7,7 +7,7 @@ import (
 
 // openTargets makes the targets (deploy/targets); an unknown container
 // runtime is a usage error.
-func openTargets(s *State, o targets.Options) (map[string]deploy.Target, func(), error) {
+func openTargets(s *State, o targets.Options) (map[string]deploy.Target, func() error, error) {
 	o.Stderr = s.Stderr
 	tg, closeAll, err := targets.New(o)
 	if err != nil {

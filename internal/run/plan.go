@@ -94,6 +94,10 @@ type Options struct {
 	// each invocation calls on one live instance.
 	Soak       int    `json:"soak,omitempty"`
 	SoakExport string `json:"soak_export,omitempty"`
+	// Burst, when positive, gives every cell on a target that offers it
+	// (deploy.Burster) one more task: Burst invocations fired at once at
+	// a new environment (burst.go).
+	Burst int `json:"burst,omitempty"`
 }
 
 // Interpreter tiers take minutes per sample at the default parameters

@@ -91,68 +91,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if o.Seed == 0 {
 		o.Seed = time.Now().UnixNano()
 	}
-	tnames := o.Targets
-	if len(tnames) == 0 {
-		tnames = []string{"local"}
-	}
-	var targets []string
-	var tnotes []results.Record
-	for _, n := range tnames {
-		t, ok := cfg.Targets[n]
-		if !ok {
-			var valid []string
-			for k := range cfg.Targets {
-				valid = append(valid, k)
-			}
-			sort.Strings(valid)
-			return nil, badOption(fmt.Errorf("unknown target %q (valid: %s)", n, strings.Join(valid, ", ")))
-		}
-		if err := t.Available(ctx); err != nil {
-			if len(o.Targets) == 1 {
-				return nil, fmt.Errorf("target %s is unavailable: %w", n, err)
-			}
-			tnotes = append(tnotes, note(results.Cell{Target: n}, "target unavailable: "+err.Error()))
-			continue
-		}
-		targets = append(targets, n)
-	}
-	if len(targets) == 0 {
-		return nil, fmt.Errorf("no target can run here")
-	}
-
-	rts := cfg.Runtimes
-	if rts == nil {
-		rts = Discover(ctx, cfg.BinDir)
-	}
-	cells, notes, err := Plan(o, rts, targets, cfg.BinDir)
+	pl, err := plan(ctx, cfg, o, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckMemory(o.Memory); err != nil {
-		return nil, badOption(fmt.Errorf("--memory: %w", err))
-	}
-	cells = sweepMemory(cells, o.Memory, func(name string) (int, bool) {
-		s, ok := cfg.Targets[name].(deploy.Sized)
-		if !ok {
-			return 0, false
-		}
-		return s.DefaultMemoryMB(), true
-	})
-	if cells, err = sweepVariants(cells, o.Arches, o.Packages, func(name string) ([]string, []string, bool) {
-		v, ok := cfg.Targets[name].(deploy.Varied)
-		if !ok {
-			return nil, nil, false
-		}
-		return v.Arches(), v.Packages(), true
-	}); err != nil {
-		return nil, badOption(err)
-	}
-	if (len(o.Arches) > 0 || len(o.Packages) > 0) && !slices.ContainsFunc(cells, func(c *Cell) bool { return c.Arch != "" }) {
-		return nil, badOption(fmt.Errorf("--arch and --package choose the environments of targets that offer several (aws-lambda); none of this run's targets (%s) does",
-			strings.Join(targets, ", ")))
-	}
-	notes = append(tnotes, notes...)
-	notes = append(notes, memoryCapNotes(o, cells)...)
+	targets, rts, cells, notes := pl.targets, pl.rts, pl.cells, pl.notes
 	if !cfg.Resume { // a resumed run keeps the budget its run.json holds
 		o.Budget = o.shareBudget(len(cells))
 	}
@@ -271,6 +214,9 @@ func (r *runner) sample(ctx context.Context, rts []*Runtime, prior []results.Rec
 		err = r.soakAll(ctx, prior) // soak.go
 	}
 	if err == nil {
+		err = r.burstAll(ctx, prior) // burst.go
+	}
+	if err == nil {
 		err = r.calibrateAt(ctx, "end", rts, prior)
 	}
 	if werr := r.write(results.RunEndNote(ctx.Err() != nil)); err == nil {
@@ -284,6 +230,92 @@ func (r *runner) calibrateAt(ctx context.Context, when string, rts []*Runtime, p
 		return nil
 	}
 	return r.calibrate(ctx, when, rts, prior)
+}
+
+// planned is a run's plan: the targets that can run, the runtimes found,
+// the cells (with their memory sizes, architectures and packages) and the
+// planner's notes.
+type planned struct {
+	targets []string
+	rts     []*Runtime
+	cells   []*Cell
+	notes   []results.Record
+}
+
+// plan checks the run's targets and plans its cells.
+func plan(ctx context.Context, cfg Config, o Options, dry bool) (*planned, error) {
+	tnames := o.Targets
+	if len(tnames) == 0 {
+		tnames = []string{"local"}
+	}
+	var targets []string
+	var tnotes []results.Record
+	for _, n := range tnames {
+		t, ok := cfg.Targets[n]
+		if !ok {
+			var valid []string
+			for k := range cfg.Targets {
+				valid = append(valid, k)
+			}
+			sort.Strings(valid)
+			return nil, badOption(fmt.Errorf("unknown target %q (valid: %s)", n, strings.Join(valid, ", ")))
+		}
+		if dry {
+			targets = append(targets, n) // a dry run checks nothing remote
+			continue
+		}
+		if err := t.Available(ctx); err != nil {
+			if len(o.Targets) == 1 {
+				return nil, fmt.Errorf("target %s is unavailable: %w", n, err)
+			}
+			tnotes = append(tnotes, note(results.Cell{Target: n}, "target unavailable: "+err.Error()))
+			continue
+		}
+		targets = append(targets, n)
+		if nt, ok := t.(deploy.Noted); ok {
+			for _, s := range nt.Notes() {
+				tnotes = append(tnotes, note(results.Cell{Target: n}, s))
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("no target can run here")
+	}
+
+	rts := cfg.Runtimes
+	if rts == nil {
+		rts = Discover(ctx, cfg.BinDir)
+	}
+	cells, notes, err := Plan(o, rts, targets, cfg.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMemory(o.Memory); err != nil {
+		return nil, badOption(fmt.Errorf("--memory: %w", err))
+	}
+	cells = sweepMemory(cells, o.Memory, func(name string) (int, bool) {
+		s, ok := cfg.Targets[name].(deploy.Sized)
+		if !ok {
+			return 0, false
+		}
+		return s.DefaultMemoryMB(), true
+	})
+	if cells, err = sweepVariants(cells, o.Arches, o.Packages, func(name string) ([]string, []string, bool) {
+		v, ok := cfg.Targets[name].(deploy.Varied)
+		if !ok {
+			return nil, nil, false
+		}
+		return v.Arches(), v.Packages(), true
+	}); err != nil {
+		return nil, badOption(err)
+	}
+	if (len(o.Arches) > 0 || len(o.Packages) > 0) && !slices.ContainsFunc(cells, func(c *Cell) bool { return c.Arch != "" }) {
+		return nil, badOption(fmt.Errorf("--arch and --package choose the environments of targets that offer several (aws-lambda); none of this run's targets (%s) does",
+			strings.Join(targets, ", ")))
+	}
+	notes = append(tnotes, notes...)
+	notes = append(notes, memoryCapNotes(o, cells)...)
+	return &planned{targets: targets, rts: rts, cells: cells, notes: notes}, nil
 }
 
 // checkRunDir refuses an output folder that holds anything; the folder is
