@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -171,8 +172,8 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	if code := Run(s, append(args, "--dry-run", "--out", dryOut)); code != 0 {
 		t.Fatalf("dry run: exit %d, stderr %s", code, errb)
 	}
-	for _, want := range []string{"nothing was sent to AWS", "1 functions, 3 invocations", "us-east-1 prices: USD 0.0000166667/GB-s x86_64",
-		"build folder: " + filepath.Join(dryOut, "build"), "Lambda@Edge (zipped package limits): 1 of 1 zips over the 1.0 MB of a viewer trigger, 0 over the 50 MB of an origin trigger"} {
+	for _, want := range []string{"nothing was sent to AWS", "1 functions, 9 invocations (1 cold, 8 warm", "us-east-1 prices: USD 0.0000166667/GB-s x86_64",
+		"build folder: " + dryOut, "Lambda@Edge (zipped package limits): 1 of 1 zips over the 1.0 MB of a viewer trigger, 0 over the 50 MB of an origin trigger"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("dry run does not say %q:\n%s", want, stdout)
 		}
@@ -190,8 +191,8 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	if code := Run(s, wargs); code != 0 {
 		t.Fatalf("--wasm dry run: exit %d, stderr %s", code, errb)
 	}
-	for _, want := range []string{"bench-", "-wazero-jit-checksum-wasm-x86-256-zip", "--wasm modules (1)", `args ["input.txt"]`,
-		"preopens " + sg + ` as "."`, "read-only at /var/task", "checked against checksum.stdout.expected", "packages: wazero/jit x86_64 zip"} {
+	for _, want := range []string{"bench-", "-wazero-jit-checksum-wasm-x86-256-zip", "modules (1)", `args ["input.txt"]`,
+		"preopens " + sg + ` as "."`, "read-only at /var/task", "packages: wazero/jit x86_64 zip"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--wasm dry run does not say %q:\n%s", want, stdout)
 		}
@@ -209,19 +210,24 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var verified int
+	// --cold 1 --warm 2: one cold process and two warm ones (each a new
+	// environment), every execution verified.
+	procs := map[string]bool{}
 	for _, r := range recs {
-		if r.Kind == results.KindSample && r.Phase == "execute" && r.Verified && r.Target == "aws-lambda" && r.MemoryMB == 256 {
-			verified++
+		if r.Kind == results.KindSample && r.Phase == "execute" && r.Target == "aws-lambda" && r.MemoryMB == 256 && r.Arch == "x86_64" && r.Package == "zip" {
+			if !r.Verified {
+				t.Errorf("unverified execute: %+v", r)
+			}
+			procs[fmt.Sprintf("cold=%v %s", r.Cold, r.Task)] = true
 		}
 	}
-	if verified != 3 {
-		t.Errorf("%d verified execute samples, want 3\n%s", verified, stdout)
+	if len(procs) != 3 {
+		t.Errorf("execute samples of %d processes, want 1 cold and 2 warm: %v\n%s", len(procs), procs, stdout)
 	}
 	if left := cloud.Leftovers(); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
-	if code := Run(s, append(args, "--out", out)); code != 2 || !strings.Contains(errb.String(), "already holds a run") {
+	if code := Run(s, append(args, "--out", out)); code != 2 || !strings.Contains(errb.String(), "already holds a bench run") {
 		t.Errorf("a second run into the same folder: exit %d, stderr %s", code, errb)
 	}
 

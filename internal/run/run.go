@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	} else if err := checkRunDir(cfg.Out); err != nil {
-		return nil, err
+		return nil, badOption(err) // another --out
 	}
 	removeStaleIO(cfg.Progress)
 	if o.Seed == 0 {
