@@ -4,4 +4,8 @@
 // interleaved rounds within a per-cell time budget, verifies every output
 // (a --wasm module's by workloads/custom), and appends each record to
 // results.jsonl as it is measured, so an interrupted run can be resumed.
+// Tasks run one at a time, except that a round's (and the soaks') tasks
+// of different cells on a remote target that allows it
+// (deploy.Concurrent) run several at once, never beside a local task
+// (concurrent.go).
 package run

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmbench/bench/deploy"
@@ -379,8 +380,10 @@ func hasEnv(recs []results.Record) bool {
 	return false
 }
 
-// runner is one run's mutable state.
+// runner is one run's mutable state. During loop and soakAll, mu guards
+// all of it (concurrent.go).
 type runner struct {
+	mu      sync.Mutex
 	cfg     Config
 	o       Options
 	w       *results.Writer
@@ -393,12 +396,18 @@ type runner struct {
 	// custom holds what the run learns about each custom module.
 	custom map[*custom.Module]*customState
 	tasks  int
+	// prepMu keeps prepare steps, which are timed on this machine, one
+	// at a time when cells of a concurrent target need different ones.
+	prepMu sync.Mutex
 }
 
 type prepResult struct {
 	bytes int64
 	ns    float64
 	err   *runners.Error
+	// ready, set while the step runs, is closed when its result is in
+	// runner.prepared.
+	ready chan struct{}
 }
 
 func (r *runner) write(recs ...results.Record) error { return r.w.Write(recs...) }

@@ -526,10 +526,15 @@ func (r *runner) grants(active []*cellState) (granted map[*cellState]bool, other
 // runtime runs all its samples back to back. A cell past its own budget
 // runs only when granted time from the pool; without a grant it waits
 // for a later round while other cells still run, and stops on budget
-// when none does.
+// when none does. Tasks on a concurrent target may run at once
+// (concurrent.go); a round's tasks all end before the next is planned.
 func (r *runner) loop(ctx context.Context) error {
+	r.mu.Lock() // released while targets run (concurrent.go)
+	defer r.mu.Unlock()
 	p := newProgress(r.cfg.Progress, r.cfg.Terminal, r.states, r.o)
 	defer p.finish()
+	d := r.newDispatcher(ctx)
+	defer d.wait()
 	finish := func(s *cellState, why string) error {
 		s.done = true
 		p.cellDone(s)
@@ -550,7 +555,7 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		r.rng.Shuffle(len(active), func(i, j int) { active[i], active[j] = active[j], active[i] })
 		granted, others := r.grants(active)
-		for _, s := range active {
+		for _, s := range d.order(active) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -570,17 +575,23 @@ func (r *runner) loop(ctx context.Context) error {
 				}
 				continue
 			}
-			p.start(s, st.kind)
-			if err := r.runTask(ctx, s, st.kind); err != nil {
-				return err
-			}
-			if s.failed {
-				p.cellDone(s)
-			} else if st := s.plan(r.o); st.kind == "" {
-				if err := finish(s, st.stop); err != nil {
+			if err := d.run(s, func() error {
+				p.start(s, st.kind)
+				if err := r.runTask(ctx, s, st.kind); err != nil {
 					return err
 				}
+				if s.failed {
+					p.cellDone(s)
+				} else if st := s.plan(r.o); st.kind == "" {
+					return finish(s, st.stop)
+				}
+				return nil
+			}); err != nil {
+				return err
 			}
+		}
+		if err := d.wait(); err != nil { // the round's tasks end before the next round is planned
+			return err
 		}
 	}
 }
@@ -623,10 +634,12 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	if err != nil {
 		return r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 	}
+	r.mu.Unlock() // other cells' tasks go on while the target runs (concurrent.go)
 	t0 := time.Now()
 	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
 		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
+	r.mu.Lock()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted: the partial task is dropped
@@ -666,26 +679,41 @@ func (r *runner) prepare(ctx context.Context, s *cellState) (bool, error) {
 	}
 	dir := r.artifactDir(s.Cell)
 	p := r.prepared[dir]
+	for p != nil && p.ready != nil { // another cell's task prepares it now: its result is this cell's
+		if err := r.await(ctx, p.ready); err != nil {
+			return false, err
+		}
+		p = r.prepared[dir] // nil when that prepare step was cut short
+	}
 	if p == nil {
 		worker, err := s.Runtime.Command(s.Tier)
 		if err != nil {
 			return false, r.fail(s, "", runners.Errorf(runners.KindBadJob, "%v", err))
 		}
+		job := r.job(s.Cell, runners.OpPrepare)
+		pending := &prepResult{ready: make(chan struct{})}
+		r.prepared[dir] = pending
+		r.mu.Unlock() // concurrent.go
+		r.prepMu.Lock()
 		t0 := time.Now()
 		prep := r.cfg.Preparer
 		if prep == nil {
 			prep = local.Local{}
 		}
-		task := deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: r.job(s.Cell, runners.OpPrepare), Arch: s.Arch, Package: s.Package}
 		run := prep.Run
 		if tp, ok := r.cfg.Targets[s.Target].(deploy.Preparer); ok {
 			run = tp.Prepare // the target makes it, for its architecture
 		}
-		out, err := run(ctx, task)
+		out, err := run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Arch: s.Arch, Package: s.Package})
+		ns := time.Since(t0)
+		r.prepMu.Unlock()
+		r.mu.Lock()
+		delete(r.prepared, dir)
+		close(pending.ready)
 		if err != nil {
 			return false, err
 		}
-		p = &prepResult{ns: float64(time.Since(t0).Nanoseconds()), err: out.Err}
+		p = &prepResult{ns: float64(ns.Nanoseconds()), err: out.Err}
 		for _, ev := range out.Events {
 			if ev.Type == runners.EventArtifact {
 				p.bytes = ev.ArtifactBytes

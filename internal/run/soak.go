@@ -53,18 +53,22 @@ func (r *runner) soakAll(ctx context.Context, prior []results.Record) error {
 			done[recordKey(rec)] = true
 		}
 	}
-	for _, s := range r.states {
+	r.mu.Lock() // released while targets run (concurrent.go)
+	defer r.mu.Unlock()
+	d := r.newDispatcher(ctx)
+	defer d.wait()
+	for _, s := range d.order(r.states) {
 		if s.callCost || s.failed || done[s.Key()] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := r.soakTask(ctx, s); err != nil {
+		if err := d.run(s, func() error { return r.soakTask(ctx, s) }); err != nil {
 			return err
 		}
 	}
-	return nil
+	return d.wait()
 }
 
 // soakTask runs one cell's soak and writes its records, the note that
@@ -98,10 +102,12 @@ func (r *runner) soakTask(ctx context.Context, s *cellState) error {
 	if err != nil {
 		return r.soakWrite(s, id, proc, nil, SoakFailedNotePrefix+err.Error(), 0)
 	}
+	r.mu.Unlock() // other cells' soaks go on while the target runs (concurrent.go)
 	t0 := time.Now()
 	out, err := tg.Run(ctx, deploy.Task{Cell: s.Cell.Cell, Worker: worker, Job: job, Process: proc, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
 		FunctionTimeout: r.o.FunctionTimeout, NoCPUScaling: r.o.NoCPUScaling})
 	wall := time.Since(t0)
+	r.mu.Lock()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted: the partial soak is dropped
