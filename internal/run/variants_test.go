@@ -2,6 +2,9 @@ package run
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -118,5 +121,82 @@ func TestVariantsDefaultAndRefuse(t *testing.T) {
 	cfg.Options.Packages = []string{"image"}
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "none of this run's targets (local) does") {
 		t.Errorf("--package on local: %v", err)
+	}
+}
+
+func (v *variedTarget) Burst(ctx context.Context, t deploy.Task, n int) (deploy.Outcome, error) {
+	var out deploy.Outcome
+	for k := range n {
+		one, err := v.fakeTarget.Run(ctx, t)
+		if err != nil {
+			return out, err
+		}
+		for _, ev := range one.Events {
+			ev.Iteration = k
+			out.Events = append(out.Events, ev)
+		}
+		out.Extra = append(out.Extra, results.Record{Phase: results.PhaseDuration, Value: 1e6, Unit: results.UnitNS, Iteration: k, Cold: k == 0})
+	}
+	out.Extra = append(out.Extra, results.Record{Phase: results.PhaseBurstColdStarts, Value: 1, Unit: results.UnitCount, Cold: true})
+	return out, nil
+}
+
+func (v *variedTarget) DryRun(ctx context.Context, tasks []deploy.Task, w io.Writer) error {
+	for _, t := range tasks {
+		if _, err := os.Stat(t.Job.Module.Path); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "plan %s %s %s %d %s\n", t.Cell.Key(), t.Arch, t.Package, t.MemoryMB, t.Job.Op)
+	}
+	return nil
+}
+
+// TestBurstTask: --burst gives each cell of a target that offers bursts
+// one burst task after its sampling; its records are in no statistic.
+func TestBurstTask(t *testing.T) {
+	vt := &variedTarget{fakeTarget: &fakeTarget{execNS: 1e6}}
+	cfg := variedConfig(t, vt)
+	cfg.Options.Burst = 4
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var burst, counted int
+	for _, r := range res.Records {
+		if !IsBurstTask(r.Task) || r.Kind != results.KindSample {
+			continue
+		}
+		if r.Phase == results.PhaseBurstColdStarts {
+			burst++
+		}
+		if results.Counts(r) {
+			counted++
+		}
+	}
+	if burst != 1 || counted != 0 {
+		t.Errorf("%d burst_cold_starts samples (want 1), %d burst samples counted in statistics (want 0)", burst, counted)
+	}
+}
+
+// TestDryRun: a dry run plans one cold task per cell with its module
+// written out, measures nothing, and refuses a target with nothing to
+// plan.
+func TestDryRun(t *testing.T) {
+	vt := &variedTarget{fakeTarget: &fakeTarget{execNS: 1e6}}
+	cfg := variedConfig(t, vt)
+	cfg.Options.Arches, cfg.Options.Memory = []string{"x86_64", "arm64"}, []int{128, 256}
+	var b strings.Builder
+	if err := DryRun(context.Background(), cfg, &b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "plan "); n != 4 || len(vt.tasks) != 0 {
+		t.Errorf("%d tasks planned (want 4), %d run (want 0):\n%s", n, len(vt.tasks), b.String())
+	}
+	if !strings.Contains(b.String(), "/aws-lambda arm64 zip 256 cold") {
+		t.Errorf("plan lacks the arm64 256 MB cell:\n%s", b.String())
+	}
+	cfg = testConfig(t, &fakeTarget{execNS: 1e6})
+	if err := DryRun(context.Background(), cfg, &b); err == nil || !strings.Contains(err.Error(), "target local has nothing to plan") {
+		t.Errorf("dry run on local: %v", err)
 	}
 }
