@@ -46,8 +46,10 @@ func TestParallelFansOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\nlog:\n%s", err, e.log)
 	}
-	if p := e.cloud.Lambda.PeakFunctions; p < 2 || p > 3 {
-		t.Errorf("at most %d functions existed at once, want 2 or 3 with --parallel 3", p)
+	// Functions live until Close, so every one exists at the end; the
+	// fan-out is that a second existed during the first invocation.
+	if p := e.cloud.Lambda.PeakFunctions; p < 2 {
+		t.Errorf("at most %d functions existed at once, want a fan-out with --parallel 3", p)
 	}
 	if overlapped != "" {
 		t.Errorf("two invocations of %s ran at once: a function's own invocations must stay in sequence", overlapped)
