@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/wasmbench/bench/deploy/lambdalocal"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
 	"github.com/wasmbench/bench/runners"
 	"github.com/wasmbench/bench/runners/client"
-	"github.com/wasmbench/bench/runners/registry"
 	"github.com/wasmbench/bench/workloads"
 )
 
@@ -55,15 +53,22 @@ func TestAOTForARMUnderQemu(t *testing.T) {
 func testAOTForARM(t *testing.T, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	spec, ok := registry.Lookup(name)
-	if !ok {
-		t.Fatalf("no runtime %s in the registry", name)
-	}
 	log := &strings.Builder{}
 	b := newBuilder(&Options{BuildDir: sharedBuild, SrcDir: srcDir, BinDir: binDir, Log: log})
-	rt := &run.Runtime{RuntimeSpec: *spec}
+	// The cell's task as the orchestrator gives it to the target, for
+	// arm64: this machine's worker, the module, the artifact folder.
+	e := newTestEnv(t)
+	e.o.Arches = []string{ArchARM}
+	task := e.task(t, cellSpec{name, "aot", "fib", workloads.LangC, 25}, runners.OpCold)
+	if task.Job.ArtifactDir == "" {
+		t.Fatalf("%s's aot tier has no prepare step", name)
+	}
+	s, err := newSpec(task)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t0 := time.Now()
-	worker, err := b.worker(ctx, rt, "aot", ArchARM)
+	worker, err := b.worker(ctx, s, ArchARM)
 	if err != nil {
 		t.Fatalf("cross-build the %s worker: %v", name, err)
 	}
@@ -77,14 +82,11 @@ func testAOTForARM(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("the arm64 worker under qemu: %v", err)
 	}
-	rt.Tiers, rt.Version = hello.Tiers, hello.Version
+	t.Logf("arm64 %s worker: %s, %d tiers", name, hello.Version, len(hello.Tiers))
 
-	fib, _ := workloads.Get("fib")
 	const n = 25
-	cell := &run.Cell{Cell: results.Cell{Runtime: name, Tier: "aot", Workload: "fib", Lang: workloads.LangC, Param: "25"},
-		Runtime: rt, Workload: fib, N: n, Prepared: true}
 	t0 = time.Now()
-	a := b.artifact(ctx, cell, ArchARM, PackageZip)
+	a := b.artifact(ctx, s, ArchARM, PackageZip)
 	if a.Unavailable != "" {
 		t.Fatalf("arm64 aot package: %s\n%s", a.Unavailable, log)
 	}
@@ -120,7 +122,7 @@ func testAOTForARM(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	payload, _ := json.Marshal(runners.LambdaRequest{Args: fib.Args(n), KeepStdout: true})
+	payload, _ := json.Marshal(runners.LambdaRequest{Args: task.Job.Args, KeepStdout: true})
 	t0 = time.Now()
 	resp, rep, err := h.Invoke(ctx, payload)
 	took := time.Since(t0)
@@ -147,7 +149,8 @@ func testAOTForARM(t *testing.T, name string) {
 	if !phases[results.PhaseLoad] || phases[results.PhaseCompile] {
 		t.Errorf("phases %v: want the artifact loaded (load), not compiled", phases)
 	}
-	exp, _ := fib.Expect(workloads.LangC, n)
+	w, _ := workloads.Get("fib")
+	exp, _ := w.Expect(workloads.LangC, n)
 	if out == nil {
 		t.Fatalf("no output in %s", resp.Payload)
 	}

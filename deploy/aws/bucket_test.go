@@ -20,7 +20,7 @@ import (
 // left, and the error says so.
 func TestBucketTeardownTakesLateUploads(t *testing.T) {
 	for _, outside := range []bool{false, true} {
-		e := newTestEnv(t, fib)
+		e := newTestEnv(t)
 		cfg, err := LoadConfig(context.Background(), awstest.Region, e.o.Getenv, e.o.Client)
 		if err != nil {
 			t.Fatal(err)

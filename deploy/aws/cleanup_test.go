@@ -23,7 +23,7 @@ func keepRun(t *testing.T, e *testEnv, offset time.Duration, pkgs ...string) str
 	e.o.Out = t.TempDir()
 	e.cloud.SetClockOffset(offset)
 	defer e.cloud.SetClockOffset(0)
-	if _, err := Run(context.Background(), e.o); err != nil {
+	if _, err := e.run(context.Background(), e.plan(t, fib)); err != nil {
 		t.Fatalf("Run: %v\n%s", err, e.log)
 	}
 	return e.o.RunID
@@ -45,7 +45,7 @@ func countPrefix(list []string, prefix string) int {
 // the old run's (every list call paginated one item a page), and leaves
 // the others; naming the recent run deletes it.
 func TestCleanupGuardsRunsInProgress(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.DirectUploadLimit = 1
 	old := keepRun(t, e, -3*time.Hour, PackageZip, PackageImage)
 	recent := keepRun(t, e, 0, PackageZip)
@@ -112,7 +112,7 @@ func TestCleanupGuardsRunsInProgress(t *testing.T) {
 // tagged with the run that made it and holding another run's object too.
 // Cleaning the first run deletes its object only and leaves the bucket.
 func TestCleanupLeavesSharedBucket(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	b := "bench-artifacts-" + awstest.Account + "-" + awstest.Region
 	e.cloud.SetClockOffset(-5 * time.Hour)
 	if err := e.cloud.S3.CreateBucket(b, map[string]string{TagRunID: "250101-000000-aaa"}); err != nil {
@@ -145,7 +145,7 @@ func TestCleanupLeavesSharedBucket(t *testing.T) {
 // role bench makes may not create groups, so there nothing comes back.
 func TestLogGroupLambdaRecreates(t *testing.T) {
 	for _, userRole := range []bool{true, false} {
-		e := newTestEnv(t, fib)
+		e := newTestEnv(t)
 		if userRole {
 			e.o.RoleARN = e.cloud.IAM.PutRole("my-role", nil)
 			e.cloud.IAM.Attach("my-role", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")

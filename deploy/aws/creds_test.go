@@ -16,9 +16,9 @@ import (
 // built, and no request leaves the process — not to the endpoints, not to
 // the instance metadata service.
 func TestNoCredentialsNoNetwork(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	isolate(t, false)
-	_, err := Run(context.Background(), e.o)
+	_, err := e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, ErrNoCredentials) {
 		t.Fatalf("Run: err = %v, want ErrNoCredentials", err)
 	}
@@ -52,7 +52,7 @@ func TestProfileWithoutCredentials(t *testing.T) {
 	if onEC2() {
 		t.Skip("this machine is EC2: the instance metadata service is a legitimate source here")
 	}
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	isolate(t, false)
 	os.Unsetenv("AWS_EC2_METADATA_DISABLED") // the user did not disable it
 	cfgFile := filepath.Join(t.TempDir(), "config")
@@ -60,7 +60,7 @@ func TestProfileWithoutCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CONFIG_FILE", cfgFile)
-	_, err := Run(context.Background(), e.o)
+	_, err := e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, ErrNoCredentials) {
 		t.Fatalf("Run: err = %v, want ErrNoCredentials", err)
 	}
@@ -72,9 +72,9 @@ func TestProfileWithoutCredentials(t *testing.T) {
 // TestExpiredCredentials: STS refuses the credentials; the run stops
 // before building or creating anything and says what to do.
 func TestExpiredCredentials(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.cloud.STS.Expired = true
-	_, err := Run(context.Background(), e.o)
+	_, err := e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, ErrBadCredentials) || !strings.Contains(err.Error(), "ExpiredToken") || !strings.Contains(err.Error(), "AWS_PROFILE") {
 		t.Fatalf("Run: err = %v, want ErrBadCredentials naming ExpiredToken and what to set", err)
 	}

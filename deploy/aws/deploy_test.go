@@ -4,23 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wasmbench/bench/deploy/aws/awstest"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/registry"
 )
 
 // TestDeployEndToEnd deploys the wazero worker as a zip (through S3: the
 // inline limit is set below its size) and as an image (pushed to the
-// registry with the ECR token), forces cold starts, invokes warm and in a
-// burst — every invocation running the real bootstrap — and checks the
-// records and that nothing is left.
+// registry with the ECR token), runs cold tasks (a forced new environment
+// each), a warm task and a burst — every invocation running the real
+// bootstrap — and checks the outcomes' REPORT figures and events, and that
+// Close leaves nothing.
 func TestDeployEndToEnd(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Packages = []string{PackageZip, PackageImage}
 	e.o.DirectUploadLimit = 1 // every zip goes through S3
 	e.o.Burst = 2
@@ -42,13 +46,13 @@ func TestDeployEndToEnd(t *testing.T) {
 			_, managed, _ = e.cloud.IAM.Role(rn)
 		}
 	}
-	res, err := Run(context.Background(), e.o)
+	s, err := e.run(context.Background(), e.plan(t, fib))
 	if err != nil {
-		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+		t.Fatalf("run: %v\nlog:\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
-	if res.Failed != 0 {
-		t.Errorf("%d configurations failed\n%s", res.Failed, e.log)
+	if f := s.failures(); len(f) > 0 {
+		t.Fatalf("failures: %+v\n%s", f[0].out.Err, e.log)
 	}
 	// Each function's log group was made before the function, tagged,
 	// kept a day, and the function's invocations wrote to it.
@@ -68,76 +72,103 @@ func TestDeployEndToEnd(t *testing.T) {
 		!strings.Contains(rolePolicy, "log-group:/aws/lambda/bench-"+e.o.RunID+"-*:*") || len(managed) != 0 {
 		t.Errorf("role policy %q, managed policies %v", rolePolicy, managed)
 	}
-	if e.cloud.S3.Puts != 1 || e.cloud.ECR.Pushes != 1 {
-		t.Errorf("S3 puts %d, registry pushes %d: want 1 each", e.cloud.S3.Puts, e.cloud.ECR.Pushes)
+	if e.cloud.S3.Puts != 1 || e.cloud.ECR.Pushes != 1 || e.cloud.Lambda.Creates != 2 {
+		t.Errorf("S3 puts %d, registry pushes %d, functions created %d: want 1, 1 and 2", e.cloud.S3.Puts, e.cloud.ECR.Pushes, e.cloud.Lambda.Creates)
 	}
-	recs := e.records(t)
-	if len(kinds(recs, results.KindFailure)) > 0 {
-		t.Fatalf("failures: %+v", kinds(recs, results.KindFailure))
-	}
+	recs := s.records()
 	for _, pkgType := range []string{PackageZip, PackageImage} {
-		var inits, totals, executes, prices, billed int
+		count := map[string]int{}
+		var warmupInits int
 		for _, r := range recs {
-			if r.Kind != results.KindSample || r.Package != pkgType {
+			if r.Package != pkgType {
 				continue
 			}
-			if r.Target != Target || r.Arch != ArchX86 || r.MemoryMB != 512 || r.Runtime != "wazero" || r.Param != "20" {
-				t.Errorf("record has the wrong cell: %+v", r)
+			if r.Kind != results.KindSample || r.Target != TargetName || r.Arch != ArchX86 || r.MemoryMB != 512 || r.Runtime != "wazero" || r.Param != "20" {
+				t.Errorf("record has the wrong cell or kind: %+v", r)
 			}
+			count[r.Phase]++
 			switch r.Phase {
 			case results.PhaseInitDuration:
-				inits++
-				if !r.Cold || r.Value <= 0 || r.Unit != results.UnitNS {
+				if !r.Cold && !r.Warmup {
+					t.Errorf("init_duration of a measured warm invocation: %+v", r)
+				}
+				if r.Warmup {
+					warmupInits++
+				}
+				if r.Value <= 0 || r.Unit != results.UnitNS {
 					t.Errorf("init_duration %+v", r)
 				}
-			case results.PhaseTotal:
-				totals++
-			case results.PhaseExecute:
-				executes++
-				if !r.Verified {
-					t.Errorf("execute not verified: %+v", r)
-				}
 			case results.PhasePrice:
-				prices++
 				if r.PriceUSD <= 0 || r.Value != r.PriceUSD || r.Unit != results.UnitUSD {
 					t.Errorf("price %+v", r)
 				}
-			case results.PhaseBilledDuration:
-				billed++
+			case results.PhaseMaxMemoryUsed:
+				if r.Value <= 0 || r.Unit != results.UnitBytes {
+					t.Errorf("max_memory_used %+v", r)
+				}
+			case results.PhasePackageBytes:
+				if r.Value <= 0 || r.Unit != results.UnitBytes {
+					t.Errorf("package_bytes %+v", r)
+				}
 			}
 		}
-		// 2 cold + 2 warm + 2 burst invocations.
-		if executes != 6 || prices != 6 || billed != 6 || totals != 6 {
-			t.Errorf("%s: %d execute, %d price, %d billed, %d total samples; want 6 each", pkgType, executes, prices, billed, totals)
+		// 2 cold + 3 warm (one a warm-up) + 2 burst invocations.
+		for _, ph := range []string{results.PhaseDuration, results.PhaseBilledDuration, results.PhasePrice, results.PhaseMaxMemoryUsed} {
+			if count[ph] != 7 {
+				t.Errorf("%s: %d %s samples, want 7 (%v)", pkgType, count[ph], ph, count)
+			}
 		}
-		// Every forced cold start and both burst invokes (concurrent,
-		// after a forced cold start) started an environment.
-		if inits != 4 {
-			t.Errorf("%s: %d init_duration samples, want 4 (2 cold + 2 burst)", pkgType, inits)
+		// Every forced cold start started an environment: the cold tasks',
+		// the warm task's (its warm-up's) and both burst invokes
+		// (concurrent, after a forced cold start).
+		if count[results.PhaseInitDuration] != 5 || warmupInits != 1 {
+			t.Errorf("%s: %d init_duration samples (%d warm-up), want 5 (2 cold, the warm task's warm-up, 2 burst)", pkgType, count[results.PhaseInitDuration], warmupInits)
+		}
+		if count[results.PhasePackageBytes] != 1 {
+			t.Errorf("%s: %d package_bytes samples, want one per function", pkgType, count[results.PhasePackageBytes])
 		}
 	}
 	bursts := samples(recs, results.PhaseBurstColdStarts)
 	if len(bursts) != 2 || bursts[0].Value != 2 {
 		t.Errorf("burst cold starts %+v", bursts)
 	}
-	if got := len(samples(recs, results.PhasePackageBytes)); got != 2 {
-		t.Errorf("%d package_bytes samples, want 2", got)
-	}
-	// Cold samples carry the bootstrap's init and compile phases.
-	var compiles int
-	for _, r := range samples(recs, results.PhaseCompile) {
-		if r.Cold {
-			compiles++
+	// The outcomes carry the bootstrap's events: each cold task's compile
+	// and execute phases and its output, and the client's round trip.
+	for _, d := range s.done {
+		if d.Job.Op != runners.OpCold || d.burst > 0 {
+			continue
+		}
+		var compile, execute, output int
+		for _, ev := range d.out.Events {
+			switch {
+			case ev.Type == runners.EventPhase && ev.Phase == results.PhaseCompile:
+				compile++
+			case ev.Type == runners.EventPhase && ev.Phase == results.PhaseExecute:
+				execute++
+			case ev.Type == runners.EventOutput && ev.Output != nil:
+				output++
+			}
+		}
+		if compile != 1 || execute != 1 || output != 1 || d.out.Total <= 0 || d.out.MaxRSS <= 0 {
+			t.Errorf("cold task %s: %d compile, %d execute, %d output events, total %s, max RSS %d", d.Job.ID, compile, execute, output, d.out.Total, d.out.MaxRSS)
 		}
 	}
-	if compiles != 8 {
-		t.Errorf("%d cold compile samples, want 8", compiles)
+	// The warm task's executions: one warm-up, two measured.
+	var warm, warmup int
+	for _, d := range s.done {
+		if d.Job.Op == runners.OpWarm {
+			for _, ev := range d.out.Events {
+				if ev.Type == runners.EventPhase && ev.Phase == results.PhaseExecute {
+					warm++
+					if ev.Warmup {
+						warmup++
+					}
+				}
+			}
+		}
 	}
-	if !strings.Contains(e.log.String(), "summary") {
-		t.Errorf("no summary in the log:\n%s", e.log)
-	}
-	if recs[0].Kind != results.KindEnv || !strings.Contains(recs[0].Note, "us-east-1") {
-		t.Errorf("first record %+v", recs[0])
+	if warm != 6 || warmup != 2 {
+		t.Errorf("%d warm executions (%d warm-up), want 6 (2) over both packages", warm, warmup)
 	}
 	// The role bench created was tagged and is gone.
 	if ok, _, _ := e.cloud.IAM.Role(roleName(e.o.RunID)); ok {
@@ -149,9 +180,9 @@ func TestDeployEndToEnd(t *testing.T) {
 // TestRetriesThrottlingConflictsAndRolePropagation injects throttled
 // invokes, conflicting configuration updates and a role that takes a
 // while to become assumable, with the REPORT in the JSON log format: the
-// run must succeed, the retried invoke's client time must not count.
+// tasks must succeed, the retried invoke's client time must not count.
 func TestRetriesThrottlingConflictsAndRolePropagation(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Cold, e.o.Warm = 2, 1
 	e.cloud.Lambda.RoleNotReady = 2
 	e.cloud.Lambda.LogFormat = "JSON"
@@ -160,58 +191,72 @@ func TestRetriesThrottlingConflictsAndRolePropagation(t *testing.T) {
 		Code: "TooManyRequestsException", Message: "Rate Exceeded."})
 	conflict := e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "UpdateFunctionConfiguration", Times: 2, Status: 409,
 		Code: "ResourceConflictException", Message: "The operation cannot be performed at this time. An update is in progress for resource: x"})
-	if _, err := Run(context.Background(), e.o); err != nil {
-		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+	s, err := e.run(context.Background(), e.plan(t, fib))
+	if err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
 	if throttle.Hit != 2 || conflict.Hit != 2 || e.cloud.Lambda.RoleNotReady != 0 {
 		t.Errorf("faults hit: throttle %d, conflict %d, role not ready left %d", throttle.Hit, conflict.Hit, e.cloud.Lambda.RoleNotReady)
 	}
-	recs := e.records(t)
-	if f := kinds(recs, results.KindFailure); len(f) > 0 {
-		t.Fatalf("failures: %+v", f)
+	if f := s.failures(); len(f) > 0 {
+		t.Fatalf("failures: %v", f[0].out.Err)
 	}
-	if got := len(samples(recs, results.PhaseExecute)); got != 3 {
-		t.Errorf("%d execute samples, want 3", got)
+	recs := s.records()
+	if got := len(samples(recs, results.PhaseDuration)); got != 4 { // 2 cold, a warm-up and 1 warm
+		t.Errorf("%d duration samples, want 4", got)
 	}
-	// The throttled invoke has no client time, and a note says why.
-	if got := len(samples(recs, results.PhaseTotal)); got != 2 {
-		t.Errorf("%d total samples, want 2 (one invoke was retried)", got)
+	// The throttled invoke (the second cold task's) has no client time,
+	// and a note says why.
+	var totals int
+	for _, d := range s.done {
+		if d.Job.Op == runners.OpCold && d.out.Total > 0 {
+			totals++
+		}
+	}
+	if totals != 1 {
+		t.Errorf("%d cold tasks with a client total, want 1 (one invoke was retried)", totals)
 	}
 	var retried bool
-	for _, n := range kinds(recs, results.KindNote) {
-		retried = retried || strings.Contains(n.Note, "retried 2 times")
+	for _, r := range recs {
+		retried = retried || strings.Contains(r.Note, "retried 2 times")
 	}
 	if !retried {
 		t.Errorf("no note about the retried invoke")
 	}
-	if got := len(samples(recs, results.PhaseInitDuration)); got != 2 {
-		t.Errorf("%d init_duration samples from JSON-format REPORTs, want 2", got)
+	var inits int
+	for _, r := range samples(recs, results.PhaseInitDuration) {
+		if r.Cold {
+			inits++
+		}
+	}
+	if inits != 2 {
+		t.Errorf("%d cold init_duration samples from JSON-format REPORTs, want 2", inits)
 	}
 }
 
 // TestFailedConfigurationGoesOn: the second function cannot be created;
-// it becomes a failure record, the others are measured, nothing is left.
+// its task fails (Outcome.Err, not an error), the others are measured,
+// nothing is left.
 func TestFailedConfigurationGoesOn(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.MemoryMB = []int{128, 256, 512}
 	e.o.Cold, e.o.Warm = 1, 0
 	e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "CreateFunction", Skip: 1, Times: 1, Status: 400,
 		Code: "InvalidParameterValueException", Message: "injected: bad configuration"})
-	res, err := Run(context.Background(), e.o)
+	s, err := e.run(context.Background(), e.plan(t, fib))
 	if err != nil {
-		t.Fatalf("Run: %v\nlog:\n%s", err, e.log)
+		t.Fatalf("run: %v\nlog:\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
-	recs := e.records(t)
 	// The second create fails; which function's it is depends on the
-	// order functions measured at once (--parallel) reach it.
-	fails := kinds(recs, results.KindFailure)
-	if len(fails) != 1 || !strings.Contains(fails[0].Error, "injected") || res.Failed != 1 {
-		t.Fatalf("failures %+v (res.Failed %d)", fails, res.Failed)
+	// order functions measured at once reach it.
+	fails := s.failures()
+	if len(fails) != 1 || !strings.Contains(fails[0].out.Err.Message, "injected") {
+		t.Fatalf("failures %+v", fails)
 	}
 	mems := map[int]bool{}
-	for _, r := range samples(recs, results.PhaseExecute) {
+	for _, r := range samples(s.records(), results.PhaseDuration) {
 		mems[r.MemoryMB] = true
 	}
 	for _, m := range e.o.MemoryMB {
@@ -221,16 +266,53 @@ func TestFailedConfigurationGoesOn(t *testing.T) {
 	}
 }
 
+// TestGuestFailureIsTheTasks: a module that is no WebAssembly, and one
+// that traps, are their tasks' failures (Outcome.Err), not the target's.
+func TestGuestFailureIsTheTasks(t *testing.T) {
+	e := newTestEnv(t)
+	bad := e.task(t, fib, runners.OpCold)
+	bad.Cell.Workload, bad.Job.Module.Name = "garbage", "garbage.wasm"
+	bad.Job.Module.Path = writeFile(t, "garbage.wasm", []byte("not a module"))
+	trap := e.task(t, fib, runners.OpCold)
+	trap.Cell.Workload, trap.Job.Module.Name = "trap", "trap.wasm"
+	// (module (func (export "_start") unreachable))
+	trap.Job.Module.Path = writeFile(t, "trap.wasm", []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+		7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, 10, 5, 1, 3, 0, 0, 0x0b})
+	trap.Job.Args = nil
+	s, err := e.run(context.Background(), [][]step{{{Task: bad}}, {{Task: trap}}})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
+	}
+	e.assertNothingLeft(t)
+	if len(s.done) != 2 {
+		t.Fatalf("%d tasks done, want 2", len(s.done))
+	}
+	for _, d := range s.done {
+		if d.err != nil || d.out.Err == nil {
+			t.Errorf("%s: err %v, outcome error %v; want the task's failure", d.Cell.Workload, d.err, d.out.Err)
+			continue
+		}
+		t.Logf("%s: %s: %s", d.Cell.Workload, d.out.Err.Kind, d.out.Err.Message)
+		if d.out.Err.Kind == runners.KindInternal {
+			t.Errorf("%s: a guest's failure reported as the target's own: %v", d.Cell.Workload, d.out.Err)
+		}
+	}
+}
+
 // TestFatalFailureHalfwayLeavesNothing: the role is created but its
-// policy cannot be put — the run stops, and teardown still deletes the
-// half-made role.
+// policy cannot be put — no function is created, each task fails, and
+// Close still deletes the half-made role.
 func TestFatalFailureHalfwayLeavesNothing(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.cloud.Faults.Add(awstest.Rule{Service: "iam", Op: "PutRolePolicy", Times: 100, Status: 403,
 		Code: "AccessDenied", Message: "injected: not allowed"})
-	_, err := Run(context.Background(), e.o)
-	if err == nil || !strings.Contains(err.Error(), "injected") {
-		t.Fatalf("Run: err = %v, want the injected failure", err)
+	s, err := e.run(context.Background(), e.plan(t, fib))
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
+	}
+	fails := s.failures()
+	if len(fails) == 0 || !strings.Contains(fails[0].out.Err.Message, "injected") {
+		t.Fatalf("failures %+v, want the injected one", fails)
 	}
 	e.assertNothingLeft(t)
 	if e.cloud.Lambda.Creates != 0 {
@@ -239,10 +321,10 @@ func TestFatalFailureHalfwayLeavesNothing(t *testing.T) {
 }
 
 // TestInterruptDuringMeasurement cancels the context (Ctrl-C) during the
-// second invocation: Run returns the cancellation, teardown still runs,
-// and the first invocation's samples are on disk.
+// second invocation: Run returns the cancellation, Close still deletes
+// everything, and the first invocation's outcome is whole.
 func TestInterruptDuringMeasurement(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Cold, e.o.Warm = 2, 3
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -251,20 +333,22 @@ func TestInterruptDuringMeasurement(t *testing.T) {
 			cancel()
 		}
 	}
-	_, err := Run(ctx, e.o)
+	s, err := e.run(ctx, e.plan(t, fib))
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run: err = %v, want context.Canceled\nlog:\n%s", err, e.log)
+		t.Fatalf("run: err = %v, want context.Canceled\nlog:\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
-	recs := e.records(t)
-	if got := len(samples(recs, results.PhaseExecute)); got != 1 {
-		t.Errorf("%d execute samples, want the first invocation's 1", got)
+	if len(s.done) != 2 || s.done[0].err != nil || !errors.Is(s.done[1].err, context.Canceled) {
+		t.Fatalf("done %+v, want the first cold task and the interrupted second", s.done)
+	}
+	if got := len(samples(s.records(), results.PhaseDuration)); got != 1 {
+		t.Errorf("%d duration samples, want the first invocation's 1", got)
 	}
 	if !strings.Contains(e.log.String(), "deleted function") || !strings.Contains(e.log.String(), "deleted iam role") {
 		t.Errorf("the function and role were not reported deleted:\n%s", e.log)
 	}
-	if f := kinds(recs, results.KindFailure); len(f) > 0 {
-		t.Errorf("an interruption is not a failure: %+v", f)
+	if f := s.failures(); len(f) > 0 {
+		t.Errorf("an interruption is not a failure: %+v", f[0].out.Err)
 	}
 }
 
@@ -272,14 +356,14 @@ func TestInterruptDuringMeasurement(t *testing.T) {
 // says so and fails, and --cleanup later finds it by tag and removes it
 // (and only it: an untagged function stays).
 func TestLeftoversReportedThenCleanedUp(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Cold, e.o.Warm = 1, 0
 	e.o.RoleARN = e.cloud.IAM.PutRole("my-own-role", nil) // --role: bench creates none
 	e.cloud.Faults.Add(awstest.Rule{Service: "lambda", Op: "DeleteFunction", Times: 100, Status: 400,
 		Code: "InvalidParameterValueException", Message: "injected: cannot delete"})
-	res, err := Run(context.Background(), e.o)
-	if !errors.Is(err, ErrLeftovers) || len(res.Leftovers) != 1 {
-		t.Fatalf("Run: err = %v, leftovers %v; want one leftover", err, res.Leftovers)
+	_, err := e.run(context.Background(), e.plan(t, fib))
+	if !errors.Is(err, ErrLeftovers) || !strings.Contains(err.Error(), "1 left in "+awstest.Region) {
+		t.Fatalf("run: err = %v; want one leftover", err)
 	}
 	if !strings.Contains(e.log.String(), "could NOT delete") || !strings.Contains(e.log.String(), "--cleanup") {
 		t.Errorf("the log does not say what was left and how to clean up:\n%s", e.log)
@@ -314,17 +398,17 @@ func TestLeftoversReportedThenCleanedUp(t *testing.T) {
 // lists them; Cleanup finds every one by its tag and deletes it, leaving
 // untagged look-alikes alone.
 func TestKeepThenCleanupByTag(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Packages = []string{PackageZip, PackageImage}
 	e.o.DirectUploadLimit = 1
 	e.o.Cold, e.o.Warm, e.o.Keep = 1, 0, true
-	res, err := Run(context.Background(), e.o)
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+	if _, err := e.run(context.Background(), e.plan(t, fib)); err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
 	}
 	// 2 functions, 2 log groups, role, repository, bucket.
-	if len(res.Kept) != 7 || !strings.Contains(e.log.String(), "--keep: left in place") {
-		t.Fatalf("kept %v\n%s", res.Kept, e.log)
+	_, kept, ok := strings.Cut(e.log.String(), "--keep: left in place")
+	if !ok || strings.Count(kept, "\n  ") != 7 {
+		t.Fatalf("kept:%s\n%s", kept, e.log)
 	}
 	if got := len(e.cloud.Leftovers()); got != 8 { // and the bucket's object
 		t.Fatalf("%d resources exist, want 8: %v", got, e.cloud.Leftovers())
@@ -361,61 +445,70 @@ func TestKeepThenCleanupByTag(t *testing.T) {
 // function) and wasmer's, each run by its real bootstrap.
 func TestOtherRuntimes(t *testing.T) {
 	var specs []cellSpec
-	for _, r := range run.Discover(context.Background(), binDir) {
-		if r.Unavailable != "" {
-			continue
-		}
-		switch r.Name {
-		case "wasmtime":
-			specs = append(specs, cellSpec{"wasmtime", "aot", "fib", "c", 20})
-		case "wasmer":
-			specs = append(specs, cellSpec{"wasmer", "jit", "fib", "c", 20})
+	for _, s := range []cellSpec{{"wasmtime", "aot", "fib", "c", 20}, {"wasmer", "jit", "fib", "c", 20}} {
+		rt, _ := registry.Lookup(s.runtime)
+		if _, err := os.Stat(filepath.Join(binDir, rt.Binary)); err == nil {
+			specs = append(specs, s)
 		}
 	}
 	if len(specs) == 0 {
 		t.Skip("no wasmtime or wasmer worker in " + binDir + " (make build, then BENCH_BIN_DIR)")
 	}
-	e := newTestEnv(t, specs...)
+	e := newTestEnv(t)
 	e.o.Cold, e.o.Warm = 1, 1
 	e.o.Packages = []string{PackageZip, PackageImage}
-	if _, err := Run(context.Background(), e.o); err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+	s, err := e.run(context.Background(), e.plan(t, specs...))
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
-	recs := e.records(t)
-	if f := kinds(recs, results.KindFailure); len(f) > 0 {
-		t.Fatalf("failures: %+v\n%s", f, e.log)
+	if f := s.failures(); len(f) > 0 {
+		t.Fatalf("%s %s: %v\n%s", f[0].Cell.Runtime, f[0].Package, f[0].out.Err, e.log)
 	}
 	got := map[string]int{}
-	for _, r := range samples(recs, results.PhaseExecute) {
-		if r.Verified {
-			got[r.Runtime+"/"+r.Package]++
-		}
-	}
-	for _, s := range specs {
-		for _, p := range e.o.Packages {
-			if got[s.runtime+"/"+p] != 2 {
-				t.Errorf("%s %s: %d verified executions, want 2 (%v)", s.runtime, p, got[s.runtime+"/"+p], got)
+	loads := map[string]int{}
+	for _, d := range s.done {
+		for _, ev := range d.out.Events {
+			switch {
+			case ev.Type == runners.EventPhase && ev.Phase == results.PhaseExecute && !ev.Warmup:
+				got[d.Cell.Runtime+"/"+d.Package]++
+			case ev.Type == runners.EventPhase && ev.Phase == results.PhaseLoad:
+				loads[d.Cell.Runtime]++
 			}
 		}
 	}
-	for _, r := range samples(recs, results.PhaseLoad) {
-		if r.Runtime == "wasmtime" && r.Cache != "disk" {
-			t.Errorf("wasmtime aot load sample without cache=disk: %+v", r)
+	for _, sp := range specs {
+		for _, p := range e.o.Packages {
+			if got[sp.runtime+"/"+p] != 2 {
+				t.Errorf("%s %s: %d measured executions, want 2 (%v)", sp.runtime, p, got[sp.runtime+"/"+p], got)
+			}
 		}
 	}
-	if len(samples(recs, results.PhaseLoad)) == 0 && len(specs) > 0 && specs[0].runtime == "wasmtime" {
+	if specs[0].runtime != "wasmtime" {
+		return
+	}
+	if loads["wasmtime"] == 0 {
 		t.Errorf("no load phase from the AOT tier")
 	}
-	// The artifact's target is a fact of the run: one note per package.
+	// The artifact's target is a fact of the function: on its package's
+	// size, once per package.
 	targets := 0
-	for _, r := range kinds(recs, results.KindNote) {
-		if r.Runtime == "wasmtime" && r.Tier == "aot" && strings.HasPrefix(r.Note, "AOT artifact compiled for x86_64") {
+	for _, r := range samples(s.records(), results.PhasePackageBytes) {
+		if r.Runtime == "wasmtime" && strings.HasPrefix(r.Note, "AOT artifact compiled for x86_64") {
 			targets++
 		}
 	}
-	if specs[0].runtime == "wasmtime" && targets != len(e.o.Packages) {
+	if targets != len(e.o.Packages) {
 		t.Errorf("%d notes of the wasmtime artifact's target, want one per package (%d)", targets, len(e.o.Packages))
 	}
-	t.Logf("log:\n%s", e.log)
+}
+
+// writeFile writes a file in a folder of the test's.
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

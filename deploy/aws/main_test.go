@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/aws/awstest"
-	"github.com/wasmbench/bench/internal/run"
 	"github.com/wasmbench/bench/results"
+	"github.com/wasmbench/bench/runners"
+	"github.com/wasmbench/bench/runners/client"
+	"github.com/wasmbench/bench/runners/registry"
+	"github.com/wasmbench/bench/workloads"
 )
 
 // binDir holds the wazero worker the tests deploy: $BENCH_BIN_DIR's
@@ -121,6 +127,11 @@ type testEnv struct {
 	tr    *localOnly
 	o     Options
 	log   *strings.Builder
+	// modules is where the tasks' modules and inputs are written, as the
+	// orchestrator materializes them into its run folder.
+	modules string
+	tiers   map[string][]runners.TierInfo // by runtime, the worker's hello
+	jobs    int
 }
 
 type cellSpec struct {
@@ -128,37 +139,18 @@ type cellSpec struct {
 	n                             int64
 }
 
-func cells(t *testing.T, specs ...cellSpec) ([]*run.Cell, []results.Record) {
-	t.Helper()
-	rts := run.Discover(context.Background(), binDir)
-	var all []*run.Cell
-	var notes []results.Record
-	for _, s := range specs {
-		o := run.Options{Runtimes: []string{s.runtime}, Tiers: []string{s.tier}, Workloads: []string{s.workload},
-			Langs: []string{s.lang}, Params: map[string][]int64{s.workload: {s.n}}}
-		c, n, err := run.Plan(o, rts, []string{Target}, binDir)
-		if err != nil {
-			t.Fatalf("plan %+v: %v", s, err)
-		}
-		all = append(all, c...)
-		notes = append(notes, n...)
-	}
-	return all, notes
-}
-
 var fib = cellSpec{"wazero", "jit", "fib", "c", 20}
 
-func newTestEnv(t *testing.T, specs ...cellSpec) *testEnv {
+func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	isolate(t, true)
 	c := awstest.New()
 	t.Cleanup(c.Close)
 	tr := &localOnly{t: t, inner: http.DefaultTransport}
-	cl, notes := cells(t, specs...)
 	e := c.Endpoints()
 	log := &strings.Builder{}
 	o := Options{
-		Region: awstest.Region, Cells: cl, Notes: notes,
+		Region: awstest.Region,
 		Arches: []string{ArchX86}, MemoryMB: []int{512}, Packages: []string{PackageZip},
 		Cold: 2, Warm: 2, Timeout: 30 * time.Second,
 		Out: t.TempDir(), BinDir: binDir, SrcDir: srcDir,
@@ -173,16 +165,254 @@ func newTestEnv(t *testing.T, specs ...cellSpec) *testEnv {
 		Log:    log,
 		Argv:   []string{"bench", "deploy", "aws", "--test"},
 	}
-	return &testEnv{cloud: c, tr: tr, o: o, log: log}
+	return &testEnv{cloud: c, tr: tr, o: o, log: log, modules: t.TempDir(), tiers: map[string][]runners.TierInfo{}}
 }
 
-func (e *testEnv) records(t *testing.T) []results.Record {
+// worker is the runtime's worker command, as the orchestrator's
+// (internal/run's Runtime.Command) for a runtime that is an executable;
+// the test skips when bin has none.
+func worker(t *testing.T, runtime string) client.Command {
 	t.Helper()
-	recs, skipped, err := results.ReadFile(filepath.Join(e.o.Out, results.FileName))
-	if err != nil || len(skipped) > 0 {
-		t.Fatalf("read results: %v (skipped %v)", err, skipped)
+	rt, ok := registry.Lookup(runtime)
+	if !ok {
+		t.Fatalf("no runtime %q in the registry", runtime)
 	}
-	return recs
+	if rt.Host != "" {
+		t.Skipf("%s's worker is a script hosted by %s: not deployed by these tests", runtime, rt.Host)
+	}
+	p := filepath.Join(binDir, rt.Binary)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("no %s worker in %s (make build, then BENCH_BIN_DIR)", runtime, binDir)
+	}
+	return client.Command{Path: p}
+}
+
+// tier is the runtime's tier as its worker's hello describes it.
+func (e *testEnv) tier(t *testing.T, w client.Command, runtime, tier string) runners.TierInfo {
+	t.Helper()
+	if _, ok := e.tiers[runtime]; !ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		hello, err := client.Info(ctx, w)
+		if err != nil {
+			t.Fatalf("%s worker hello: %v", runtime, err)
+		}
+		e.tiers[runtime] = hello.Tiers
+	}
+	for _, ti := range e.tiers[runtime] {
+		if ti.Name == tier {
+			if ti.Unavailable != "" {
+				t.Skipf("%s tier %s: %s", runtime, tier, ti.Unavailable)
+			}
+			return ti
+		}
+	}
+	t.Fatalf("%s has no tier %q", runtime, tier)
+	return runners.TierInfo{}
+}
+
+// task makes a cell's task the way the orchestrator does (internal/run's
+// materialize, modulePath, job and artifactDir): the built-in workload's
+// module (and input) written to a file, the job's arguments, timeout and,
+// for a tier with a prepare step, its artifact folder for the
+// architecture; at the first of the options' memory sizes, architectures
+// and package types.
+func (e *testEnv) task(t *testing.T, s cellSpec, op runners.Op) deploy.Task {
+	t.Helper()
+	w, err := workloads.Get(s.workload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := worker(t, s.runtime)
+	ti := e.tier(t, cmd, s.runtime, s.tier)
+	name := w.ModuleName(s.lang)
+	path := filepath.Join(e.modules, name)
+	b, err := w.Wasm(s.lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.jobs++
+	job := runners.Job{ID: fmt.Sprintf("t%d", e.jobs), Op: op, Tier: s.tier, Module: runners.ModuleRef{Name: name, Path: path},
+		Args: w.Args(s.n), TimeoutNS: int64(10 * time.Second)}
+	if in := w.Stdin(); in != nil {
+		job.StdinPath = filepath.Join(e.modules, w.Name+".input")
+		if err := os.WriteFile(job.StdinPath, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task := deploy.Task{Cell: results.Cell{Runtime: s.runtime, Tier: s.tier, Workload: s.workload, Lang: s.lang,
+		Param: strconv.FormatInt(s.n, 10), Target: TargetName}, Worker: cmd, Job: job,
+		MemoryMB: e.o.MemoryMB[0], Arch: e.o.Arches[0], Package: e.o.Packages[0]}
+	if ti.Prepared {
+		task.Job.ArtifactDir = artifactDir(e.o.Out, task)
+	}
+	return task
+}
+
+// artifactDir is where the orchestrator keeps a prepared tier's artifact
+// for the task's architecture.
+func artifactDir(out string, task deploy.Task) string {
+	return filepath.Join(out, "artifacts", task.Cell.Runtime+"-"+task.Cell.Tier+"-"+task.Arch, task.Job.Module.Name)
+}
+
+// at is a task at another memory size, architecture and package type
+// (with its artifact folder for that architecture).
+func (e *testEnv) at(task deploy.Task, mem int, arch, kind string) deploy.Task {
+	task.MemoryMB, task.Arch, task.Package = mem, arch, kind
+	if task.Job.ArtifactDir != "" {
+		task.Job.ArtifactDir = artifactDir(e.o.Out, task)
+	}
+	return task
+}
+
+// plan makes the tasks a run of the options asks of each cell at each of
+// their memory sizes, architectures and package types, one sequence per
+// function: Cold cold tasks, then one warm task of Warm iterations (after
+// one warm-up), then a soak of Soak iterations when Soak is set, then a
+// burst of Burst invokes when Burst is set.
+func (e *testEnv) plan(t *testing.T, specs ...cellSpec) [][]step {
+	t.Helper()
+	var fns [][]step
+	for _, s := range specs {
+		for _, kind := range e.o.Packages {
+			for _, arch := range e.o.Arches {
+				for _, mem := range e.o.MemoryMB {
+					var steps []step
+					for range e.o.Cold {
+						steps = append(steps, step{Task: e.at(e.task(t, s, runners.OpCold), mem, arch, kind)})
+					}
+					if e.o.Warm > 0 {
+						w := e.at(e.task(t, s, runners.OpWarm), mem, arch, kind)
+						w.Job.Warmup, w.Job.Iterations = 1, e.o.Warm
+						steps = append(steps, step{Task: w})
+					}
+					if e.o.Soak > 0 {
+						k := e.at(e.task(t, s, runners.OpSoak), mem, arch, kind)
+						k.Job.Iterations = e.o.Soak
+						steps = append(steps, step{Task: k})
+					}
+					if e.o.Burst > 0 {
+						steps = append(steps, step{Task: e.at(e.task(t, s, runners.OpCold), mem, arch, kind), burst: e.o.Burst})
+					}
+					fns = append(fns, steps)
+				}
+			}
+		}
+	}
+	return fns
+}
+
+// step is one task of a function's sequence: Run, or Burst when burst is
+// set.
+type step struct {
+	deploy.Task
+	burst int
+}
+
+// done is a finished step and what it measured.
+type done struct {
+	step
+	out deploy.Outcome
+	err error
+}
+
+// session is what running the steps on one Target gave.
+type session struct {
+	tg       *Target
+	mu       sync.Mutex
+	done     []done
+	closeErr error
+}
+
+// records are the outcomes' Extra records with their task's cell, in the
+// order the steps finished.
+func (s *session) records() []results.Record {
+	var out []results.Record
+	for _, d := range s.done {
+		for _, r := range d.out.Extra {
+			r.Cell = d.Cell
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// failures are the steps whose task failed (Outcome.Err).
+func (s *session) failures() []done {
+	var out []done
+	for _, d := range s.done {
+		if d.out.Err != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// events are the outcomes' worker events of a type and phase ("": any).
+func (s *session) events(typ runners.EventType, phase string) []runners.Event {
+	var out []runners.Event
+	for _, d := range s.done {
+		for _, ev := range d.out.Events {
+			if ev.Type == typ && (phase == "" || ev.Phase == phase) {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
+}
+
+// run does with a new Target what the orchestrator does: Available, then
+// each function's steps in sequence, functions at once up to the target's
+// Concurrency, no new step after an error (ctx's when interrupted), and
+// Close. Its error joins Available's or the first Run error, and Close's.
+func (e *testEnv) run(ctx context.Context, fns [][]step) (*session, error) {
+	tg, err := NewTarget(e.o)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{tg: tg}
+	if err := tg.Available(ctx); err != nil {
+		s.closeErr = tg.Close()
+		return s, errors.Join(err, s.closeErr)
+	}
+	var first error
+	sem := make(chan struct{}, tg.Concurrency())
+	var wg sync.WaitGroup
+	for _, steps := range fns {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for _, st := range steps {
+				s.mu.Lock()
+				stop := first != nil
+				s.mu.Unlock()
+				if stop || ctx.Err() != nil {
+					return
+				}
+				d := done{step: st}
+				if st.burst > 0 {
+					d.out, d.err = tg.Burst(ctx, st.Task, st.burst)
+				} else {
+					d.out, d.err = tg.Run(ctx, st.Task)
+				}
+				s.mu.Lock()
+				s.done = append(s.done, d)
+				if d.err != nil && first == nil {
+					first = d.err
+				}
+				s.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	s.closeErr = tg.Close()
+	return s, errors.Join(first, s.closeErr)
 }
 
 func (e *testEnv) assertNothingLeft(t *testing.T) {

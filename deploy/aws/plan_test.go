@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"archive/zip"
 	"context"
 	"debug/elf"
 	"errors"
@@ -14,55 +15,77 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/smithy-go"
+	"github.com/wasmbench/bench/deploy"
 	"github.com/wasmbench/bench/deploy/pkg"
 )
 
-// TestDryRun builds every artifact — including the wazero worker
-// cross-compiled for arm64 — and prints the plan without any request.
+// dryRun gives a new Target one cold task of each function of the plan,
+// as the orchestrator's DryRun does, and returns the plan it printed.
+func (e *testEnv) dryRun(t *testing.T, specs ...cellSpec) (*Target, string, error) {
+	t.Helper()
+	var tasks []deploy.Task
+	for _, steps := range e.plan(t, specs...) {
+		tasks = append(tasks, steps[0].Task)
+	}
+	tg, err := NewTarget(e.o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err = tg.DryRun(context.Background(), tasks, &out)
+	return tg, out.String(), err
+}
+
+// zipHas says whether a built zip package holds a file whose name has
+// the prefix.
+func zipHas(t *testing.T, path, prefix string) bool {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatalf("package: %v", err)
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if strings.HasPrefix(f.Name, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDryRun builds every function's package — including the wazero
+// worker cross-compiled for arm64 — and prints the plan without any
+// request.
 func TestDryRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-compiles the wazero worker for arm64")
 	}
-	e := newTestEnv(t, fib, cellSpec{"wazero", "aot", "fib", "c", 20})
-	e.o.DryRun = true
+	e := newTestEnv(t)
 	e.o.Region = ""
 	e.o.Arches = []string{ArchX86, ArchARM}
 	e.o.MemoryMB = []int{128, 1769}
 	e.o.Packages = []string{PackageZip, PackageImage}
 	e.o.Cold, e.o.Warm, e.o.Burst = 3, 5, 10
-	res, err := Run(context.Background(), e.o)
+	tg, out, err := e.dryRun(t, fib, cellSpec{"wazero", "aot", "fib", "c", 20})
 	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+		t.Fatalf("DryRun: %v\n%s", err, e.log)
 	}
 	if n := e.tr.n.Load() + e.cloud.Requests.Load(); n != 0 {
 		t.Errorf("a dry run sent %d requests", n)
 	}
-	out := e.log.String()
 	t.Logf("plan:\n%s", out)
 	// jit: 2 arches x 2 memory x 2 packages; aot: x86_64 only (its
 	// artifact must be prepared by a worker of the function's arch).
-	if len(res.Functions) != 16 {
-		t.Fatalf("%d functions, want 16", len(res.Functions))
-	}
-	var avail int
-	for _, f := range res.Functions {
-		a := f.Artifact
-		switch {
-		case a.Unavailable == "":
-			avail++
-			if a.Bytes <= 0 {
-				t.Errorf("%s: no package size", f.Key())
-			}
-		case f.Cell.Tier == "aot" && f.Arch == ArchARM:
-			if !strings.Contains(a.Unavailable, "prepared") {
-				t.Errorf("%s: unavailable for the wrong reason: %s", f.Key(), a.Unavailable)
-			}
-		default:
-			t.Errorf("%s: unavailable: %s", f.Key(), a.Unavailable)
+	for _, want := range []string{"nothing was sent to AWS", "12 functions", "216 invocations", "estimated cost of this run: USD",
+		"region (none given: us-east-1's prices for the estimate)", "us-east-1 prices: USD", "2025-08-01", "unavailable (4)",
+		"bench-" + tg.Options().RunID + "-wazero-jit-fib-c-20-arm-1769-image", "modules (1)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan does not say %q", want)
 		}
 	}
-	if avail != 12 {
-		t.Errorf("%d functions available, want 12", avail)
+	_, unavailable, _ := strings.Cut(out, "unavailable (4):")
+	if strings.Count(unavailable, "wazero/aot/") != 4 || strings.Count(unavailable, "arch=arm64") != 4 || strings.Count(unavailable, "prepared") != 4 {
+		t.Errorf("unavailable, want the 4 arm64 aot functions, their artifact to be prepared on arm64:%s", unavailable)
 	}
 	// The arm64 worker really is arm64 and static.
 	armWorker := filepath.Join(e.o.Out, "build", "workers", ArchARM, "bench-wazero")
@@ -77,27 +100,13 @@ func TestDryRun(t *testing.T) {
 	if err := checkELF(armWorker, ArchARM, nil); err != nil {
 		t.Errorf("arm64 worker: %v", err)
 	}
-	for _, want := range []string{"nothing was sent to AWS", "12 functions", "216 invocations", "estimated cost of this run: USD",
-		"region (none given: us-east-1's prices for the estimate)", "us-east-1 prices: USD", "2025-08-01", "unavailable (4)",
-		"bench-" + res.RunID + "-wazero-jit-fib-c-20-arm-1769-image"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the plan does not say %q", want)
-		}
-	}
-	// The AOT artifact was prepared and is in the x86_64 packages.
-	for _, f := range res.Functions {
-		if f.Cell.Tier == "aot" && f.Arch == ArchX86 && f.Package == PackageZip {
-			var found bool
-			for _, pf := range f.Artifact.Files {
-				found = found || strings.HasPrefix(pf.Name, "task/artifact/")
-			}
-			if !found || f.Artifact.Env["BENCH_ARTIFACT_DIR"] != "task/artifact" {
-				t.Errorf("aot package has no artifact: %+v", f.Artifact.Env)
-			}
-		}
+	// The AOT artifact was prepared and is in the x86_64 zip.
+	if !zipHas(t, filepath.Join(e.o.Out, "build", "packages", "wazero-aot-fib-c-20-x86_64-zip.zip"), "task/artifact/") {
+		t.Errorf("the aot package has no artifact")
 	}
 }
 
+// cross-compiled for arm64 — and prints the plan without any request.
 func TestOptionsCheck(t *testing.T) {
 	good := Options{Region: "eu-west-1", Arches: []string{ArchARM}, MemoryMB: []int{128, 10240}, Packages: []string{PackageImage}, Cold: 1}
 	if err := good.Check(); err != nil {
@@ -273,18 +282,18 @@ func TestRelativeOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-compiles the wazero worker for arm64")
 	}
-	e := newTestEnv(t, fib)
-	e.o.DryRun, e.o.Region = true, ""
+	e := newTestEnv(t)
+	e.o.Region = ""
 	e.o.Arches = []string{ArchARM}
 	wd := t.TempDir()
 	t.Chdir(wd)
 	e.o.Out = filepath.Join("results", "aws-relative")
-	res, err := Run(context.Background(), e.o)
+	_, out, err := e.dryRun(t, fib)
 	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+		t.Fatalf("DryRun: %v\n%s", err, e.log)
 	}
-	if len(res.Functions) != 1 || res.Functions[0].Artifact.Unavailable != "" {
-		t.Fatalf("the arm64 function is not planned: %+v\n%s", res.Functions[0].Artifact.Unavailable, e.log)
+	if !strings.Contains(out, "\n1 functions") || strings.Contains(out, "unavailable") {
+		t.Fatalf("the arm64 function is not planned:\n%s\n%s", out, e.log)
 	}
 	if _, err := os.Stat(filepath.Join(wd, "results", "aws-relative", "build", "workers", ArchARM, "bench-wazero")); err != nil {
 		t.Errorf("the arm64 worker is not in the run folder: %v", err)
@@ -293,12 +302,8 @@ func TestRelativeOut(t *testing.T) {
 		os.RemoveAll(filepath.Join(srcDir, "results", "aws-relative"))
 		t.Errorf("the build wrote under the module's folder")
 	}
-	var worker bool
-	for _, f := range res.Functions[0].Artifact.Files {
-		worker = worker || f.Name == "bootstrap" && filepath.IsAbs(f.Src)
-	}
-	if !worker {
-		t.Errorf("the package has no bootstrap from an absolute path: %+v", res.Functions[0].Artifact.Files)
+	if !zipHas(t, filepath.Join(wd, "results", "aws-relative", "build", "packages", "wazero-jit-fib-c-20-arm64-zip.zip"), "bootstrap") {
+		t.Errorf("the package in the run folder has no bootstrap")
 	}
 }
 

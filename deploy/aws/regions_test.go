@@ -80,10 +80,10 @@ func TestRegionsMatchSDK(t *testing.T) {
 // run says the region is not enabled and how to enable it, not that the
 // credentials were refused, and sends nothing else.
 func TestRegionNotEnabled(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Region = "eu-south-1"
 	e.cloud.DisableRegion("eu-south-1")
-	_, err := Run(context.Background(), e.o)
+	_, err := e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, ErrRegionNotEnabled) || errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("Run: err = %v, want ErrRegionNotEnabled", err)
 	}
@@ -98,9 +98,9 @@ func TestRegionNotEnabled(t *testing.T) {
 		t.Errorf("%d STS calls answered, %d requests; want the two STS calls only", e.cloud.STS.Calls, e.cloud.Requests.Load())
 	}
 	// A default region refusing the same way is a credentials problem.
-	e = newTestEnv(t, fib)
+	e = newTestEnv(t)
 	e.cloud.DisableRegion("us-east-1")
-	_, err = Run(context.Background(), e.o)
+	_, err = e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, ErrBadCredentials) || errors.Is(err, ErrRegionNotEnabled) {
 		t.Errorf("us-east-1 refusing: %v, want ErrBadCredentials", err)
 	}
@@ -109,7 +109,7 @@ func TestRegionNotEnabled(t *testing.T) {
 // TestRegionFromProfile: without a region, the run takes the profile's,
 // as the SDK does, and prices with that region's prices.
 func TestRegionFromProfile(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Region = ""
 	e.o.Cold, e.o.Warm = 1, 1
 	cfgFile := filepath.Join(t.TempDir(), "config")
@@ -121,19 +121,19 @@ func TestRegionFromProfile(t *testing.T) {
 	if r, err := ResolveRegion(context.Background()); err != nil || r != "af-south-1" {
 		t.Fatalf("ResolveRegion: %q, %v", r, err)
 	}
-	if _, err := Run(context.Background(), e.o); err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+	s, err := e.run(context.Background(), e.plan(t, fib))
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
 	}
 	e.assertNothingLeft(t)
 	if !strings.Contains(e.log.String(), "region af-south-1 (from the AWS configuration") {
 		t.Errorf("the log does not say where the region came from:\n%s", e.log)
 	}
-	recs := e.records(t)
-	if !strings.Contains(recs[0].Note, "af-south-1 prices") {
-		t.Errorf("env record: %q", recs[0].Note)
+	if n := s.tg.Notes(); len(n) != 1 || !strings.Contains(n[0], "af-south-1 prices") {
+		t.Errorf("notes: %q", n)
 	}
 	p, _ := pricing.ForRegion("af-south-1")
-	checkPrices(t, recs, p)
+	checkPrices(t, s, p)
 
 	// AWS_REGION wins over the profile.
 	t.Setenv("AWS_REGION", "eu-west-1")
@@ -144,26 +144,28 @@ func TestRegionFromProfile(t *testing.T) {
 	os.Unsetenv("AWS_REGION")
 	os.Unsetenv("AWS_PROFILE")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	if _, err := Run(context.Background(), e.o); !errors.Is(err, ErrNoRegion) || !strings.Contains(err.Error(), "--region") {
+	if _, err := e.run(context.Background(), e.plan(t, fib)); !errors.Is(err, ErrNoRegion) || !strings.Contains(err.Error(), "--region") {
 		t.Errorf("no region: %v", err)
 	}
 }
 
 // checkPrices: every price sample is its billed duration at the region's
 // prices.
-func checkPrices(t *testing.T, recs []results.Record, p pricing.Prices) {
+func checkPrices(t *testing.T, s *session, p pricing.Prices) {
 	t.Helper()
-	billed := map[string]float64{}
-	for _, r := range samples(recs, results.PhaseBilledDuration) {
-		billed[r.Task+"/"+r.Arch] = r.Value / 1e6
-	}
 	n := 0
-	for _, r := range samples(recs, results.PhasePrice) {
-		want, _ := p.Invocation(r.Arch, r.MemoryMB, billed[r.Task+"/"+r.Arch])
-		if math.Abs(r.Value-want) > 1e-15 {
-			t.Errorf("%s: price %g, want %g at %s", r.Task, r.Value, want, p)
+	for _, d := range s.done {
+		billed := map[int]float64{} // by invocation
+		for _, r := range samples(d.out.Extra, results.PhaseBilledDuration) {
+			billed[r.Iteration] = r.Value / 1e6
 		}
-		n++
+		for _, r := range samples(d.out.Extra, results.PhasePrice) {
+			want, _ := p.Invocation(r.Arch, r.MemoryMB, billed[r.Iteration])
+			if math.Abs(r.Value-want) > 1e-15 || want == 0 {
+				t.Errorf("%s invocation %d: price %g, want %g at %s", d.Job.ID, r.Iteration, r.Value, want, p)
+			}
+			n++
+		}
 	}
 	if n == 0 {
 		t.Errorf("no price samples")
@@ -175,26 +177,22 @@ func checkPrices(t *testing.T, recs []results.Record, p pricing.Prices) {
 // table lacks is refused before anything is sent, unless --price-* give
 // every figure.
 func TestPricesByRegion(t *testing.T) {
-	e := newTestEnv(t, fib)
+	e := newTestEnv(t)
 	e.o.Region = "ap-east-1"
 	e.o.Cold, e.o.Warm = 1, 1
-	if _, err := Run(context.Background(), e.o); err != nil {
-		t.Fatalf("Run: %v\n%s", err, e.log)
+	s, err := e.run(context.Background(), e.plan(t, fib))
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, e.log)
 	}
-	recs := e.records(t)
 	hk, _ := pricing.ForRegion("ap-east-1")
-	checkPrices(t, recs, hk)
-	var noted bool
-	for _, n := range kinds(recs, results.KindNote) {
-		noted = noted || strings.Contains(n.Note, "priced with ap-east-1 prices: USD 0.0000229200/GB-s x86_64")
-	}
-	if !noted {
-		t.Errorf("no note names the region's prices")
+	checkPrices(t, s, hk)
+	if n := s.tg.Notes(); len(n) != 1 || !strings.Contains(n[0], "priced with ap-east-1 prices: USD 0.0000229200/GB-s x86_64") {
+		t.Errorf("no note names the region's prices: %q", n)
 	}
 
-	e = newTestEnv(t, fib)
+	e = newTestEnv(t)
 	e.o.Region = "ap-southeast-5"
-	_, err := Run(context.Background(), e.o)
+	_, err = e.run(context.Background(), e.plan(t, fib))
 	if !errors.Is(err, pricing.ErrNoPrices) || !strings.Contains(err.Error(), "--price-gbs-x86_64, --price-requests") {
 		t.Fatalf("a region without prices: %v", err)
 	}
@@ -204,11 +202,10 @@ func TestPricesByRegion(t *testing.T) {
 	req := 0.25
 	e.o.PriceOverrides = pricing.Overrides{GBSecond: map[string]float64{pricing.X86_64: 0.00002}, PerMillionRequests: &req}
 	e.o.Cold, e.o.Warm = 1, 0
-	if _, err := Run(context.Background(), e.o); err != nil {
-		t.Fatalf("Run with --price-*: %v\n%s", err, e.log)
+	if s, err = e.run(context.Background(), e.plan(t, fib)); err != nil {
+		t.Fatalf("run with --price-*: %v\n%s", err, e.log)
 	}
-	recs = e.records(t)
-	if !strings.Contains(recs[0].Note, "ap-southeast-5 prices: USD 0.0000200000/GB-s x86_64") || !strings.Contains(recs[0].Note, "given by flags") {
-		t.Errorf("env record: %q", recs[0].Note)
+	if n := s.tg.Notes(); len(n) != 1 || !strings.Contains(n[0], "ap-southeast-5 prices: USD 0.0000200000/GB-s x86_64") || !strings.Contains(n[0], "given by flags") {
+		t.Errorf("notes: %q", n)
 	}
 }

@@ -234,7 +234,13 @@ func (t *Target) function(ctx context.Context, task deploy.Task) (*liveFunction,
 				fn.createErr = ctx.Err()
 				return
 			}
-			fn.createErr = runners.Errorf(runners.KindInternal, "%v", err)
+			kind := runners.KindInternal
+			if errors.Is(err, ErrAccountLimit) {
+				// A memory size the account refuses, as memoryCap refuses
+				// the sizes after it.
+				kind = runners.KindUnsupported
+			}
+			fn.createErr = runners.Errorf(kind, "%v", err)
 		}
 	})
 	if fn.createErr != nil && errors.Is(fn.createErr, context.Canceled) && ctx.Err() == nil {
