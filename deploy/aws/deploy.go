@@ -581,35 +581,6 @@ func functionTags(runID, region string, f *Function) map[string]string {
 	return t
 }
 
-// deleteFunction removes one function and its log group now (not
-// waiting for teardown): the function first, so that nothing writes to
-// the group after it is gone.
-func (d *deployer) deleteFunction(ctx context.Context, fn string) error {
-	for _, r := range []resource{{kind: kindFunction, name: fn}, {kind: kindLogGroup, name: logGroupName(fn)}} {
-		// The tracked resource, with its unsureness: a create the client
-		// gave up on (Ctrl-C while functions are measured at once) may
-		// land after this delete, which must then wait for it.
-		t, ok := d.tracked(r)
-		if !ok {
-			continue
-		}
-		if err := d.delete(ctx, t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// tracked returns the run's record of r, if it is tracked.
-func (d *deployer) tracked(r resource) (resource, bool) {
-	for _, x := range d.Created() {
-		if x.kind == r.kind && x.name == r.name {
-			return x, true
-		}
-	}
-	return resource{}, false
-}
-
 // ours reports whether an unsure resource exists, and whether it is this
 // run's (by its tags).
 func (d *deployer) ours(ctx context.Context, r resource) (exists, ours bool, err error) {

@@ -351,19 +351,6 @@ func (s *session) failures() []done {
 	return out
 }
 
-// events are the outcomes' worker events of a type and phase ("": any).
-func (s *session) events(typ runners.EventType, phase string) []runners.Event {
-	var out []runners.Event
-	for _, d := range s.done {
-		for _, ev := range d.out.Events {
-			if ev.Type == typ && (phase == "" || ev.Phase == phase) {
-				out = append(out, ev)
-			}
-		}
-	}
-	return out
-}
-
 // run does with a new Target what the orchestrator does: Available, then
 // each function's steps in sequence, functions at once up to the target's
 // Concurrency, no new step after an error (ctx's when interrupted), and
@@ -427,16 +414,6 @@ func samples(recs []results.Record, phase string) []results.Record {
 	var out []results.Record
 	for _, r := range recs {
 		if r.Kind == results.KindSample && r.Phase == phase {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func kinds(recs []results.Record, k results.Kind) []results.Record {
-	var out []results.Record
-	for _, r := range recs {
-		if r.Kind == k {
 			out = append(out, r)
 		}
 	}

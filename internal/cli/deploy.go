@@ -270,13 +270,6 @@ func confirm(s *State, n int) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
-func parseMemory(l listFlag) ([]int, error) {
-	if len(l) == 0 {
-		return []int{128, 512, 1024, 1769}, nil
-	}
-	return memorySizes(l)
-}
-
 // sourceDir finds bench's source tree (for cross-compiling workers): the
 // folder above the bin folder, or the working directory or one of its
 // parents, whichever holds bench's go.mod.
