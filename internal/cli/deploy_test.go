@@ -131,6 +131,77 @@ func TestDeployCLI(t *testing.T) {
 	bin := workerBin(t)
 	t.Run("without credentials", func(t *testing.T) { deployWithoutCredentials(t, bin) })
 	t.Run("against local fakes", func(t *testing.T) { deployAgainstFakes(t, bin) })
+	t.Run("your own modules", func(t *testing.T) { runCustomOnFakes(t, bin) })
+}
+
+// runCustomOnFakes: bench run --target aws-lambda --wasm on Sightglass
+// modules, through the fake cloud and the real bootstrap, verifies as
+// every target does: checksum reads input.txt from its folder (shipped in
+// the package, preopened as ".") and is verified against its expected
+// files; wrong's output is a failure with the line diff, never a verified
+// sample; missing's refusal at init names the import; nothing is left.
+func runCustomOnFakes(t *testing.T, bin string) {
+	cloud := awstest.New()
+	defer cloud.Close()
+	deployEnv(t, true, cloud.Endpoints())
+	// A Sightglass folder of three of testdata/sightglass's modules, each
+	// with its expected files.
+	src, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "sightglass"))
+	sg := t.TempDir()
+	for _, name := range []string{"checksum", "wrong", "missing"} {
+		for _, ext := range []string{".wasm", ".stdout.expected", ".stderr.expected"} {
+			b, err := os.ReadFile(filepath.Join(src, name+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(sg, name+ext), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(src, "input.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sg, "input.txt"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, stdout, errb := deployState(t, bin)
+	out := filepath.Join(t.TempDir(), "custom")
+	args := []string{"run", "--target", "aws-lambda", "--region", awstest.Region, "--runtime", "wazero", "--tier", "jit",
+		"--wasm", sg, "--cold", "1", "--warm", "1", "--no-calibrate", "--no-report", "--out", out}
+	if code := Run(s, args); code != ExitCellsFailed {
+		t.Fatalf("exit %d, want %d (2 of 3 cells fail)\nstdout:\n%s\nstderr:\n%s", code, ExitCellsFailed, stdout, errb)
+	}
+	recs, _, err := results.ReadFile(filepath.Join(out, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checksumExec int
+	var wrongDiff, missingImport bool
+	for _, r := range recs {
+		switch {
+		case r.Kind == results.KindSample && r.Workload == "checksum" && r.Phase == "execute":
+			if !r.Verified {
+				t.Errorf("checksum: unverified execute %+v", r)
+			}
+			checksumExec++
+		case r.Kind == results.KindSample && r.Workload == "wrong" && r.Verified && r.Phase == "execute":
+			t.Errorf("wrong: a verified execute: %+v", r)
+		case r.Kind == results.KindFailure && r.Workload == "checksum":
+			t.Errorf("checksum failed: %s", r.Error)
+		case r.Kind == results.KindFailure && r.Workload == "wrong":
+			wrongDiff = r.ErrorKind == "output" && strings.Contains(r.Error, `line 2: expected "answer 41", got "answer 42"`)
+		case r.Kind == results.KindFailure && r.Workload == "missing":
+			missingImport = strings.Contains(r.Error, "host_secret")
+		}
+	}
+	if checksumExec < 2 || !wrongDiff || !missingImport {
+		t.Errorf("checksum %d verified executes (want 2 or more), wrong's diff %v, missing's import named %v\n%s", checksumExec, wrongDiff, missingImport, errb)
+	}
+	if left := cloud.Leftovers(); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
 }
 
 // deployWithoutCredentials: exit 3, a message naming what to set, and
