@@ -55,8 +55,12 @@ const defaultAWSBudget = time.Minute
 // architectures, packages and burst in the run's options, and returns the
 // aws-lambda target's options. Region and prices are settled here, before
 // anything is planned, so a bad one is refused at once.
-func (a *awsFlags) apply(s *State, o *run.Options, set map[string]bool) (awsdeploy.Options, error) {
-	if !slices.Contains(o.Targets, awsdeploy.TargetName) {
+//
+// A resumed run takes its targets and matrix from its run.json, not from
+// the flags: the AWS flags then only configure the target (its region,
+// role, prices and fan-out, which run.json does not keep).
+func (a *awsFlags) apply(s *State, o *run.Options, set map[string]bool, resume bool) (awsdeploy.Options, error) {
+	if !resume && !slices.Contains(o.Targets, awsdeploy.TargetName) {
 		for _, f := range awsOnly {
 			if set[f] {
 				return awsdeploy.Options{}, usageError("--%s goes with --target %s", f, awsdeploy.TargetName)
@@ -87,6 +91,9 @@ func (a *awsFlags) apply(s *State, o *run.Options, set map[string]bool) (awsdepl
 		if err := awsdeploy.CheckRegion(*a.region); err != nil {
 			return awsdeploy.Options{}, usageError("--region: %v", err)
 		}
+	}
+	if resume && (set["arch"] || set["package"] || set["burst"] || *a.dry) {
+		return awsdeploy.Options{}, usageError("--resume continues the run its folder holds: --arch, --package, --burst and --dry-run cannot change it")
 	}
 	o.Arches, o.Packages, o.Burst = a.arches, a.pkgs, *a.burst
 	if !set["budget"] && o.Scenario == "" {

@@ -301,6 +301,15 @@ func deployAgainstFakes(t *testing.T, bin string) {
 	if code := Run(s, append(args, "--out", out)); code != 2 || !strings.Contains(errb.String(), "already holds a bench run") {
 		t.Errorf("a second run into the same folder: exit %d, stderr %s", code, errb)
 	}
+	// --resume takes the run's targets from its folder; the AWS flags
+	// configure the target. A finished run has nothing left to do.
+	s, stdout, errb = deployState(t, bin)
+	if code := Run(s, []string{"run", "--resume", out, "--region", awstest.Region, "--no-report"}); code != 0 {
+		t.Errorf("--resume of a finished aws-lambda run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errb)
+	}
+	if left := cloud.Leftovers(); len(left) > 0 {
+		t.Errorf("left behind after --resume: %v", left)
+	}
 
 	s, stdout, _ = deployState(t, bin)
 	if code := Run(s, []string{"deploy", "aws", "--cleanup", "--region", awstest.Region}); code != 0 || !strings.Contains(stdout.String(), "nothing of bench's") {

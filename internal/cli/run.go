@@ -209,7 +209,7 @@ func runRun(s *State, args []string) error {
 		return usageError("--soak-export %s needs --soak N and a --wasm module that exports it", *soakExport)
 	}
 	o.Soak, o.SoakExport = *soak, *soakExport
-	ao, err := af.apply(s, &o, set)
+	ao, err := af.apply(s, &o, set, *resume != "")
 	if err != nil {
 		return err
 	}
