@@ -7,5 +7,10 @@
 // Tasks run one at a time, except that a round's (and the soaks') tasks
 // of different cells on a remote target that allows it
 // (deploy.Concurrent) run several at once, never beside a local task
-// (concurrent.go).
+// (concurrent.go). It is the only orchestrator, for every target, AWS
+// Lambda included: a target's memory sizes (deploy.Sized), architectures
+// and package types (deploy.Varied) are cell variants; a target may make
+// its own artifacts (deploy.Preparer), take a burst task after sampling
+// (deploy.Burster, burst.go) and plan a dry run (deploy.DryRunner,
+// DryRun).
 package run
