@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -559,13 +560,19 @@ func (b *builder) crossCompile(ctx context.Context, rt *registry.Runtime, arch s
 // architecture and copies it beside the worker (lib/, the $ORIGIN/lib run
 // path), as mk/wasmer.mk does for this machine.
 func wasmerCross(ctx context.Context, moduleDir, outDir, arch string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/wasmerio/wasmer-go")
+	// go mod download puts the module in the cache if it is not there
+	// yet (go list -m names no folder then) and says where it is.
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", "github.com/wasmerio/wasmer-go")
 	cmd.Dir = moduleDir
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("find wasmer-go: %w", err)
+		return nil, fmt.Errorf("find wasmer-go (go mod download in %s): %w", moduleDir, err)
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "wasmer", "packaged")
+	var mod struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		return nil, fmt.Errorf("find wasmer-go (go mod download in %s): no folder in %q %s", moduleDir, out, mod.Error)
+	}
+	dir := filepath.Join(mod.Dir, "wasmer", "packaged")
 	libArch := "linux-amd64"
 	if arch == ArchARM {
 		libArch = "linux-aarch64"

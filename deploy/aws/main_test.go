@@ -101,6 +101,19 @@ func (l *localOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	return l.inner.RoundTrip(r)
 }
 
+// goCaches are this machine's Go module and build caches, as go env
+// gives them before a test changes HOME.
+var goCaches = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"GOPATH", "GOMODCACHE", "GOCACHE"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if v := strings.TrimSpace(string(out)); err == nil && v != "" {
+			m[k] = v
+		}
+	}
+	return m
+})
+
 // isolate gives the test an environment with static credentials (or none)
 // and no shared config, so nothing from this machine's ~/.aws is read.
 func isolate(t *testing.T, creds bool) {
@@ -110,6 +123,11 @@ func isolate(t *testing.T, creds bool) {
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
+	}
+	// Go's caches stay where they are: a cross-built worker would
+	// otherwise download and compile everything again under the new HOME.
+	for k, v := range goCaches() {
+		t.Setenv(k, v)
 	}
 	t.Setenv("HOME", home)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "no-config"))

@@ -121,7 +121,6 @@ func TestOptionsCheck(t *testing.T) {
 		{"arch", func(o *Options) { o.Arches = []string{"amd64"} }, `architecture "amd64"`},
 		{"memory", func(o *Options) { o.MemoryMB = []int{64} }, "64 MB"},
 		{"package", func(o *Options) { o.Packages = []string{"tar"} }, `package "tar"`},
-		{"nothing", func(o *Options) { o.Cold = 0 }, "nothing to measure"},
 		{"timeout", func(o *Options) { o.Timeout = time.Hour }, "15m"},
 		{"run id", func(o *Options) { o.RunID = "Bad_ID" }, "run id"},
 	} {
