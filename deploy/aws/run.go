@@ -30,7 +30,7 @@ func printPlan(w io.Writer, o *Options, fns []*Function, tasks map[*Function]dep
 	if region == "" {
 		region = "(none given: " + dryRunPriceRegion + "'s prices for the estimate)"
 	}
-	fmt.Fprintf(w, "bench deploy aws --dry-run: run %s, region %s — nothing was sent to AWS\n\n", o.RunID, region)
+	fmt.Fprintf(w, "aws-lambda dry run: run %s, region %s — nothing was sent to AWS\n\n", o.RunID, region)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "function\tpackage\tsize\tunzipped\tupload\tinvocations\t")
 	var n, invokes, updates int
