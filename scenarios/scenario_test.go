@@ -68,7 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{"tier of no runtime", head + "runtimes: wazero\ntiers: tiered\n", `f.scenario:5: tiers: no runtime of the scenario has a tier "tiered" (its runtimes' tiers: aot, interp, jit)`},
 		{"unknown workload", head + "workloads: fibo\n", `f.scenario:4: workloads: unknown workload "fibo" (workloads: fib, primes, image)`},
 		{"unknown lang", head + "langs: zig\n", `f.scenario:4: langs: unknown language "zig" (languages: c, go, rust)`},
-		{"unknown target", head + "targets: aws\n", `f.scenario:4: targets: unknown target "aws" (targets: local, lambda-local, container-local)`},
+		{"unknown target", head + "targets: aws\n", `f.scenario:4: targets: unknown target "aws" (targets: local, lambda-local, container-local, aws-lambda)`},
 		{"param range", head + "param: fib=99\n", `f.scenario:4: param: parameter fib=99 is out of range: n must be from 1 to 50`},
 		{"param fixed", head + "param: image=100\n", `f.scenario:4: param: workload image has a fixed parameter`},
 		{"param syntax", head + "param: fib\n", `f.scenario:4: param: want NAME=VALUE or NAME=V1,V2,... (e.g. fib=30), got "fib"`},

@@ -95,6 +95,12 @@ func (a *awsFlags) apply(s *State, o *run.Options, set map[string]bool, resume b
 	if resume && (set["arch"] || set["package"] || set["burst"] || *a.dry) {
 		return awsdeploy.Options{}, usageError("--resume continues the run its folder holds: --arch, --package, --burst and --dry-run cannot change it")
 	}
+	if resume && !slices.ContainsFunc(awsOnly, func(f string) bool { return set[f] }) {
+		// The run's targets are in its run.json: an aws-lambda run
+		// settles its region when the target is checked.
+		return awsdeploy.Options{BinDir: s.BinDir, SrcDir: sourceDir(s.BinDir), Getenv: awsdeploy.Env(s.Getenv), Log: s.Stderr, Argv: s.Argv,
+			Client: awsdeploy.ClientOptions{S3PathStyle: s.Getenv("AWS_ENDPOINT_URL_S3") != ""}}, nil
+	}
 	o.Arches, o.Packages, o.Burst = a.arches, a.pkgs, *a.burst
 	if !set["budget"] && o.Scenario == "" {
 		o.Budget, o.AutoBudget = max(o.Budget, defaultAWSBudget), false
