@@ -21,7 +21,7 @@ const BenchFileName = "results.bench"
 // soak's per-invocation series (IsSoakPhase) never count: the report
 // fits them on their own.
 func Counts(r Record) bool {
-	if r.Kind != KindSample || r.Warmup || IsSoakPhase(r.Phase) || strings.Contains(r.Task, "|burst|") {
+	if r.Kind != KindSample || r.Warmup || IsSoakPhase(r.Phase) || IsBurstTask(r.Task) {
 		return false
 	}
 	return r.Verified || IsSizePhase(r.Phase)

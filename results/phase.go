@@ -1,5 +1,10 @@
 package results
 
+import (
+	"slices"
+	"strings"
+)
+
 // Phase names: the Phase of a Sample, in results.jsonl, results.bench and
 // every report. Each is declared here and only here; workers, targets and
 // reports use these constants. The values are on disk in old runs: never
@@ -56,6 +61,32 @@ const (
 	PhaseSoakMaxMemory = "soak_max_memory" // the environment's Max Memory Used after the invocation (REPORT; lambda-local: its cgroup's peak)
 	PhaseSoakRSS       = "soak_rss"        // the bootstrap's (worker's) resident set, VmRSS, right after the invocation
 )
+
+// IsSetupPhase reports whether phase is part of making a module ready
+// (init, compile, load): in a warm process's (a warm task's new
+// environment's) first invocation, setup, not a warm figure.
+func IsSetupPhase(phase string) bool {
+	return phase == PhaseInit || phase == PhaseCompile || phase == PhaseLoad
+}
+
+// TaskBurst is the kind part of a burst task's ID ("<cell>|burst|<n>"):
+// its invocations are recorded, but are no sample of a cold or warm
+// start (Counts).
+const TaskBurst = "burst"
+
+// IsBurstTask reports whether a task ID is a burst's.
+func IsBurstTask(id string) bool { return strings.Contains(id, "|"+TaskBurst+"|") }
+
+// JoinNotes joins the non-empty notes with "; ", each once.
+func JoinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
+}
 
 // IsSoakPhase reports whether phase is one of a soak's per-invocation
 // series.

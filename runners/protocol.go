@@ -89,6 +89,19 @@ type Job struct {
 	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
 }
 
+// Invocations is how many invocations a serverless target makes of one
+// environment for the job: Warmup+Iterations for a warm job, Iterations
+// for a soak, one otherwise.
+func (j Job) Invocations() int {
+	switch j.Op {
+	case OpWarm:
+		return j.Warmup + j.Iterations
+	case OpSoak:
+		return j.Iterations
+	}
+	return 1
+}
+
 // DefaultMaxOutput is the output limit of a job that sets none.
 const DefaultMaxOutput = 64 << 20
 

@@ -99,12 +99,6 @@ func (t *Target) Concurrency() int { return max(t.o.Parallel, 1) }
 // fan-out once Available has run).
 func (t *Target) Options() Options { return t.o }
 
-// Identity is who the credentials are, once Available has run.
-func (t *Target) Identity() Identity { return t.id }
-
-// Limits are the account's Lambda limits, once Available has run.
-func (t *Target) Limits() AccountLimits { return t.limits }
-
 // Available implements deploy.Target. It settles the region, options and
 // prices, then checks the credentials (STS GetCallerIdentity) and reads
 // the account's limits: a run the account cannot take is refused before
@@ -303,13 +297,7 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (deploy.Outcome, err
 		out.Extra = append(out.Extra, rec)
 	}
 	t.mu.Unlock()
-	n := 1
-	switch task.Job.Op {
-	case runners.OpWarm:
-		n = task.Job.Warmup + task.Job.Iterations
-	case runners.OpSoak:
-		n = task.Job.Iterations
-	}
+	n := task.Job.Invocations()
 	if n <= 0 {
 		out.Err = runners.Errorf(runners.KindBadJob, "%s job with no iterations", task.Job.Op)
 		return out, nil
@@ -480,26 +468,25 @@ func (m *measurer) outcome(out *deploy.Outcome, job runners.Job, i int, inv invo
 		case inv.attempts > 1:
 			// Throttled or conflicting and retried by the SDK: the round
 			// trip includes the backoff, so it is no latency sample.
-			note = joinNote(note, fmt.Sprintf("invoke retried %d times: client time %s not recorded", inv.attempts-1, inv.client))
+			note = results.JoinNotes(note, fmt.Sprintf("invoke retried %d times: client time %s not recorded", inv.attempts-1, inv.client))
 		case cold:
 			out.Total = inv.client
 		}
 		if cold && !rep.Cold {
-			note = joinNote(note, "forced cold start, but the REPORT line has no Init Duration: Lambda reused an environment")
+			note = results.JoinNotes(note, "forced cold start, but the REPORT line has no Init Duration: Lambda reused an environment")
 		}
 		if job.Op != runners.OpCold && i > 0 && rep.Cold {
-			note = joinNote(note, fmt.Sprintf("invocation %d started a new environment (Lambda retired the one before)", i+1))
+			note = results.JoinNotes(note, fmt.Sprintf("invocation %d started a new environment (Lambda retired the one before)", i+1))
 		}
 	}
 	for j := first; j < len(out.Extra); j++ {
-		out.Extra[j].Note = joinNote(out.Extra[j].Note, note)
+		out.Extra[j].Note = results.JoinNotes(out.Extra[j].Note, note)
 	}
 	if inv.resp.Version != "" {
 		out.RuntimeVersion = inv.resp.Version
 	}
 	for _, ev := range inv.resp.Events {
-		if rep.Cold && job.Op == runners.OpWarm && (ev.Phase == results.PhaseInit ||
-			ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
+		if rep.Cold && job.Op == runners.OpWarm && results.IsSetupPhase(ev.Phase) {
 			ev.Warmup = true // a warm process's setup, as runners.Serve marks it
 		}
 		out.Events = append(out.Events, ev)
@@ -515,16 +502,6 @@ func (m *measurer) outcome(out *deploy.Outcome, job runners.Job, i int, inv invo
 		return false
 	}
 	return true
-}
-
-func joinNote(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }
 
 // DryRun implements deploy.DryRunner: every task's package (and its

@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -227,7 +226,7 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	var cpuNote string
 	defer func() {
 		for i := range out.Extra {
-			out.Extra[i].CPUQuota, out.Extra[i].Note = cpuQuota, joinNotes(cpuNote, out.Extra[i].Note)
+			out.Extra[i].CPUQuota, out.Extra[i].Note = cpuQuota, results.JoinNotes(cpuNote, out.Extra[i].Note)
 		}
 	}()
 	extra := func(phase string, v float64, unit string, cold bool, iter int, warm bool) {
@@ -236,17 +235,11 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 	}
 	extra(results.PhasePackageBytes, float64(fn.size), results.UnitBytes, task.Job.Op == runners.OpCold, 0, task.Job.Op == runners.OpWarm)
 
-	n := 1
-	switch task.Job.Op {
-	case runners.OpWarm:
-		n = task.Job.Warmup + task.Job.Iterations
-	case runners.OpSoak:
-		// A soak: Iterations invocations of one environment, each
-		// recording the environment's Max Memory Used as it stands after
-		// it (phase soak_max_memory) and, from the bootstrap, its resident
-		// set (soak_rss); with Job.Export, on one live instance.
-		n = task.Job.Iterations
-	}
+	// A soak's invocations each record the environment's Max Memory Used
+	// as it stands after it (phase soak_max_memory) and, from the
+	// bootstrap, its resident set (soak_rss); with Job.Export, on one
+	// live instance.
+	n := task.Job.Invocations()
 	if n <= 0 {
 		out.Err = runners.Errorf(runners.KindBadJob, "%s job with no iterations", task.Job.Op)
 		return out, nil
@@ -320,8 +313,7 @@ func (t *Target) Run(ctx context.Context, task deploy.Task) (out deploy.Outcome,
 		}
 		out.RuntimeVersion = lr.Version
 		for _, ev := range lr.Events {
-			if rep.Cold && task.Job.Op == runners.OpWarm && (ev.Phase == results.PhaseInit ||
-				ev.Phase == results.PhaseCompile || ev.Phase == results.PhaseLoad) {
+			if rep.Cold && task.Job.Op == runners.OpWarm && results.IsSetupPhase(ev.Phase) {
 				ev.Warmup = true // a warm process's setup, as runners.Serve marks it
 			}
 			out.Events = append(out.Events, ev)
@@ -348,17 +340,6 @@ func suppressedNote(resp Response, cfg Config) string {
 	return fmt.Sprintf("suppressed init: the INIT ran past Lambda's %s init limit (cut off after %.2f s) and was re-run "+
 		"inside the invocation, under the %s function timeout; the invocation's duration holds the re-run",
 		seconds(cfg.InitTimeout), resp.FirstInit.Seconds(), seconds(cfg.Timeout))
-}
-
-// joinNotes joins non-empty notes with "; ".
-func joinNotes(notes ...string) string {
-	var out []string
-	for _, n := range notes {
-		if n != "" && !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, "; ")
 }
 
 // seconds writes a limit as Lambda's documentation does: "3 s", "0.3 s".

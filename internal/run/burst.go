@@ -3,7 +3,6 @@ package run
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wasmbench/bench/deploy"
@@ -18,7 +17,7 @@ import (
 // "<cell>|burst|<process>", which no statistic counts (results.Counts),
 // and one burst_cold_starts sample, how many started an environment.
 
-const taskBurst = "burst"
+const taskBurst = results.TaskBurst
 
 // burstAll runs the burst task of every cell on a target that offers one
 // that sampled without failing and has none yet (a resumed run skips the
@@ -73,17 +72,8 @@ func (r *runner) burstTask(ctx context.Context, s *cellState, b deploy.Burster) 
 		}
 		return r.fail(s, id, runners.Errorf(runners.KindInternal, "target %s: burst: %v", s.Target, err))
 	}
-	recs, verr := r.records(s, taskBurst, id, proc, out)
-	switch {
-	case out.Err != nil:
-		recs = append(recs, r.failure(s, id, out.Err))
-	case verr != nil:
-		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
+	if out.RuntimeVersion != "" {
+		s.version = out.RuntimeVersion
 	}
-	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
-		Task: id, WallNS: wall.Nanoseconds(), RuntimeVersion: s.version, Process: proc})
-	return r.write(recs...)
+	return r.write(r.taskRecords(s, taskBurst, id, proc, out, wall)...)
 }
-
-// IsBurstTask reports whether a task ID is a burst's.
-func IsBurstTask(id string) bool { return strings.Contains(id, "|"+taskBurst+"|") }

@@ -649,16 +649,7 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 	if out.RuntimeVersion != "" {
 		s.version = out.RuntimeVersion
 	}
-	recs, verr := r.records(s, kind, id, proc, out)
-	// The task's failure, if any, is in the batch its task line commits.
-	switch {
-	case out.Err != nil:
-		recs = append(recs, r.failure(s, id, out.Err))
-	case verr != nil:
-		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
-	}
-	recs = append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package, Task: id, WallNS: wall.Nanoseconds(),
-		RuntimeVersion: s.version, Process: proc})
+	recs := r.taskRecords(s, kind, id, proc, out, wall)
 	if err := r.write(recs...); err != nil {
 		return err
 	}
@@ -669,6 +660,20 @@ func (r *runner) runTask(ctx context.Context, s *cellState, kind string) error {
 		s.done = true
 	}
 	return nil
+}
+
+// taskRecords is a finished task's batch: its samples (each output
+// verified), its failure if any, and its task line, which commits them.
+func (r *runner) taskRecords(s *cellState, kind, id string, proc int, out deploy.Outcome, wall time.Duration) []results.Record {
+	recs, verr := r.records(s, kind, id, proc, out)
+	switch {
+	case out.Err != nil:
+		recs = append(recs, r.failure(s, id, out.Err))
+	case verr != nil:
+		recs = append(recs, r.failure(s, id, runners.Errorf(runners.KindOutput, "not verified: %v", verr)))
+	}
+	return append(recs, results.Record{Kind: results.KindTask, Cell: s.Cell.Cell, MemoryMB: s.MemoryMB, Arch: s.Arch, Package: s.Package,
+		Task: id, WallNS: wall.Nanoseconds(), RuntimeVersion: s.version, Process: proc})
 }
 
 // prepare runs (once per runtime, tier and module) the step that writes an

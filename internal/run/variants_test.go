@@ -163,7 +163,7 @@ func TestBurstTask(t *testing.T) {
 	}
 	var burst, counted int
 	for _, r := range res.Records {
-		if !IsBurstTask(r.Task) || r.Kind != results.KindSample {
+		if !results.IsBurstTask(r.Task) || r.Kind != results.KindSample {
 			continue
 		}
 		if r.Phase == results.PhaseBurstColdStarts {
