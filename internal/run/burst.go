@@ -26,12 +26,7 @@ func (r *runner) burstAll(ctx context.Context, prior []results.Record) error {
 	if r.o.Burst <= 0 {
 		return nil
 	}
-	done := map[string]bool{}
-	for _, rec := range prior {
-		if rec.Kind == results.KindTask && taskKind(rec.Task) == taskBurst {
-			done[recordKey(rec)] = true
-		}
-	}
+	done := finished(prior, taskBurst)
 	for _, s := range r.states {
 		b, ok := r.cfg.Targets[s.Target].(deploy.Burster)
 		if !ok || s.callCost || s.failed || done[s.Key()] {

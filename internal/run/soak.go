@@ -41,18 +41,25 @@ const (
 	FreshInstance = "fresh-instance"
 )
 
+// finished lists the cells (by key) that have a finished task of a kind
+// among a resumed run's records.
+func finished(prior []results.Record, kind string) map[string]bool {
+	done := map[string]bool{}
+	for _, rec := range prior {
+		if rec.Kind == results.KindTask && taskKind(rec.Task) == kind {
+			done[recordKey(rec)] = true
+		}
+	}
+	return done
+}
+
 // soakAll runs the soak task of every cell that sampled without failing
 // and has none yet (a resumed run skips the finished ones).
 func (r *runner) soakAll(ctx context.Context, prior []results.Record) error {
 	if r.o.Soak <= 0 {
 		return nil
 	}
-	done := map[string]bool{}
-	for _, rec := range prior {
-		if rec.Kind == results.KindTask && taskKind(rec.Task) == taskSoak {
-			done[recordKey(rec)] = true
-		}
-	}
+	done := finished(prior, taskSoak)
 	r.mu.Lock() // released while targets run (concurrent.go)
 	defer r.mu.Unlock()
 	d := r.newDispatcher(ctx)
